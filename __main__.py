@@ -1,0 +1,22 @@
+"""bluegreen: one HTTP service as two colors behind a weighted router.
+
+Reads `bluegreen:*` config once, validates all of it before registering anything,
+builds the platform's BlueGreenService and exports the outputs of DESIGN.md.
+"""
+
+import pulumi
+
+from components.platforms import create_service
+from components.spec.engine_config import load_spec
+from components.traffic import live_color, weights
+
+spec = load_spec()
+service = create_service(spec)
+
+pulumi.export("url", service.url)
+pulumi.export("testUrl", service.test_url)
+pulumi.export("liveColor", live_color(spec.traffic))
+pulumi.export("weights", weights(spec.traffic))
+pulumi.export("images", {"blue": spec.blue.image, "green": spec.green.image})
+for key, value in service.platform_outputs().items():
+    pulumi.export(key, value)

@@ -1,0 +1,1 @@
+"""bluegreen operator tooling: offline checks and the release CLI."""

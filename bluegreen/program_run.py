@@ -1,0 +1,125 @@
+"""Run the real `__main__.py` in-process under Pulumi's mocks and record what it registers.
+
+This is how the resource graph is tested without the Pulumi CLI: the program runs
+exactly as the language host would run it, but every RegisterResource call goes to
+a mock monitor that echoes inputs back as outputs and keeps a copy.
+"""
+
+import runpy
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks, rpc, settings
+from pulumi.runtime.stack import run_in_stack
+from pulumi.runtime.sync_await import _sync_await
+
+from .stack_files import PROJECT_DIR
+
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+@dataclass(frozen=True)
+class RegisteredResource:
+    """One resource as the engine would see it: camelCase inputs, as a policy pack receives them."""
+
+    urn: str
+    type: str
+    name: str
+    inputs: dict[str, Any]
+    parent: str
+    custom: bool
+
+    @property
+    def is_component(self) -> bool:
+        return not self.custom
+
+
+@dataclass
+class ProgramRun:
+    """Everything one program run registered, plus the stack outputs it exported."""
+
+    resources: dict[str, RegisteredResource] = field(default_factory=dict)
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    def of_type(self, type_token: str) -> list[RegisteredResource]:
+        return [r for r in self.resources.values() if r.type == type_token]
+
+    def named(self, name: str) -> RegisteredResource:
+        matches = [r for r in self.resources.values() if r.name == name]
+        if len(matches) != 1:
+            raise KeyError(f"{len(matches)} resources named {name!r}; names: {sorted(r.name for r in self.resources.values())}")
+        return matches[0]
+
+
+def fake_outputs(type_token: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    """Provider-computed outputs the program reads back (ARNs, DNS names), made deterministic."""
+    extra: dict[str, Any] = {}
+    if type_token.startswith("aws:"):
+        extra["arn"] = f"arn:aws:mock:us-east-1:123456789012:{type_token.split(':')[-1].lower()}/{name}"
+        extra.setdefault("name", inputs.get("name", name))
+    if type_token == "aws:lb/loadBalancer:LoadBalancer":
+        extra["dnsName"] = f"{name}.elb.mock.amazonaws.com"
+        extra["zoneId"] = "ZMOCK"
+    if type_token.startswith("docker:"):
+        extra.setdefault("name", inputs.get("name", name))
+    return {**inputs, **extra}
+
+
+class _EchoMocks(pulumi.runtime.Mocks):
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+        return f"{args.name}-id", fake_outputs(args.typ, args.name, args.inputs)
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list | None]:
+        return {}, None
+
+
+class _RecordingMonitor(mocks.MockMonitor):
+    def __init__(self, run: ProgramRun):
+        super().__init__(_EchoMocks())
+        self.run = run
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        response = super().RegisterResource(request)
+        if request.type != STACK_TYPE:
+            self.run.resources[response.urn] = RegisteredResource(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                inputs=rpc.deserialize_properties(request.object),
+                parent=request.parent,
+                custom=request.custom,
+            )
+        return response
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        if request.urn.split("::")[2] == STACK_TYPE:
+            self.run.outputs = rpc.deserialize_properties(request.outputs)
+        return super().RegisterResourceOutputs(request)
+
+
+def run_program(
+    config: dict[str, str],
+    stack: str = "test",
+    secret_keys: list[str] | None = None,
+    project_dir: Path = PROJECT_DIR,
+) -> ProgramRun:
+    """Run `__main__.py` with engine-style config (`{"bluegreen:traffic": '{"blue": 90, ...}'}`)."""
+    run = ProgramRun()
+    settings.ROOT.set(None)
+    pulumi.runtime.set_all_config(config, secret_keys or [])
+    pulumi.runtime.set_mocks(
+        _EchoMocks(), project="bluegreen", stack=stack, preview=False, monitor=_RecordingMonitor(run)
+    )
+    # set_mocks makes a root stack of its own; run_in_stack makes the one the program exports to.
+    settings.ROOT.set(None)
+    settings.SETTINGS.rpc_manager.clear()
+    settings.SETTINGS.outputs.clear()
+    if str(project_dir) not in sys.path:
+        # The language host runs programs with their directory importable.
+        sys.path.insert(0, str(project_dir))
+    main = str(project_dir / "__main__.py")
+    _sync_await(run_in_stack(lambda: runpy.run_path(main, run_name="__main__")))
+    return run

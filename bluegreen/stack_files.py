@@ -1,0 +1,62 @@
+"""Read `Pulumi.<stack>.yaml` into the flat string map the engine hands a program."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+STACKS = ("local", "dev", "staging", "prod")
+
+
+def stack_file(stack: str, project_dir: Path = PROJECT_DIR) -> Path:
+    return project_dir / f"Pulumi.{stack}.yaml"
+
+
+def read_stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, Any]:
+    """The `config:` map of a stack file, values as YAML gives them."""
+    path = stack_file(stack, project_dir)
+    if not path.exists():
+        known = ", ".join(sorted(p.name for p in project_dir.glob("Pulumi.*.yaml")))
+        raise FileNotFoundError(f"no stack file {path.name} (found: {known})")
+    document = yaml.safe_load(path.read_text()) or {}
+    return dict(document.get("config") or {})
+
+
+def engine_config(config: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
+    """Flatten like the engine does: objects become JSON strings; `secure:` values become placeholders.
+
+    Returns the map and the keys that are secret (their real values need the
+    stack's secrets provider, which only the Pulumi CLI has).
+    """
+    flat: dict[str, str] = {}
+    secret_keys = []
+    for key, value in config.items():
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            flat[key] = "[secret]"
+            secret_keys.append(key)
+        elif isinstance(value, str):
+            flat[key] = value
+        else:
+            flat[key] = json.dumps(value)
+    return flat, secret_keys
+
+
+def set_path(config: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    """A copy of `config` with one value set the way `pulumi config set --path` sets it.
+
+    `bluegreen:traffic.green` sets key `green` inside the `bluegreen:traffic` object.
+    """
+    key, _, rest = path.partition(".")
+    updated = dict(config)
+    if not rest:
+        updated[key] = value
+        return updated
+    node = updated[key] = dict(updated.get(key) or {})
+    *parents, leaf = rest.split(".")
+    for part in parents:
+        node[part] = dict(node.get(part) or {})
+        node = node[part]
+    node[leaf] = value
+    return updated

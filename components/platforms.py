@@ -1,0 +1,36 @@
+"""Pick the platform's BlueGreenService from `bluegreen:platform`.
+
+Imports are lazy so a docker stack never loads the AWS or Kubernetes SDKs.
+"""
+
+from typing import Protocol
+
+import pulumi
+
+from .spec import BlueGreenSpec
+
+
+class PlatformService(Protocol):
+    """What every platform's component offers the stack."""
+
+    url: pulumi.Output[str]
+    test_url: pulumi.Output[str]
+
+    def platform_outputs(self) -> dict[str, pulumi.Input[object]]:
+        """Router and per-color ids, exported as stack outputs (e.g. `listenerArn`)."""
+        ...
+
+
+def create_service(spec: BlueGreenSpec) -> PlatformService:
+    name = spec.service.name
+    if spec.platform == "aws":
+        from .aws import AwsBlueGreenService
+
+        return AwsBlueGreenService(name, spec)
+    if spec.platform == "kubernetes":
+        from .kubernetes import KubernetesBlueGreenService
+
+        return KubernetesBlueGreenService(name, spec)
+    from .docker import DockerBlueGreenService
+
+    return DockerBlueGreenService(name, spec)

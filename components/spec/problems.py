@@ -1,0 +1,117 @@
+"""One readable line per bad config value: the key, the value found and the rule broken.
+
+pydantic reports errors as (location, type, message); users think in config keys
+(`bluegreen:service.healthCheck.intervalSeconds`), so this module translates.
+"""
+
+import difflib
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+NAMESPACE = "bluegreen"
+
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """A bad value at one config key."""
+
+    key: str
+    value: Any
+    rule: str
+
+    def __str__(self) -> str:
+        if self.value is _MISSING:
+            return f"{self.key} is missing: {self.rule}"
+        return f"{self.key} = {_show(self.value)} is invalid: {self.rule}"
+
+
+class ConfigError(Exception):
+    """Raised with every problem found, so a user fixes them all in one pass."""
+
+    def __init__(self, problems: list[ConfigProblem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def missing(key: str, rule: str) -> ConfigProblem:
+    return ConfigProblem(key, _MISSING, rule)
+
+
+def config_key(loc: tuple[str | int, ...]) -> str:
+    """`("service", "healthCheck", "path")` -> `bluegreen:service.healthCheck.path`."""
+    head, *rest = loc
+    path = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in rest)
+    return f"{NAMESPACE}:{head}{path}"
+
+
+def problems_from(error: ValidationError, root: type[BaseModel]) -> list[ConfigProblem]:
+    found = []
+    for item in error.errors():
+        loc = tuple(item["loc"])
+        kind = item["type"]
+        if kind == "extra_forbidden":
+            found.append(ConfigProblem(config_key(loc), item["input"], _unknown_key_rule(root, loc)))
+        elif kind == "field_rule":
+            ctx = item["ctx"]
+            found.append(ConfigProblem(config_key((*loc, ctx["field"])), ctx["value"], ctx["rule"]))
+        elif kind == "missing":
+            found.append(missing(config_key(loc), "this key is required"))
+        else:
+            found.append(ConfigProblem(config_key(loc), item["input"], _rule(item)))
+    return found
+
+
+def _rule(item: Any) -> str:
+    kind = item["type"]
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return "must be an integer"
+    if kind in ("literal_error", "enum"):
+        return "must be one of " + item["ctx"]["expected"]
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return "must be an object (a YAML map)"
+    return item["msg"][0].lower() + item["msg"][1:] if item["msg"] else kind
+
+
+def _unknown_key_rule(root: type[BaseModel], loc: tuple[str | int, ...]) -> str:
+    known = _known_keys(root, loc[:-1])
+    typo = str(loc[-1])
+    close = difflib.get_close_matches(typo, known, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    return f"unknown key{hint} (known keys: {', '.join(sorted(known))})"
+
+
+def _known_keys(model: type[BaseModel], parent: tuple[str | int, ...]) -> list[str]:
+    """Walk the model along `parent` to list the keys allowed where the typo sits."""
+    current: Any = model
+    for part in parent:
+        field = next(
+            (f for name, f in current.model_fields.items() if (f.alias or name) == part), None
+        )
+        if field is None:
+            return []
+        current = _model_in(field.annotation)
+        if current is None:
+            return []
+    return [f.alias or name for name, f in current.model_fields.items()]
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_show(v)}" for k, v in value.items()) + "}"
+    return repr(value)

@@ -1,0 +1,74 @@
+"""The whole validated config of one stack, and the rules that span several keys."""
+
+from collections.abc import Callable
+from typing import Literal
+
+from pydantic import Field
+
+from .aws import AwsConfig
+from .base import ConfigModel
+from .docker import DockerConfig
+from .kubernetes import KubernetesConfig, kubernetes_problems
+from .problems import ConfigProblem, missing
+from .service import COLORS, Color, ColorSpec, Service, Traffic
+
+Platform = Literal["aws", "kubernetes", "docker"]
+
+
+class BlueGreenSpec(ConfigModel):
+    """Every `bluegreen:*` key; unknown keys (`bluegreen:trafic`) are rejected."""
+
+    platform: Platform = "docker"
+    service: Service = Field(default_factory=Service)
+    blue: ColorSpec
+    green: ColorSpec
+    traffic: Traffic = Field(default_factory=Traffic)
+    aws: AwsConfig | None = None
+    kubernetes: KubernetesConfig = Field(default_factory=KubernetesConfig)
+    docker: DockerConfig = Field(default_factory=DockerConfig)
+
+    def color(self, color: Color) -> ColorSpec:
+        return self.blue if color == "blue" else self.green
+
+    def replicas(self, color: Color) -> int:
+        """Replicas of one color: its own override, else `service.replicas`."""
+        own = self.color(color).replicas
+        return self.service.replicas if own is None else own
+
+    @property
+    def aws_config(self) -> AwsConfig:
+        """`bluegreen:aws`, known to be present once cross_problems() found nothing."""
+        if self.aws is None:
+            raise ValueError("bluegreen:aws is not set")
+        return self.aws
+
+
+def cross_problems(spec: BlueGreenSpec) -> list[ConfigProblem]:
+    """Rules that no single key can check on its own."""
+    found = []
+    for color in COLORS:
+        weight = spec.traffic.of(color)
+        if weight > 0 and spec.replicas(color) == 0:
+            found.append(
+                ConfigProblem(
+                    f"bluegreen:traffic.{color}",
+                    weight,
+                    f"{color} has 0 replicas, so it cannot take traffic; "
+                    f"set bluegreen:{color}.replicas above 0 or send its weight elsewhere",
+                )
+            )
+    found += _PLATFORM_RULES[spec.platform](spec)
+    return found
+
+
+def _aws_problems(spec: BlueGreenSpec) -> list[ConfigProblem]:
+    if spec.aws is None:
+        return [missing("bluegreen:aws", "platform aws needs at least vpcId and subnetIds")]
+    return []
+
+
+_PLATFORM_RULES: dict[str, Callable[[BlueGreenSpec], list[ConfigProblem]]] = {
+    "aws": _aws_problems,
+    "kubernetes": kubernetes_problems,
+    "docker": lambda spec: [],
+}

@@ -1,0 +1,114 @@
+"""The platform-neutral part of the config: the service, its health check, colors, traffic."""
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from .base import ConfigModel, NonEmptyStr, Port, int_between
+
+Color = Literal["blue", "green"]
+COLORS: tuple[Color, Color] = ("blue", "green")
+
+
+def _absolute_path(path: str) -> str:
+    if not path.startswith("/"):
+        raise PydanticCustomError("path", "must start with '/'")
+    return path
+
+
+class HealthCheck(ConfigModel):
+    """One health spec; every platform renders it (see components/health.py)."""
+
+    path: Annotated[str, AfterValidator(_absolute_path)] = "/health"
+    """HTTP path that answers 2xx/3xx when the instance can take traffic."""
+    interval_seconds: int_between(5, 300) = 10  # type: ignore[valid-type]
+    """Seconds between checks. 5..300, the range an ALB target group accepts."""
+    timeout_seconds: int_between(2, 120) = 5  # type: ignore[valid-type]
+    """Seconds before one check counts as failed; must be below the interval."""
+    healthy_threshold: int_between(2, 10) = 2  # type: ignore[valid-type]
+    """Consecutive passes before an instance takes traffic."""
+    unhealthy_threshold: int_between(2, 10) = 3  # type: ignore[valid-type]
+    """Consecutive failures before an instance leaves rotation."""
+    start_period_seconds: int_between(0, 300) = 30  # type: ignore[valid-type]
+    """Grace after start during which failures do not count (ECS allows at most 300)."""
+
+    @model_validator(mode="after")
+    def _timeout_below_interval(self) -> "HealthCheck":
+        if self.timeout_seconds >= self.interval_seconds:
+            raise _at(
+                "timeoutSeconds",
+                self.timeout_seconds,
+                f"must be less than intervalSeconds ({self.interval_seconds}), "
+                "or a slow check overlaps the next one",
+            )
+        return self
+
+    @property
+    def detection_seconds(self) -> int:
+        """Worst-case time for a dead instance to leave rotation: interval x unhealthy threshold."""
+        return self.interval_seconds * self.unhealthy_threshold
+
+
+class Service(ConfigModel):
+    """`bluegreen:service`: what runs, on which port, and how it is checked."""
+
+    name: NonEmptyStr = "web"
+    """Base name of every resource (`web-blue-tg`, `web-listener`)."""
+    port: Port = 8080  # type: ignore[valid-type]
+    """Port the container listens on."""
+    replicas: int_between(0, 100) = 2  # type: ignore[valid-type]
+    """Instances per color unless the color overrides it."""
+    drain_seconds: int_between(0, 3600) = 30  # type: ignore[valid-type]
+    """Time in-flight requests get after an instance leaves rotation."""
+    health_check: HealthCheck = Field(default_factory=HealthCheck)
+    """The one health spec."""
+
+    @model_validator(mode="after")
+    def _name_is_dns_label(self) -> "Service":
+        import re
+
+        # The name becomes ALB, target group, Kubernetes and container names: keep it DNS-safe.
+        if not re.fullmatch(r"[a-z]([a-z0-9-]{0,18}[a-z0-9])?", self.name):
+            raise _at(
+                "name",
+                self.name,
+                "must be 1-20 lowercase letters, digits or '-', starting with a letter "
+                "(it prefixes ALB and target group names, which AWS caps at 32 characters)",
+            )
+        return self
+
+
+class ColorSpec(ConfigModel):
+    """`bluegreen:blue` / `bluegreen:green`: what one color runs."""
+
+    image: NonEmptyStr
+    """Container image, pinned by tag or digest."""
+    replicas: int_between(0, 100) | None = None  # type: ignore[valid-type]
+    """Overrides `service.replicas` for this color (0 scales it down)."""
+
+
+class Traffic(ConfigModel):
+    """`bluegreen:traffic`: the production split in percent."""
+
+    blue: int_between(0, 100) = 100  # type: ignore[valid-type]
+    green: int_between(0, 100) = 0  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _sums_to_100(self) -> "Traffic":
+        if self.blue + self.green != 100:
+            raise PydanticCustomError(
+                "weights_sum",
+                "weights must sum to 100 (blue {blue} + green {green} = {total})",
+                {"blue": self.blue, "green": self.green, "total": self.blue + self.green},
+            )
+        return self
+
+    def of(self, color: Color) -> int:
+        return self.blue if color == "blue" else self.green
+
+
+def _at(field: str, value: object, rule: str) -> PydanticCustomError:
+    # pydantic cannot point an "after" validator's error at a field, so the
+    # field name travels in the context and problems.py moves it into the key.
+    return PydanticCustomError("field_rule", "{rule}", {"field": field, "value": value, "rule": rule})
