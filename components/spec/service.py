@@ -2,7 +2,7 @@
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from .base import ConfigModel, NonEmptyStr, Port, int_between
@@ -33,16 +33,18 @@ class HealthCheck(ConfigModel):
     start_period_seconds: int_between(0, 300) = 30  # type: ignore[valid-type]
     """Grace after start during which failures do not count (ECS allows at most 300)."""
 
-    @model_validator(mode="after")
-    def _timeout_below_interval(self) -> "HealthCheck":
-        if self.timeout_seconds >= self.interval_seconds:
-            raise _at(
-                "timeoutSeconds",
-                self.timeout_seconds,
-                f"must be less than intervalSeconds ({self.interval_seconds}), "
-                "or a slow check overlaps the next one",
+    @field_validator("timeout_seconds")
+    @classmethod
+    def _timeout_below_interval(cls, timeout: int, info: ValidationInfo) -> int:
+        # A field validator (not a model one) so this is reported alongside other field errors.
+        interval = info.data.get("interval_seconds")
+        if interval is not None and timeout >= interval:
+            raise PydanticCustomError(
+                "below_interval",
+                "must be less than intervalSeconds ({interval}), or a slow check overlaps the next one",
+                {"interval": interval},
             )
-        return self
+        return timeout
 
     @property
     def detection_seconds(self) -> int:
