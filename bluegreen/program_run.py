@@ -115,11 +115,16 @@ def run_program(
     )
     # set_mocks makes a root stack of its own; run_in_stack makes the one the program exports to.
     settings.ROOT.set(None)
-    settings.SETTINGS.rpc_manager.clear()
-    settings.SETTINGS.outputs.clear()
+    # Forget RPCs and outputs left by a previous run in this process (as `pulumi.runtime.test` does).
+    settings.SETTINGS.rpc_manager.clear()  # pyright: ignore[reportAttributeAccessIssue]
+    settings.SETTINGS.outputs.clear()  # pyright: ignore[reportAttributeAccessIssue]
     if str(project_dir) not in sys.path:
         # The language host runs programs with their directory importable.
         sys.path.insert(0, str(project_dir))
     main = str(project_dir / "__main__.py")
-    _sync_await(run_in_stack(lambda: runpy.run_path(main, run_name="__main__")))
+
+    def program() -> None:
+        runpy.run_path(main, run_name="__main__")
+
+    _sync_await(run_in_stack(program))
     return run

@@ -56,7 +56,7 @@ def problems_from(error: ValidationError, root: type[BaseModel]) -> list[ConfigP
         if kind == "extra_forbidden":
             found.append(ConfigProblem(config_key(loc), item["input"], _unknown_key_rule(root, loc)))
         elif kind == "field_rule":
-            ctx = item["ctx"]
+            ctx = item.get("ctx", {})
             found.append(ConfigProblem(config_key((*loc, ctx["field"])), ctx["value"], ctx["rule"]))
         elif kind == "missing":
             found.append(missing(config_key(loc), "this key is required"))
@@ -70,7 +70,7 @@ def _rule(item: Any) -> str:
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return "must be an integer"
     if kind in ("literal_error", "enum"):
-        return "must be one of " + item["ctx"]["expected"]
+        return "must be one of " + item.get("ctx", {}).get("expected", "the allowed values")
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return "must be an object (a YAML map)"
     return item["msg"][0].lower() + item["msg"][1:] if item["msg"] else kind
