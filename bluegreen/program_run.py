@@ -50,7 +50,8 @@ class ProgramRun:
     def named(self, name: str) -> RegisteredResource:
         matches = [r for r in self.resources.values() if r.name == name]
         if len(matches) != 1:
-            raise KeyError(f"{len(matches)} resources named {name!r}; names: {sorted(r.name for r in self.resources.values())}")
+            names = sorted(r.name for r in self.resources.values())
+            raise KeyError(f"{len(matches)} resources named {name!r}; names: {names}")
         return matches[0]
 
 
@@ -60,6 +61,8 @@ def fake_outputs(type_token: str, name: str, inputs: dict[str, Any]) -> dict[str
     if type_token.startswith("aws:"):
         extra["arn"] = f"arn:aws:mock:us-east-1:123456789012:{type_token.split(':')[-1].lower()}/{name}"
         extra.setdefault("name", inputs.get("name", name))
+        # pulumi-aws v7 computes `region` on every regional resource (the provider's region).
+        extra["region"] = inputs.get("region", "us-east-1")
     if type_token == "aws:lb/loadBalancer:LoadBalancer":
         extra["dnsName"] = f"{name}.elb.mock.amazonaws.com"
         extra["zoneId"] = "ZMOCK"
@@ -105,9 +108,13 @@ def run_program(
     stack: str = "test",
     secret_keys: list[str] | None = None,
     project_dir: Path = PROJECT_DIR,
+    into: ProgramRun | None = None,
 ) -> ProgramRun:
-    """Run `__main__.py` with engine-style config (`{"bluegreen:traffic": '{"blue": 90, ...}'}`)."""
-    run = ProgramRun()
+    """Run `__main__.py` with engine-style config (`{"bluegreen:traffic": '{"blue": 90, ...}'}`).
+
+    Pass `into` to keep what was registered even when the program raises.
+    """
+    run = ProgramRun() if into is None else into
     settings.ROOT.set(None)
     pulumi.runtime.set_all_config(config, secret_keys or [])
     pulumi.runtime.set_mocks(

@@ -34,6 +34,8 @@ REPLACE_ON_CHANGE: dict[str, tuple[str, ...]] = {
     "docker:index/container:Container": ("*",),
     "docker:index/network:Network": ("*",),
     "docker:index/remoteImage:RemoteImage": ("name",),
+    # components/docker/config_resource.py: a new path is a new file; new text reloads in place.
+    "pulumi-python:dynamic/haproxy:HaproxyConfig": ("configPath",),
 }
 
 
@@ -59,7 +61,8 @@ def diff_runs(before: ProgramRun, after: ProgramRun) -> list[ResourceChange]:
         elif new is None:
             changes.append(ResourceChange(urn, old.type, old.name, "delete", ()))
         else:
-            changed = tuple(k for k in sorted(old.inputs.keys() | new.inputs.keys()) if old.inputs.get(k) != new.inputs.get(k))
+            keys = sorted(old.inputs.keys() | new.inputs.keys())
+            changed = tuple(k for k in keys if old.inputs.get(k) != new.inputs.get(k))
             if changed:
                 kind: ChangeKind = "replace" if _forces_replacement(old.type, old.inputs, new.inputs) else "update"
                 changes.append(ResourceChange(urn, old.type, old.name, kind, changed))

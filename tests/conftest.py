@@ -19,9 +19,10 @@ def stack_config(stack: str, overrides: dict[str, Any] | None = None) -> dict[st
     return config
 
 
-def run_config(config: dict[str, Any], stack: str = "test") -> ProgramRun:
+def run_config(config: dict[str, Any], stack: str = "test", into: ProgramRun | None = None) -> ProgramRun:
+    """Run the program with a full config map (YAML-shaped values, as in a stack file)."""
     flat, secret_keys = engine_config(config)
-    return run_program(flat, stack=stack, secret_keys=secret_keys)
+    return run_program(flat, stack=stack, secret_keys=secret_keys, into=into)
 
 
 @pytest.fixture
@@ -32,3 +33,15 @@ def run_stack() -> RunStack:
         return run_config(stack_config(stack, overrides), stack=stack)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def policy_pack():
+    """The policy pack, started once per session exactly as the engine starts it (see bluegreen/policy_client.py).
+
+    Tests choose their enforcement config with `policy_pack.configure({...})` before analyzing.
+    """
+    from bluegreen.policy_client import PolicyPackProcess
+
+    with PolicyPackProcess() as pack:
+        yield pack

@@ -13,15 +13,16 @@ MINIMAL = {
     "bluegreen:green": {"image": "ghcr.io/acme/web:1.5.0"},
 }
 
+TWO_SUBNETS = ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"]
 AWS = {
     **MINIMAL,
     "bluegreen:platform": "aws",
-    "bluegreen:aws": {"vpcId": "vpc-0a1b2c3d4e5f67890", "subnetIds": ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"]},
+    "bluegreen:aws": {"vpcId": "vpc-0a1b2c3d4e5f67890", "subnetIds": TWO_SUBNETS},
 }
 
 
 def with_(base: dict, **changes: object) -> dict:
-    """`with_(MINIMAL, traffic={"blue": 90, "green": 10})` -> config with `bluegreen:traffic` replaced."""
+    """`with_(MINIMAL, traffic={...})`: a copy of `base` with `bluegreen:traffic` replaced."""
     config = dict(base)
     for key, value in changes.items():
         config[f"bluegreen:{key}"] = value
@@ -38,10 +39,10 @@ def health(**fields: object) -> dict:
 
 def failure(config: dict) -> str:
     """Run the program expecting a config error; return its message after checking nothing was registered."""
-    registered: list[ProgramRun] = []
+    run = ProgramRun()
     with pytest.raises(pulumi.RunError) as caught:
-        registered.append(run_config(config))
-    assert not registered
+        run_config(config, into=run)
+    assert run.resources == {}
     return str(caught.value)
 
 
@@ -58,7 +59,8 @@ BAD_VALUES = [
     ("boolean weight", with_(MINIMAL, traffic={"blue": True, "green": 0}),
      "bluegreen:traffic.blue = True is invalid: must be an integer"),
     ("weights not summing to 100", with_(MINIMAL, traffic={"blue": 90, "green": 20}),
-     "bluegreen:traffic = {blue: 90, green: 20} is invalid: weights must sum to 100 (blue 90 + green 20 = 110)"),
+     "bluegreen:traffic = {blue: 90, green: 20} is invalid: "
+     "weights must sum to 100 (blue 90 + green 20 = 110)"),
     ("weight on a color with 0 replicas",
      with_(MINIMAL, green={"image": "ghcr.io/acme/web:1.5.0", "replicas": 0}, traffic={"blue": 90, "green": 10}),
      "bluegreen:traffic.green = 10 is invalid: green has 0 replicas, so it cannot take traffic"),
@@ -109,9 +111,9 @@ BAD_VALUES = [
      "bluegreen:blue.tag = 'x' is invalid: unknown key (known keys: image, replicas)"),
     ("aws without bluegreen:aws", with_(MINIMAL, platform="aws"),
      "bluegreen:aws is missing: platform aws needs at least vpcId and subnetIds"),
-    ("aws without vpcId", with_(AWS, aws={"subnetIds": ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"]}),
+    ("aws without vpcId", with_(AWS, aws={"subnetIds": TWO_SUBNETS}),
      "bluegreen:aws.vpcId is missing: this key is required"),
-    ("aws with one subnet", with_(AWS, aws={"vpcId": "vpc-0a1b2c3d4e5f67890", "subnetIds": ["subnet-0a1b2c3d4e5f60001"]}),
+    ("aws with one subnet", with_(AWS, aws={"vpcId": "vpc-0a1b2c3d4e5f67890", "subnetIds": TWO_SUBNETS[:1]}),
      "bluegreen:aws.subnetIds = ['subnet-0a1b2c3d4e5f60001'] is invalid: list should have at least 2 items"),
     ("kubernetes selector mode with a canary split",
      with_(MINIMAL, platform="kubernetes", traffic={"blue": 90, "green": 10}),
@@ -151,3 +153,9 @@ def test_string_weights_from_config_set_path_are_accepted() -> None:
     )
     traffic = parse_spec(raw).traffic
     assert (traffic.blue, traffic.green) == (90, 10)
+
+
+def test_the_runner_keeps_what_a_run_registered_so_the_check_above_can_fail() -> None:
+    run = ProgramRun()
+    run_config(MINIMAL, into=run)
+    assert run.resources, "a valid config registers resources into the ProgramRun passed in"

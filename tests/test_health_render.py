@@ -73,7 +73,8 @@ def test_kubernetes_startup_budget_covers_the_start_period_like_ecs(hc: HealthCh
     budget = startup["failureThreshold"] * startup["periodSeconds"]
     assert budget >= hc.start_period_seconds + hc.detection_seconds
     assert budget < hc.start_period_seconds + hc.detection_seconds + hc.interval_seconds
-    assert startup["failureThreshold"] == math.ceil(hc.start_period_seconds / hc.interval_seconds) + hc.unhealthy_threshold
+    checks_in_start_period = math.ceil(hc.start_period_seconds / hc.interval_seconds)
+    assert startup["failureThreshold"] == checks_in_start_period + hc.unhealthy_threshold
 
 
 @given(valid_specs)

@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .aws import AwsConfig
+from .aws import AwsConfig, aws_problems
 from .base import ConfigModel
 from .docker import DockerConfig
 from .kubernetes import KubernetesConfig, kubernetes_problems
@@ -64,7 +64,7 @@ def cross_problems(spec: BlueGreenSpec) -> list[ConfigProblem]:
 def _aws_problems(spec: BlueGreenSpec) -> list[ConfigProblem]:
     if spec.aws is None:
         return [missing("bluegreen:aws", "platform aws needs at least vpcId and subnetIds")]
-    return []
+    return aws_problems(spec)
 
 
 _PLATFORM_RULES: dict[str, Callable[[BlueGreenSpec], list[ConfigProblem]]] = {

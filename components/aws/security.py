@@ -1,0 +1,51 @@
+"""Pure security group rule decisions: who may reach the ALB, and that only the ALB reaches tasks.
+
+Each rule is its own `aws.vpc.SecurityGroupIngressRule`/`EgressRule`, named after
+what it allows (port and CIDR) rather than its position, so adding a CIDR adds one
+rule and never renames, and so re-creates, the others. Nothing here reads traffic
+weights, which is why a flip never touches a rule.
+"""
+
+import ipaddress
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CidrRule:
+    """Allow TCP `port` from (ingress) or to (egress) one CIDR block."""
+
+    port: int
+    cidr: str
+
+    @property
+    def is_ipv6(self) -> bool:
+        return ipaddress.ip_network(self.cidr).version == 6
+
+    @property
+    def slug(self) -> str:
+        """`443-0-0-0-0-0`: a resource-name-safe id of the rule's content."""
+        return f"{self.port}-" + re.sub(r"[^0-9a-fA-F]+", "-", self.cidr).strip("-").lower()
+
+    def cidr_args(self) -> dict[str, str]:
+        return {"cidr_ipv6": self.cidr} if self.is_ipv6 else {"cidr_ipv4": self.cidr}
+
+
+def alb_ingress_rules(cidrs_by_port: dict[int, list[str]]) -> list[CidrRule]:
+    """One rule per listener port per CIDR allowed on it (duplicates dropped, order kept)."""
+    seen: dict[tuple[int, str], CidrRule] = {}
+    for port, cidrs in cidrs_by_port.items():
+        for cidr in cidrs:
+            seen.setdefault((port, cidr), CidrRule(port, cidr))
+    return list(seen.values())
+
+
+# Tasks pull images (ECR or a public registry) and ship logs over HTTPS, which on
+# Fargate leaves from the task's own ENI; without a VPC endpoint the destination is
+# the internet, so egress stays open while ingress is locked to the ALB.
+TASK_EGRESS = {"ip_protocol": "-1", "cidr_ipv4": "0.0.0.0/0"}
+
+
+def app_port_rule(port: int) -> dict[str, object]:
+    """TCP on the app port: the only way into a task (from the ALB) and the ALB's only way out."""
+    return {"ip_protocol": "tcp", "from_port": port, "to_port": port}
