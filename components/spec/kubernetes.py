@@ -1,40 +1,205 @@
-"""`bluegreen:kubernetes`: namespace, rollout knobs and the optional Gateway API router."""
+"""`bluegreen:kubernetes`: namespace, rollout knobs and the optional Gateway API router.
 
-from typing import TYPE_CHECKING
+Names are checked against the rules the API server applies (DNS labels, Gateway API
+hostnames), so a typo fails at `pulumi preview` instead of halfway through `pulumi up`.
+"""
 
-from .base import ConfigModel, NonEmptyStr
-from .problems import ConfigProblem
+import re
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from .base import ConfigModel, int_between
+from .problems import ConfigProblem, missing
 
 if TYPE_CHECKING:
     from .root import BlueGreenSpec
 
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+_HOSTNAME = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*")
+_PERCENT = re.compile(r"(\d{1,3})%")
+
+# Namespaces every cluster already has: asking to create one fails with "already exists".
+BUILT_IN_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+
+
+def _dns_label(value: str) -> str:
+    if not _DNS_LABEL.fullmatch(value):
+        raise PydanticCustomError(
+            "dns_label", "must be a DNS label: 1-63 lowercase letters, digits or '-', starting and ending "
+            "with a letter or digit"
+        )
+    return value
+
+
+def _dns_subdomain(value: str) -> str:
+    if len(value) > 253 or not _HOSTNAME.fullmatch(value):
+        raise PydanticCustomError(
+            "dns_subdomain", "must be a DNS subdomain: lowercase letters, digits, '-' and '.', starting and "
+            "ending with a letter or digit"
+        )
+    return value
+
+
+def _hostname(value: str) -> str:
+    # Gateway API Hostname, minus wildcards: the url output is built from it, so it must be one host.
+    if len(value) > 253 or not _HOSTNAME.fullmatch(value) or value.replace(".", "").isdigit():
+        raise PydanticCustomError(
+            "hostname",
+            "must be a lowercase DNS host name such as web.example.com (no scheme, port or wildcard)",
+        )
+    return value
+
+
+def _int_or_percent(value: Any) -> Any:
+    # The same IntOrString the Deployment API takes: a pod count, or a percent of replicas as "25%".
+    # `pulumi config set --path` may store a count as the string "1": read it as the count it means.
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, str) and (match := _PERCENT.fullmatch(value)) and int(match.group(1)) <= 100:
+        return value
+    raise PydanticCustomError(
+        "int_or_percent", "must be a whole number of pods (0 or more) or a percentage from '0%' to '100%'"
+    )
+
+
+DnsLabel = Annotated[str, AfterValidator(_dns_label)]
+DnsSubdomain = Annotated[str, AfterValidator(_dns_subdomain)]
+Hostname = Annotated[str, AfterValidator(_hostname)]
+IntOrPercent = Annotated[int | str, BeforeValidator(_int_or_percent)]
+
+
+def is_zero(value: int | str) -> bool:
+    """`0` and `"0%"` both mean no pods."""
+    return value in (0, "0%")
+
 
 class GatewayRef(ConfigModel):
-    """A Gateway API Gateway that the HTTPRoute attaches to."""
+    """A Gateway API Gateway that the HTTPRoutes attach to, and the host names they serve."""
 
-    name: NonEmptyStr
-    namespace: NonEmptyStr | None = None
+    name: DnsSubdomain
+    """Name of an existing Gateway (installed with your Gateway API implementation)."""
+    namespace: DnsLabel | None = None
+    """Namespace of the Gateway; defaults to the routes' own namespace."""
+    section_name: DnsLabel | None = None
+    """Listener of the Gateway to attach to; all listeners when unset."""
+    hostname: Hostname | None = None
+    """Host the production HTTPRoute serves; `url` is http://<hostname>. Required in Gateway mode."""
+    preview_hostname: Hostname | None = None
+    """Host of the preview HTTPRoute; when unset it matches header `X-Bluegreen-Preview: true` instead."""
+
+    @model_validator(mode="after")
+    def _hosts_differ(self) -> "GatewayRef":
+        if self.preview_hostname is not None and self.preview_hostname == self.hostname:
+            raise _at("previewHostname", self.preview_hostname, "must differ from hostname, or both routes "
+                      "serve the same requests")
+        return self
+
+
+class Rollout(ConfigModel):
+    """How a color's Deployment replaces its pods when its image changes."""
+
+    max_surge: IntOrPercent = "25%"
+    """Extra pods allowed above `replicas` during a rollout (rounded up)."""
+    max_unavailable: IntOrPercent = 0
+    """Pods allowed below `replicas` during a rollout (rounded down); 0 keeps full capacity."""
+    min_ready_seconds: int_between(0, 3600) = 0  # type: ignore[valid-type]
+    """Seconds a new pod must stay ready before it counts as available."""
+    progress_deadline_seconds: int_between(1, 3600) = 600  # type: ignore[valid-type]
+    """Seconds without progress before the rollout is reported failed (and `pulumi up` stops)."""
+
+    @model_validator(mode="after")
+    def _can_progress(self) -> "Rollout":
+        if is_zero(self.max_surge) and is_zero(self.max_unavailable):
+            raise _at("maxUnavailable", self.max_unavailable, "maxSurge and maxUnavailable cannot both be 0, "
+                      "or the rollout can neither add nor remove a pod (keep maxUnavailable 0, set maxSurge "
+                      "to 1 or '25%')")
+        if self.progress_deadline_seconds <= self.min_ready_seconds:
+            raise _at("progressDeadlineSeconds", self.progress_deadline_seconds,
+                      f"must be greater than minReadySeconds ({self.min_ready_seconds})")
+        return self
 
 
 class KubernetesConfig(ConfigModel):
     """Settings for platform `kubernetes`."""
 
-    namespace: NonEmptyStr = "default"
+    namespace: DnsLabel = "default"
     """Namespace that holds every resource."""
+    create_namespace: bool = False
+    """Create the namespace (and delete it with the stack) instead of using an existing one."""
     gateway: GatewayRef | None = None
     """When set, traffic is split by HTTPRoute weights instead of a Service selector."""
+    rollout: Rollout = Field(default_factory=Rollout)
+    """RollingUpdate settings of both colors' Deployments."""
+    endpoint_propagation_seconds: int_between(1, 120) = 5  # type: ignore[valid-type]
+    """Allowance for an EndpointSlice change to reach kube-proxy or the gateway; part of the preStop sleep."""
+    pre_stop: Literal["exec", "sleep"] = "exec"
+    """How pods wait for endpoint removal before SIGTERM: `exec` runs `sleep` in the container;
+    `sleep` uses the kubelet's built-in sleep action (Kubernetes 1.30+, for images without a shell)."""
+
+    @model_validator(mode="after")
+    def _namespace_can_be_created(self) -> "KubernetesConfig":
+        if self.create_namespace and self.namespace in BUILT_IN_NAMESPACES:
+            raise _at("createNamespace", True, f"namespace {self.namespace!r} always exists; set "
+                      "createNamespace to false or choose another namespace")
+        return self
 
 
 def kubernetes_problems(spec: "BlueGreenSpec") -> list[ConfigProblem]:
     """Rules that tie `bluegreen:kubernetes` to the rest of the config."""
+    found = []
     weights = (spec.traffic.blue, spec.traffic.green)
-    if spec.kubernetes.gateway is None and sorted(weights) != [0, 100]:
-        return [
+    gateway = spec.kubernetes.gateway
+    if gateway is None and sorted(weights) != [0, 100]:
+        found.append(
             ConfigProblem(
                 "bluegreen:traffic",
                 spec.traffic.model_dump(),
                 "a Service selector can only send 100% to one color; set "
                 "bluegreen:kubernetes.gateway (a Gateway API Gateway) to split traffic by weight",
             )
+        )
+    if gateway is not None and gateway.hostname is None:
+        found.append(
+            missing(
+                "bluegreen:kubernetes.gateway.hostname",
+                "Gateway mode needs the host the production HTTPRoute serves (e.g. web.example.com); "
+                "the url output is http://<hostname>",
+            )
+        )
+    found += _deadline_problems(spec)
+    return found
+
+
+def _deadline_problems(spec: "BlueGreenSpec") -> list[ConfigProblem]:
+    """A progress deadline shorter than a pod's own time to become ready fails every rollout."""
+    # Imported here: components.health imports this package.
+    from ..health import kubernetes_probes
+
+    rollout = spec.kubernetes.rollout
+    probes = kubernetes_probes(spec.service.health_check, spec.service.port)
+    startup, readiness = probes["startupProbe"], probes["readinessProbe"]
+    slowest_ready = (
+        startup["failureThreshold"] * startup["periodSeconds"]
+        + readiness["successThreshold"] * readiness["periodSeconds"]
+        + rollout.min_ready_seconds
+    )
+    if rollout.progress_deadline_seconds <= slowest_ready:
+        return [
+            ConfigProblem(
+                "bluegreen:kubernetes.rollout.progressDeadlineSeconds",
+                rollout.progress_deadline_seconds,
+                f"must be greater than {slowest_ready}s, the longest a healthy pod may take to become "
+                "available (startup probe budget + readiness successes + minReadySeconds), or a slow "
+                "start is reported as a failed rollout",
+            )
         ]
     return []
+
+
+def _at(field: str, value: object, rule: str) -> PydanticCustomError:
+    # Same convention as service.py: problems.py moves `field` into the reported key.
+    return PydanticCustomError("field_rule", "{rule}", {"field": field, "value": value, "rule": rule})

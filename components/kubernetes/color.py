@@ -1,0 +1,74 @@
+"""KubernetesColor: one color's Deployment, Service and (with more than one replica) PodDisruptionBudget."""
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from ..spec import BlueGreenSpec, Color
+from .labels import color_labels
+from .workload import (
+    deployment_spec,
+    disruption_budget_spec,
+    needs_disruption_budget,
+    object_name,
+    service_annotations,
+    service_spec,
+)
+
+
+@dataclass(frozen=True)
+class KubernetesColorArgs:
+    """What one color needs from its parent."""
+
+    spec: BlueGreenSpec
+    """The validated stack config."""
+    color: Color
+    """Which color this is."""
+    depends_on: tuple[pulumi.Resource, ...] = ()
+    """Resources that must exist first (the Namespace, when the stack creates it)."""
+
+
+class KubernetesColor(pulumi.ComponentResource):
+    """The workload of one color, named `{app}-{color}` in Kubernetes."""
+
+    deployment: k8s.apps.v1.Deployment
+    service: k8s.core.v1.Service
+    deployment_name: str
+    service_name: str
+
+    def __init__(self, name: str, args: KubernetesColorArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("bluegreen:index:KubernetesColor", name, None, opts)
+        spec, color = args.spec, args.color
+        app, namespace = spec.service.name, spec.kubernetes.namespace
+        replicas = spec.replicas(color)
+        self.deployment_name = self.service_name = object_name(app, color)
+        child = pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on))
+        labels = color_labels(app, color)
+
+        self.deployment = k8s.apps.v1.Deployment(
+            f"{name}-deployment",
+            metadata={"name": self.deployment_name, "namespace": namespace, "labels": labels},
+            spec=deployment_spec(spec, color),
+            opts=child,
+        )
+        self.service = k8s.core.v1.Service(
+            f"{name}-service",
+            metadata={
+                "name": self.service_name,
+                "namespace": namespace,
+                "labels": labels,
+                "annotations": service_annotations(replicas),
+            },
+            spec=service_spec(app, color, spec.service.port),
+            opts=child,
+        )
+        outputs = {"deploymentName": self.deployment_name, "serviceName": self.service_name}
+        if needs_disruption_budget(replicas):
+            k8s.policy.v1.PodDisruptionBudget(
+                f"{name}-pdb",
+                metadata={"name": object_name(app, color), "namespace": namespace, "labels": labels},
+                spec=disruption_budget_spec(app, color),
+                opts=child,
+            )
+        self.register_outputs(outputs)

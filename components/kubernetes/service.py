@@ -1,0 +1,58 @@
+"""KubernetesBlueGreenService: platform `kubernetes`, two colors behind a Service selector or HTTPRoutes."""
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from ..spec import COLORS, BlueGreenSpec, Color
+from .color import KubernetesColor, KubernetesColorArgs
+from .labels import app_labels
+from .router import create_router
+from .routes import router_kind, router_names, urls
+
+
+class KubernetesBlueGreenService(pulumi.ComponentResource):
+    """Both colors' workloads, the router that splits traffic between them, and the namespace if asked."""
+
+    url: pulumi.Output[str]
+    test_url: pulumi.Output[str]
+    colors: dict[Color, KubernetesColor]
+
+    def __init__(self, name: str, spec: BlueGreenSpec, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("bluegreen:index:KubernetesBlueGreenService", name, None, opts)
+        self._spec = spec
+        config = spec.kubernetes
+        prerequisites: tuple[pulumi.Resource, ...] = ()
+        if config.create_namespace:
+            namespace = k8s.core.v1.Namespace(
+                f"{name}-namespace",
+                metadata={"name": config.namespace, "labels": app_labels(spec.service.name)},
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            prerequisites = (namespace,)
+
+        self.colors = {
+            color: KubernetesColor(
+                f"{name}-{color}",
+                KubernetesColorArgs(spec=spec, color=color, depends_on=prerequisites),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for color in COLORS
+        }
+        workloads = [part for c in self.colors.values() for part in (c.deployment, c.service)]
+        create_router(name, spec, parent=self, depends_on=[*prerequisites, *workloads])
+
+        url, test_url = urls(spec)
+        self.url = pulumi.Output.from_input(url)
+        self.test_url = pulumi.Output.from_input(test_url)
+        self.register_outputs({"url": self.url, "testUrl": self.test_url, **self.platform_outputs()})
+
+    def platform_outputs(self) -> dict[str, pulumi.Input[object]]:
+        """Where kubectl finds everything: namespace, per-color objects, router kind and names."""
+        return {
+            "namespace": self._spec.kubernetes.namespace,
+            "deploymentNames": {color: part.deployment_name for color, part in self.colors.items()},
+            "serviceNames": {color: part.service_name for color, part in self.colors.items()},
+            "routerKind": router_kind(self._spec),
+            "routerNames": router_names(self._spec.service.name),
+        }
+

@@ -1,0 +1,29 @@
+"""Full stack configs for platform `kubernetes`, so the Kubernetes tests depend on no stack file."""
+
+from typing import Any
+
+SELECTOR: dict[str, Any] = {
+    "bluegreen:platform": "kubernetes",
+    "bluegreen:service": {"name": "web", "port": 8080, "replicas": 2, "drainSeconds": 30},
+    "bluegreen:blue": {"image": "ghcr.io/acme/web:1.4.2"},
+    "bluegreen:green": {"image": "ghcr.io/acme/web:1.5.0"},
+    "bluegreen:traffic": {"blue": 100, "green": 0},
+    "bluegreen:kubernetes": {"namespace": "shop"},
+}
+
+GATEWAY_REF = {"name": "public", "namespace": "gateway-system", "hostname": "web.example.com"}
+GATEWAY: dict[str, Any] = {**SELECTOR, "bluegreen:kubernetes": {"namespace": "shop", "gateway": GATEWAY_REF}}
+
+
+def with_(base: dict[str, Any], **keys: Any) -> dict[str, Any]:
+    """`with_(SELECTOR, traffic={...})`: base config with whole `bluegreen:<key>` values replaced."""
+    return {**base, **{f"bluegreen:{key}": value for key, value in keys.items()}}
+
+
+def kubernetes(base: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    """Base config with fields of `bluegreen:kubernetes` added or replaced."""
+    return with_(base, kubernetes={**base["bluegreen:kubernetes"], **fields})
+
+
+def traffic(base: dict[str, Any], blue: int, green: int) -> dict[str, Any]:
+    return with_(base, traffic={"blue": blue, "green": green})
