@@ -1,0 +1,104 @@
+"""Rich rendering for the CLI: rollout progress, plans, stack status and policy check reports."""
+
+import time
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from .check_report import text_lines
+from .health_gates import GateResult
+from .offline_check import StackCheck
+from .rollout_plan import RolloutPlan, Step
+from .stack_status import StackStatus
+
+
+def make_console(stderr: bool = False) -> Console:
+    # soft_wrap keeps long messages on one line in logs and CI, where the width is unknown.
+    return Console(stderr=stderr, soft_wrap=True, highlight=False)
+
+
+class ConsoleObserver:
+    """Prints each step, the update's own output (dimmed) and every health observation."""
+
+    def __init__(self, console: Console):
+        self.console = console
+
+    def step(self, index: int, total: int, step: Step) -> None:
+        self.console.rule(f"[bold]step {index + 1}/{total}: {escape(step.label)}", align="left")
+        for change in step.changes:
+            command = f"  pulumi config set --path {change.path} {change.value}"
+            self.console.print(command, markup=False)
+        if step.changes:
+            self.console.print("  pulumi up")
+
+    def output(self, line: str) -> None:
+        self.console.print(line.rstrip(), style="dim", markup=False)
+
+    def health(self, results: list[GateResult]) -> None:
+        stamp = time.strftime("%H:%M:%S")
+        for result in results:
+            mark = "[green]✓[/green]" if result.healthy else "[red]✗[/red]"
+            self.console.print(f"  {stamp} {mark} {escape(str(result))}")
+
+    def note(self, message: str) -> None:
+        self.console.print(f"[yellow]{escape(message)}[/yellow]")
+
+
+def render_plan(console: Console, stack: str, plan: RolloutPlan) -> None:
+    table = Table(title=f"plan for stack {stack}: {plan.live} is live, {plan.candidate} takes traffic")
+    table.add_column("#", justify="right")
+    table.add_column("step")
+    table.add_column("config changes", overflow="fold")
+    table.add_column("gate")
+    for number, step in enumerate(plan.steps, 1):
+        changes = "\n".join(str(c) for c in step.changes) or "-"
+        table.add_row(str(number), escape(step.label), escape(changes), step.gate or "-")
+    console.print(table)
+    if plan.rollback is not None:
+        console.print(f"on failure after traffic moves: {escape(plan.rollback.label)}")
+
+
+def render_status(console: Console, status: StackStatus) -> None:
+    if status.error is not None:
+        console.print(f"[bold]{status.stack}[/bold]: [red]{escape(status.error)}[/red]")
+        return
+    title = f"{status.stack} ({status.platform}): live {status.live}, candidate {status.candidate}"
+    table = Table(title=title, title_justify="left")
+    for column in ("color", "weight (config)", "weight (deployed)", "image", "replicas", "health"):
+        table.add_column(column)
+    for color in status.colors:
+        deployed = "-" if color.deployed_weight is None else f"{color.deployed_weight}%"
+        if not color.replicas:
+            health = "scaled to 0"
+        elif not color.health:
+            health = "unknown (not deployed)" if not status.outputs else "no gates"
+        else:
+            health = "\n".join(
+                f"[{'green' if r.healthy else 'red'}]{escape(str(r))}[/]" for r in color.health
+            )
+        image = escape(color.image)
+        table.add_row(color.color, f"{color.weight}%", deployed, image, str(color.replicas), health)
+    console.print(table)
+    if status.outputs:
+        outputs = Table(show_header=False, box=None, padding=(0, 2))
+        for key, value in sorted(status.outputs.items()):
+            outputs.add_row(key, escape(_show(value)))
+        console.print(outputs)
+
+
+def render_check(console: Console, check: StackCheck) -> None:
+    *body, summary = text_lines(check)
+    for line in body:
+        style = "red" if "[mandatory]" in line else "yellow" if line.lstrip().startswith("- [") else None
+        console.print(line, style=style, markup=False)
+    console.print(summary, style="bold green" if check.passed else "bold red", markup=False)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_show(v)}" for k, v in value.items())
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

@@ -1,0 +1,188 @@
+"""Health of one color, read (never written) from where the router itself looks.
+
+- HTTP: GET the color's entry point plus `service.healthCheck.path`: the test route
+  (`testUrl`) for the candidate, the production route (`url`) for the live color.
+- AWS: `elbv2.describe_target_health` on the color's target group (stack output
+  `targetGroupArns`), the very verdict the ALB routes by.
+- Kubernetes: the color's Deployment status via `kubectl get deployment -o json`
+  (kubectl already holds the user's cluster credentials; no extra dependency).
+
+Every gate answers with a GateResult and never raises for an unhealthy or
+unreachable target: "cannot tell" is unhealthy.
+"""
+
+import json
+import subprocess
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from components.spec import BlueGreenSpec, Color, Traffic
+from components.traffic import live_color
+
+
+@dataclass(frozen=True)
+class GateResult:
+    gate: str
+    color: Color
+    healthy: bool
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.gate} {self.color}: {'healthy' if self.healthy else 'UNHEALTHY'} ({self.detail})"
+
+
+class HealthGate(Protocol):
+    name: str
+
+    def check(self, color: Color, spec: BlueGreenSpec, outputs: dict[str, Any]) -> GateResult:
+        """One observation of `color`'s health, given the stack's config and its last outputs."""
+        ...
+
+
+def deployed_traffic(spec: BlueGreenSpec, outputs: dict[str, Any]) -> Traffic:
+    """The weights of the last update (stack output `weights`), falling back to config."""
+    weights = outputs.get("weights")
+    if isinstance(weights, dict) and {"blue", "green"} <= weights.keys():
+        return Traffic(blue=int(weights["blue"]), green=int(weights["green"]))
+    return spec.traffic
+
+
+class HttpGate:
+    """2xx/3xx from the color's route within the health check's own timeout."""
+
+    name = "http"
+
+    def __init__(self, timeout_seconds: float | None = None):
+        self.timeout_seconds = timeout_seconds
+
+    def url_for(self, color: Color, spec: BlueGreenSpec, outputs: dict[str, Any]) -> str | None:
+        # The test route follows the candidate (tie rule in components/traffic.py), so the
+        # live color is only reachable on its own through the production route.
+        key = "url" if live_color(deployed_traffic(spec, outputs)) == color else "testUrl"
+        base = outputs.get(key)
+        return f"{str(base).rstrip('/')}{spec.service.health_check.path}" if base else None
+
+    def check(self, color: Color, spec: BlueGreenSpec, outputs: dict[str, Any]) -> GateResult:
+        url = self.url_for(color, spec, outputs)
+        if url is None:
+            return GateResult(self.name, color, False, "stack has no url/testUrl output yet")
+        timeout = self.timeout_seconds or spec.service.health_check.timeout_seconds
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as response:
+                status = response.status
+        except urllib.error.HTTPError as error:
+            status = error.code
+        except (urllib.error.URLError, OSError) as error:
+            return GateResult(self.name, color, False, f"GET {url}: {getattr(error, 'reason', error)}")
+        return GateResult(self.name, color, 200 <= status < 400, f"GET {url} -> {status}")
+
+
+class TargetHealthGate:
+    """Enough `healthy` targets in the color's target group, and none `unhealthy`."""
+
+    name = "target-health"
+
+    def __init__(self, client_factory: Callable[[], Any] | None = None, region: str | None = None):
+        self._client_factory = client_factory or (lambda: _default_elbv2_client(region))
+        self._client: Any = None
+
+    def check(self, color: Color, spec: BlueGreenSpec, outputs: dict[str, Any]) -> GateResult:
+        arn = (outputs.get("targetGroupArns") or {}).get(color)
+        if not arn:
+            return GateResult(self.name, color, False, "stack has no targetGroupArns output for this color")
+        if self._client is None:
+            self._client = self._client_factory()
+        try:
+            response = self._client.describe_target_health(TargetGroupArn=arn)
+        except Exception as error:  # botocore raises many types; any of them means "cannot tell"
+            return GateResult(self.name, color, False, f"describe_target_health failed: {error}")
+        return judge_targets(color, spec.replicas(color), response["TargetHealthDescriptions"])
+
+
+def judge_targets(color: Color, wanted: int, descriptions: Sequence[dict[str, Any]]) -> GateResult:
+    states: dict[str, int] = {}
+    reasons = set()
+    for item in descriptions:
+        health = item.get("TargetHealth", {})
+        states[health.get("State", "unknown")] = states.get(health.get("State", "unknown"), 0) + 1
+        if health.get("State") == "unhealthy" and health.get("Reason"):
+            reasons.add(health["Reason"])
+    healthy = states.get("healthy", 0)
+    summary = ", ".join(f"{count} {state}" for state, count in sorted(states.items())) or "no targets"
+    if reasons:
+        summary += f" ({', '.join(sorted(reasons))})"
+    ok = healthy >= max(wanted, 1) and states.get("unhealthy", 0) == 0
+    return GateResult(TargetHealthGate.name, color, ok, f"{healthy}/{wanted} healthy; {summary}")
+
+
+def _default_elbv2_client(region: str | None) -> Any:
+    import boto3
+
+    # The stack's `aws:region` wins over the environment, as it does for the program itself.
+    return boto3.client("elbv2", region_name=region)
+
+
+KubectlRunner = Callable[[list[str]], str]
+
+
+def _run_kubectl(args: list[str]) -> str:
+    return subprocess.run(["kubectl", *args], check=True, capture_output=True, text=True, timeout=30).stdout
+
+
+class DeploymentGate:
+    """The color's Deployment has rolled out: every replica updated and ready."""
+
+    name = "deployment"
+
+    def __init__(self, runner: KubectlRunner = _run_kubectl):
+        self._runner = runner
+
+    def check(self, color: Color, spec: BlueGreenSpec, outputs: dict[str, Any]) -> GateResult:
+        name = (outputs.get("deploymentNames") or {}).get(color) or f"{spec.service.name}-{color}"
+        namespace = spec.kubernetes.namespace
+        try:
+            document = json.loads(self._runner(["get", "deployment", name, "-n", namespace, "-o", "json"]))
+        except subprocess.CalledProcessError as error:
+            return GateResult(self.name, color, False, f"kubectl: {(error.stderr or '').strip() or error}")
+        except (OSError, subprocess.TimeoutExpired, ValueError) as error:
+            return GateResult(self.name, color, False, f"kubectl get deployment {name}: {error}")
+        return judge_deployment(color, document)
+
+
+def judge_deployment(color: Color, document: dict[str, Any]) -> GateResult:
+    wanted = int(document.get("spec", {}).get("replicas", 1))
+    status = document.get("status", {})
+    generation = document.get("metadata", {}).get("generation", 0)
+    observed = status.get("observedGeneration", 0)
+    updated = status.get("updatedReplicas", 0)
+    ready = status.get("readyReplicas", 0)
+    available = status.get("availableReplicas", 0)
+    detail = f"{ready}/{wanted} ready, {updated} updated, {available} available"
+    if observed < generation:
+        detail += "; the controller has not seen the latest spec yet"
+        return GateResult(DeploymentGate.name, color, False, detail)
+    ok = wanted >= 1 and updated >= wanted and ready >= wanted and available >= wanted
+    return GateResult(DeploymentGate.name, color, ok, detail)
+
+
+def gates_for(spec: BlueGreenSpec, http: bool | None = None, region: str | None = None) -> list[HealthGate]:
+    """The gates that fit the platform. HTTP is on by default only for docker, whose URLs are local;
+    ALB URLs may carry a certificate for another name and Kubernetes URLs may be cluster-internal.
+    """
+    gates: list[HealthGate] = []
+    if spec.platform == "aws":
+        gates.append(TargetHealthGate(region=region))
+    elif spec.platform == "kubernetes":
+        gates.append(DeploymentGate())
+    if http if http is not None else spec.platform == "docker":
+        gates.append(HttpGate())
+    return gates
+
+
+def check_all(
+    gates: Sequence[HealthGate], color: Color, spec: BlueGreenSpec, outputs: dict[str, Any]
+) -> list[GateResult]:
+    return [gate.check(color, spec, outputs) for gate in gates]

@@ -1,0 +1,53 @@
+"""A StackDriver that keeps config in memory and runs the real `__main__.py` under Pulumi mocks on `up`.
+
+It lets rollouts run end to end without the Pulumi CLI: a config the program
+rejects fails here exactly like `pulumi up` would (same validation, same message),
+and the outputs the program exports become the stack outputs.
+"""
+
+import copy
+from typing import Any
+
+from .program_run import run_program
+from .stack_driver import ConfigScalar, OnOutput, UpdateFailedError
+from .stack_files import engine_config, set_path
+
+
+class MockProgramDriver:
+    """One stack held in memory; `updates` records the config of every successful `up`, in order."""
+
+    def __init__(self, name: str, config: dict[str, Any], outputs: dict[str, Any] | None = None):
+        self.name = name
+        self._config = copy.deepcopy(config)
+        self._outputs = dict(outputs or {})
+        self.updates: list[dict[str, Any]] = []
+        self.failed_updates = 0
+
+    @classmethod
+    def deployed(cls, name: str, config: dict[str, Any]) -> "MockProgramDriver":
+        """A stack whose config has already been applied once (so it has outputs)."""
+        driver = cls(name, config)
+        driver.up(lambda line: None)
+        driver.updates.clear()
+        return driver
+
+    def config(self) -> dict[str, Any]:
+        return copy.deepcopy(self._config)
+
+    def set_config(self, path: str, value: ConfigScalar) -> None:
+        self._config = set_path(self._config, path, value)
+
+    def up(self, on_output: OnOutput) -> dict[str, Any]:
+        flat, secret_keys = engine_config(self._config)
+        try:
+            run = run_program(flat, stack=self.name, secret_keys=secret_keys)
+        except Exception as error:
+            self.failed_updates += 1
+            raise UpdateFailedError(f"pulumi up failed on stack {self.name!r}: {error}") from None
+        on_output(f"Updating ({self.name}): {len(run.resources)} resources under mocks")
+        self._outputs = dict(run.outputs)
+        self.updates.append(copy.deepcopy(self._config))
+        return dict(self._outputs)
+
+    def outputs(self) -> dict[str, Any]:
+        return dict(self._outputs)

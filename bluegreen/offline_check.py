@@ -1,0 +1,111 @@
+"""The offline policy check: a stack's real program under mocks, every resource through the policy pack.
+
+For pull requests without cloud credentials. The program runs with the stack's
+`Pulumi.<stack>.yaml` exactly as the language host would run it, every registered
+resource (type token, camelCase inputs) goes to the pack over its gRPC analyzer
+protocol with `policies/config/<stack>.json`, the way `pulumi preview
+--policy-pack policies --policy-pack-config ...` would send it.
+
+What it cannot see: values a provider computes during a real preview (defaults
+the provider fills in, ARNs, anything unknown until apply). It judges declared inputs.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from components.spec import ConfigError
+
+from .policy_client import PolicyPackError, PolicyPackProcess, Violation, config_file, load_stack_config
+from .program_run import RegisteredResource, run_program
+from .rollout_plan import spec_of
+from .stack_files import PROJECT_DIR, engine_config, read_stack_config
+
+SCOPE_NOTE = (
+    "This check runs the program under Pulumi mocks and judges declared resource inputs only, "
+    "not provider-computed values (provider defaults, ARNs, values unknown until apply); "
+    "`pulumi preview --policy-pack policies` with cloud credentials sees both."
+)
+
+
+@dataclass
+class StackCheck:
+    """The outcome for one stack."""
+
+    stack: str
+    resources: dict[str, RegisteredResource] = field(default_factory=dict)
+    violations: list[Violation] = field(default_factory=list)
+    config_problems: list[str] = field(default_factory=list)
+    """One line per bad config value (the program was not run)."""
+    error: str | None = None
+    """The program or the pack failed for another reason."""
+    policy_config: str = ""
+    """Which `--policy-pack-config` file was applied."""
+
+    @property
+    def mandatory(self) -> list[Violation]:
+        return [v for v in self.violations if v.mandatory]
+
+    @property
+    def advisory(self) -> list[Violation]:
+        return [v for v in self.violations if not v.mandatory]
+
+    @property
+    def passed(self) -> bool:
+        return not self.config_problems and self.error is None and not self.mandatory
+
+
+def run_stack(stack: str, pack: PolicyPackProcess, project_dir: Path = PROJECT_DIR) -> StackCheck:
+    """Check one stack with an already running pack (reconfigured for this stack)."""
+    result = StackCheck(stack=stack)
+    try:
+        config = read_stack_config(stack, project_dir)
+    except FileNotFoundError as error:
+        result.error = str(error)
+        return result
+    try:
+        # Validate first: a bad config gets the config model's one-line messages, not a program failure.
+        spec_of(config)
+    except ConfigError as error:
+        result.config_problems = [str(problem) for problem in error.problems]
+        return result
+    flat, secret_keys = engine_config(config)
+    try:
+        run = run_program(flat, stack=stack, secret_keys=secret_keys, project_dir=project_dir)
+    except Exception as error:  # the program's own failure, reported as a line, never a traceback
+        result.error = f"the program failed under mocks: {error}"
+        return result
+    try:
+        name, policy_config = _policy_config(stack)
+        return check_resources(stack, run.resources.values(), pack, policy_config, name)
+    except PolicyPackError as error:
+        result.error = str(error)
+        return result
+
+
+def check_resources(
+    stack: str,
+    resources: Iterable[RegisteredResource],
+    pack: PolicyPackProcess,
+    policy_config: dict[str, Any],
+    policy_config_name: str = "",
+) -> StackCheck:
+    """Judge resources with a `--policy-pack-config` map, as a preview would."""
+    result = StackCheck(stack, resources={r.urn: r for r in resources}, policy_config=policy_config_name)
+    pack.configure(policy_config)
+    result.violations = pack.check(result.resources.values())
+    return result
+
+
+def run_checks(stacks: Iterable[str], project_dir: Path = PROJECT_DIR) -> list[StackCheck]:
+    """Start the pack once and check every stack with it."""
+    with PolicyPackProcess() as pack:
+        return [run_stack(stack, pack, project_dir) for stack in stacks]
+
+
+def _policy_config(stack: str) -> tuple[str, dict[str, Any]]:
+    path = config_file(stack)
+    if not path.exists():
+        return "(none: the pack's default levels)", {}
+    return str(path.relative_to(PROJECT_DIR)), load_stack_config(stack)

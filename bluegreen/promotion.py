@@ -1,0 +1,66 @@
+"""Which image may move from one stack to the next: live at 100%, deployed as configured, and healthy.
+
+Stacks promote in one order only, local → dev → staging → prod, so an image
+reaches prod only after it has served all traffic in staging.
+"""
+
+from typing import Any
+
+from components.spec import BlueGreenSpec, Color
+from components.traffic import live_color
+
+from .health_gates import GateResult, deployed_traffic
+from .rollout_plan import PlanError
+from .stack_files import STACKS
+
+
+def check_order(source: str, target: str) -> None:
+    """Refuse anything but the next stack in STACKS."""
+    for option, stack in (("--from", source), ("--to", target)):
+        if stack not in STACKS:
+            raise PlanError(f"{option} = {stack!r} is invalid: stacks are {', '.join(STACKS)}")
+    index = STACKS.index(source)
+    if index == len(STACKS) - 1:
+        raise PlanError(f"--from = {source!r} is invalid: {source} is the last stack; nothing comes after it")
+    expected = STACKS[index + 1]
+    if target != expected:
+        raise PlanError(
+            f"--to = {target!r} is invalid: promotion goes {' → '.join(STACKS)}, "
+            f"so the stack after {source} is {expected}"
+        )
+
+
+def live_image(source: str, spec: BlueGreenSpec, outputs: dict[str, Any]) -> tuple[Color, str]:
+    """The color at 100% in the source stack's last update, and its image.
+
+    Refuses when the stack was never deployed, when traffic is split, or when its
+    config differs from what was last deployed (a pending, unverified change).
+    """
+    if not outputs.get("images") or not outputs.get("weights"):
+        raise PlanError(
+            f"stack {source} has no `images`/`weights` outputs: it was never deployed (run pulumi up)"
+        )
+    deployed = deployed_traffic(spec, outputs)
+    live = live_color(deployed)
+    if deployed.of(live) != 100:
+        raise PlanError(
+            f"stack {source} is mid-rollout (blue {deployed.blue}%, green {deployed.green}%): "
+            "only an image serving 100% of traffic can be promoted"
+        )
+    image = str(outputs["images"].get(live, ""))
+    pending = (spec.traffic.blue, spec.traffic.green) != (deployed.blue, deployed.green)
+    if pending or spec.color(live).image != image:
+        raise PlanError(
+            f"stack {source}'s config differs from its last update (config: {spec.color(live).image} at "
+            f"blue {spec.traffic.blue}/green {spec.traffic.green}; deployed: {image} at "
+            f"blue {deployed.blue}/green {deployed.green}); "
+            f"run `pulumi up --stack {source}` or undo the change"
+        )
+    return live, image
+
+
+def require_healthy(source: str, results: list[GateResult]) -> None:
+    bad = [r for r in results if not r.healthy]
+    if bad:
+        found = "; ".join(map(str, bad))
+        raise PlanError(f"stack {source}'s live color is not healthy, so it is not promoted: {found}")

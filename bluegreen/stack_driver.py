@@ -1,0 +1,133 @@
+"""The only way the CLI touches a stack: read config, set one config path, run `pulumi up`, read outputs.
+
+DESIGN.md contract 7: traffic changes only through stack config plus an update,
+so Pulumi state stays the only writer. `StackDriver` is that narrow surface;
+`AutomationDriver` implements it with the Pulumi Automation API (which drives the
+Pulumi CLI), and `bluegreen.mock_driver` implements it in memory for tests.
+"""
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+from .stack_files import PROJECT_DIR
+
+OnOutput = Callable[[str], None]
+ConfigScalar = str | int | bool
+
+
+class StackError(Exception):
+    """A stack operation failed; the message is meant for the operator as is."""
+
+
+class StackNotFoundError(StackError):
+    """The stack does not exist in the selected backend."""
+
+
+class UpdateFailedError(StackError):
+    """`pulumi up` did not finish; the stack may be partly updated."""
+
+
+class StackDriver(Protocol):
+    """What a rollout needs from one stack."""
+
+    name: str
+
+    def config(self) -> dict[str, Any]:
+        """The config map as `Pulumi.<stack>.yaml` holds it: objects as dicts, secrets in plain text."""
+        ...
+
+    def set_config(self, path: str, value: ConfigScalar) -> None:
+        """Set one value like `pulumi config set --path <path> <value>` (e.g. `bluegreen:traffic.green`)."""
+        ...
+
+    def up(self, on_output: OnOutput) -> dict[str, Any]:
+        """Run an update with the current config, streaming its output; return the new stack outputs."""
+        ...
+
+    def outputs(self) -> dict[str, Any]:
+        """Stack outputs of the last update (empty when the stack was never deployed)."""
+        ...
+
+
+def decode_config_value(value: str) -> Any:
+    """`pulumi config --json` gives objects as JSON text in `value`; turn them back into dicts."""
+    if value[:1] in ("{", "["):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def path_value_text(value: ConfigScalar) -> str:
+    # `pulumi config set --path` stores "true"/"false" as booleans and integers as numbers,
+    # so the text form is all it needs to keep the type.
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+class AutomationDriver:
+    """A stack of this project, driven through `pulumi.automation` (needs the Pulumi CLI on PATH)."""
+
+    def __init__(self, stack: Any):
+        """`stack` is a `pulumi.automation.Stack`; use `AutomationDriver.select` to get one."""
+        self._stack = stack
+        self.name: str = stack.name
+
+    @classmethod
+    def select(cls, stack_name: str, work_dir: Path = PROJECT_DIR) -> "AutomationDriver":
+        import pulumi.automation as auto
+
+        try:
+            stack = auto.select_stack(stack_name=stack_name, work_dir=str(work_dir))
+        except auto.StackNotFoundError:
+            raise StackNotFoundError(
+                f"stack {stack_name!r} does not exist in the current backend; "
+                f"create it with `pulumi stack init {stack_name}` "
+                "(run `pulumi login` first for a remote backend)"
+            ) from None
+        except FileNotFoundError as error:
+            raise StackError(f"the Pulumi CLI is not installed or not on PATH ({error})") from None
+        except auto.CommandError as error:
+            raise StackError(f"cannot select stack {stack_name!r}: {_last_lines(error)}") from None
+        return cls(stack)
+
+    def config(self) -> dict[str, Any]:
+        items = self._cli(lambda: self._stack.get_all_config(), "read the config of")
+        return {key: decode_config_value(item.value) for key, item in items.items()}
+
+    def set_config(self, path: str, value: ConfigScalar) -> None:
+        import pulumi.automation as auto
+
+        config_value = auto.ConfigValue(value=path_value_text(value))
+        self._cli(lambda: self._stack.set_config(path, config_value, path=True), f"set {path} on")
+
+    def up(self, on_output: OnOutput) -> dict[str, Any]:
+        import pulumi.automation as auto
+
+        try:
+            result = self._stack.up(on_output=on_output)
+        except auto.CommandError as error:
+            message = f"pulumi up failed on stack {self.name!r}:\n{_last_lines(error)}"
+            raise UpdateFailedError(message) from None
+        return {key: item.value for key, item in result.outputs.items()}
+
+    def outputs(self) -> dict[str, Any]:
+        outputs = self._cli(lambda: self._stack.outputs(), "read the outputs of")
+        return {key: item.value for key, item in outputs.items()}
+
+    def _cli(self, call: Callable[[], Any], what: str) -> Any:
+        import pulumi.automation as auto
+
+        try:
+            return call()
+        except auto.CommandError as error:
+            raise StackError(f"could not {what} stack {self.name!r}: {_last_lines(error)}") from None
+
+
+def _last_lines(error: Exception, count: int = 8) -> str:
+    lines = [line for line in str(error).splitlines() if line.strip()]
+    return "\n".join(lines[-count:])

@@ -1,0 +1,84 @@
+"""What `bluegreen status` reports for one stack: config vs. last update, per color, with health."""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from components.spec import COLORS, BlueGreenSpec, Color, ConfigError
+from components.traffic import candidate_color, live_color
+
+from .health_gates import GateResult, HealthGate, check_all, deployed_traffic
+from .rollout_plan import spec_of
+from .stack_driver import StackDriver, StackError
+
+
+@dataclass(frozen=True)
+class ColorStatus:
+    color: Color
+    weight: int
+    """Weight in stack config."""
+    deployed_weight: int | None
+    """Weight of the last update (stack output `weights`); None when never deployed."""
+    image: str
+    replicas: int
+    health: tuple[GateResult, ...]
+    """Empty when the color runs no replicas."""
+
+    @property
+    def healthy(self) -> bool:
+        return all(r.healthy for r in self.health)
+
+
+@dataclass
+class StackStatus:
+    stack: str
+    platform: str = ""
+    live: Color | None = None
+    candidate: Color | None = None
+    colors: list[ColorStatus] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    """Why the stack could not be read (or its config is invalid)."""
+
+    @property
+    def ok(self) -> bool:
+        """Readable, and every color that serves traffic is healthy."""
+        if self.error is not None:
+            return False
+        return all(c.healthy for c in self.colors if (c.deployed_weight or 0) > 0)
+
+
+GatesFor = Callable[[BlueGreenSpec, dict[str, Any]], Sequence[HealthGate]]
+
+
+def gather_status(name: str, driver_for: Callable[[str], StackDriver], gates_for: GatesFor) -> StackStatus:
+    status = StackStatus(stack=name)
+    try:
+        driver = driver_for(name)
+        config = driver.config()
+        status.outputs = driver.outputs()
+        spec = spec_of(config)
+    except StackError as error:
+        status.error = str(error)
+        return status
+    except ConfigError as error:
+        status.error = f"invalid stack config:\n{error}"
+        return status
+    status.platform = spec.platform
+    status.live, status.candidate = live_color(spec.traffic), candidate_color(spec.traffic)
+    deployed = deployed_traffic(spec, status.outputs) if status.outputs else None
+    gates = gates_for(spec, config)
+    for color in COLORS:
+        replicas = spec.replicas(color)
+        health = tuple(check_all(gates, color, spec, status.outputs)) if replicas and status.outputs else ()
+        status.colors.append(
+            ColorStatus(
+                color=color,
+                weight=spec.traffic.of(color),
+                deployed_weight=deployed.of(color) if deployed else None,
+                image=spec.color(color).image,
+                replicas=replicas,
+                health=health,
+            )
+        )
+    return status

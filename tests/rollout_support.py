@@ -1,0 +1,196 @@
+"""Helpers for the CLI and rollout tests: full stack configs, loopback health servers, recording observers.
+
+Configs are built here rather than read from `Pulumi.<stack>.yaml` so these tests
+pin exactly the values they assert on.
+"""
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from bluegreen.health_gates import GateResult
+from bluegreen.mock_driver import MockProgramDriver
+from bluegreen.rollout_plan import Step
+from components.spec import BlueGreenSpec, Color
+
+
+def docker_config(
+    http_port: int = 18080,
+    test_port: int = 19080,
+    traffic: tuple[int, int] = (100, 0),
+    blue: str = "repo/web:1.4.2",
+    green: str = "repo/web:1.4.2",
+    green_replicas: int | None = None,
+    blue_replicas: int | None = None,
+) -> dict[str, Any]:
+    """A complete `platform: docker` stack config, as `Pulumi.<stack>.yaml` would hold it."""
+    blue_spec: dict[str, Any] = {"image": blue}
+    green_spec: dict[str, Any] = {"image": green}
+    if blue_replicas is not None:
+        blue_spec["replicas"] = blue_replicas
+    if green_replicas is not None:
+        green_spec["replicas"] = green_replicas
+    return {
+        "bluegreen:platform": "docker",
+        "bluegreen:service": {
+            "name": "web",
+            "port": 8080,
+            "replicas": 2,
+            "healthCheck": {"path": "/health", "intervalSeconds": 5, "timeoutSeconds": 2},
+        },
+        "bluegreen:blue": blue_spec,
+        "bluegreen:green": green_spec,
+        "bluegreen:traffic": {"blue": traffic[0], "green": traffic[1]},
+        "bluegreen:docker": {"httpPort": http_port, "testPort": test_port},
+    }
+
+
+def aws_config(traffic: tuple[int, int] = (100, 0), green: str = "repo/web:1.4.2") -> dict[str, Any]:
+    return {
+        "aws:region": "us-east-1",
+        "bluegreen:platform": "aws",
+        "bluegreen:service": {"name": "web", "port": 8080, "replicas": 2},
+        "bluegreen:blue": {"image": "repo/web:1.4.2"},
+        "bluegreen:green": {"image": green},
+        "bluegreen:traffic": {"blue": traffic[0], "green": traffic[1]},
+        "bluegreen:aws": {
+            "vpcId": "vpc-0123456789abcdef0",
+            "subnetIds": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+        },
+    }
+
+
+def kubernetes_config(traffic: tuple[int, int] = (100, 0)) -> dict[str, Any]:
+    """Service-selector routing (no Gateway): only 0/100 splits are valid."""
+    return {
+        "bluegreen:platform": "kubernetes",
+        "bluegreen:service": {"name": "web", "port": 8080, "replicas": 2},
+        "bluegreen:blue": {"image": "repo/web:1.4.2"},
+        "bluegreen:green": {"image": "repo/web:1.4.2"},
+        "bluegreen:traffic": {"blue": traffic[0], "green": traffic[1]},
+        "bluegreen:kubernetes": {"namespace": "apps"},
+    }
+
+
+def weights(driver: MockProgramDriver) -> tuple[int, int]:
+    traffic = driver.config()["bluegreen:traffic"]
+    return traffic["blue"], traffic["green"]
+
+
+def update_weights(driver: MockProgramDriver) -> list[tuple[int, int]]:
+    """(blue, green) of every successful update, in order."""
+    return [(u["bluegreen:traffic"]["blue"], u["bluegreen:traffic"]["green"]) for u in driver.updates]
+
+
+class LoopbackDriver(MockProgramDriver):
+    """The docker program exports `http://localhost:<port>`; pin it to 127.0.0.1 so tests never try ::1."""
+
+    def up(self, on_output: Callable[[str], None]) -> dict[str, Any]:
+        super().up(on_output)
+        return self.outputs()
+
+    def outputs(self) -> dict[str, Any]:
+        return {
+            key: value.replace("//localhost:", "//127.0.0.1:") if isinstance(value, str) else value
+            for key, value in super().outputs().items()
+        }
+
+
+class FailingDriver(MockProgramDriver):
+    """Fails the update numbered in `fail_on` (1-based, counting updates made through this driver)."""
+
+    def __init__(self, *args: Any, fail_on: set[int], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fail_on = fail_on
+        self.calls = 0
+
+    def up(self, on_output: Callable[[str], None]) -> dict[str, Any]:
+        from bluegreen.stack_driver import UpdateFailedError
+
+        self.calls += 1
+        if self.calls in self.fail_on:
+            raise UpdateFailedError(f"pulumi up failed on stack {self.name!r}: provider error #{self.calls}")
+        return super().up(on_output)
+
+
+class ScriptedGate:
+    """A gate whose verdict a test decides from (color, the spec being checked)."""
+
+    name = "scripted"
+
+    def __init__(self, healthy: Callable[[Color, BlueGreenSpec], bool]):
+        self.healthy = healthy
+        self.seen: list[tuple[Color, int]] = []
+
+    def check(self, color: Color, spec: BlueGreenSpec, outputs: dict[str, Any]) -> GateResult:
+        self.seen.append((color, spec.traffic.of(color)))
+        ok = self.healthy(color, spec)
+        return GateResult(self.name, color, ok, "scripted ok" if ok else "scripted failure")
+
+
+class Recorder:
+    """An Observer that keeps everything it is told."""
+
+    def __init__(self) -> None:
+        self.steps: list[str] = []
+        self.lines: list[str] = []
+        self.results: list[GateResult] = []
+        self.notes: list[str] = []
+
+    def step(self, index: int, total: int, step: Step) -> None:
+        self.steps.append(step.label)
+
+    def output(self, line: str) -> None:
+        self.lines.append(line)
+
+    def health(self, results: list[GateResult]) -> None:
+        self.results.extend(results)
+
+    def note(self, message: str) -> None:
+        self.notes.append(message)
+
+
+class FakeClock:
+    """Time that advances only when the code under test sleeps: no real waiting, no timing flakes."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@contextmanager
+def health_server(healthy: Callable[[], bool]) -> Iterator[tuple[int, list[int]]]:
+    """An HTTP server on 127.0.0.1 answering 200 while `healthy()` else 503; yields (port, statuses sent)."""
+    statuses: list[int] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            status = 200 if healthy() else 503
+            statuses.append(status)
+            body = b"ok" if status == 200 else b"unhealthy"
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1], statuses
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

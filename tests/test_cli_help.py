@@ -1,0 +1,61 @@
+"""Every command explains itself with --help, and `python -m bluegreen` is the same app."""
+
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from bluegreen.cli import app
+from bluegreen.stack_files import PROJECT_DIR
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize(
+    ("command", "options"),
+    [
+        ("release", ["--stack", "--image", "--steps", "--bake", "--poll", "--wait-timeout", "--replicas"]),
+        ("shift", ["--stack", "--steps", "--bake", "--failures-allowed"]),
+        ("rollback", ["--stack", "--force"]),
+        ("promote", ["--from", "--to", "--steps"]),
+        ("status", ["--stack", "--http"]),
+        ("check", ["--stack", "--json", "--markdown"]),
+    ],
+)
+def test_each_command_has_help_naming_its_options(command, options, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    result = runner.invoke(app, [command, "--help"])
+
+    assert result.exit_code == 0
+    for option in options:
+        assert option in result.output
+
+
+def test_no_arguments_lists_the_commands():
+    result = runner.invoke(app, [])
+
+    for command in ("check", "status", "release", "shift", "rollback", "promote"):
+        assert command in result.output
+
+
+def test_python_dash_m_bluegreen_runs_the_cli():
+    result = subprocess.run(
+        [sys.executable, "-m", "bluegreen", "--help"],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "Usage: bluegreen" in result.stdout
+
+
+def test_bluegreen_is_installed_as_a_console_script():
+    from importlib.metadata import entry_points
+
+    [script] = entry_points(group="console_scripts", name="bluegreen")
+
+    assert script.value == "bluegreen.cli:app"
+    assert script.load() is app

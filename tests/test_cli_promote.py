@@ -1,0 +1,124 @@
+"""`bluegreen promote`: only an image live at 100%, deployed as configured and healthy, moves on, in order."""
+
+from rollout_support import FakeClock, ScriptedGate, aws_config, docker_config, update_weights
+from typer.testing import CliRunner
+
+from bluegreen.cli import CliEnv, app
+from bluegreen.mock_driver import MockProgramDriver
+
+runner = CliRunner()
+FAST = ["--bake", "4", "--poll", "2", "--wait-timeout", "10"]
+
+
+def env_for(healthy=lambda color, spec: True, **drivers: MockProgramDriver) -> CliEnv:
+    clock = FakeClock()
+    return CliEnv(
+        driver_for=drivers.__getitem__,
+        gates=lambda spec, config, http: [ScriptedGate(healthy)],
+        clock=clock,
+        sleep=clock.sleep,
+    )
+
+
+def promote(env: CliEnv, source: str, target: str, *extra: str):
+    return runner.invoke(app, ["promote", "--from", source, "--to", target, *extra], obj=env)
+
+
+def staging_with_green_live(image: str = "repo/web:1.5.0") -> MockProgramDriver:
+    return MockProgramDriver.deployed("staging", aws_config(traffic=(0, 100), green=image))
+
+
+def test_the_image_live_in_staging_is_released_to_prod():
+    staging = staging_with_green_live()
+    prod = MockProgramDriver.deployed("prod", aws_config())
+
+    result = promote(env_for(staging=staging, prod=prod), "staging", "prod", *FAST)
+
+    assert result.exit_code == 0, result.output
+    assert "promoting repo/web:1.5.0 (live on green in staging) to prod" in result.output
+    assert prod.config()["bluegreen:green"]["image"] == "repo/web:1.5.0"
+    assert update_weights(prod) == [(100, 0), (90, 10), (50, 50), (0, 100)]
+    assert staging.updates == []
+
+
+def test_promotion_skips_a_stack():
+    result = promote(env_for(), "dev", "prod")
+
+    assert result.exit_code == 2
+    assert (
+        "--to = 'prod' is invalid: promotion goes local → dev → staging → prod, "
+        "so the stack after dev is staging"
+    ) in result.output
+
+
+def test_promotion_backwards_or_past_prod_is_refused():
+    backwards = promote(env_for(), "prod", "staging")
+    unknown = promote(env_for(), "qa", "prod")
+
+    assert backwards.exit_code == 2
+    assert "prod is the last stack" in backwards.output
+    assert unknown.exit_code == 2
+    assert "--from = 'qa' is invalid: stacks are local, dev, staging, prod" in unknown.output
+
+
+def test_a_source_mid_rollout_is_not_promoted():
+    staging = MockProgramDriver.deployed("staging", aws_config(traffic=(50, 50), green="repo/web:1.5.0"))
+    prod = MockProgramDriver.deployed("prod", aws_config())
+
+    result = promote(env_for(staging=staging, prod=prod), "staging", "prod")
+
+    assert result.exit_code == 2
+    assert "stack staging is mid-rollout (blue 50%, green 50%)" in result.output
+    assert prod.updates == []
+
+
+def test_a_source_with_undeployed_config_is_not_promoted():
+    staging = staging_with_green_live()
+    staging.set_config("bluegreen:green.image", "repo/web:9.9.9")  # set, but never `pulumi up`-ed
+    prod = MockProgramDriver.deployed("prod", aws_config())
+
+    result = promote(env_for(staging=staging, prod=prod), "staging", "prod")
+
+    assert result.exit_code == 2
+    assert "stack staging's config differs from its last update" in result.output
+    assert prod.updates == []
+
+
+def test_an_unhealthy_source_is_not_promoted():
+    staging = staging_with_green_live()
+    prod = MockProgramDriver.deployed("prod", aws_config())
+    env = env_for(healthy=lambda color, spec: False, staging=staging, prod=prod)
+
+    result = promote(env, "staging", "prod")
+
+    assert result.exit_code == 2
+    assert "stack staging's live color is not healthy, so it is not promoted" in result.output
+    assert prod.updates == []
+
+
+def test_a_never_deployed_source_is_not_promoted():
+    staging = MockProgramDriver("staging", aws_config(traffic=(0, 100)))
+    prod = MockProgramDriver.deployed("prod", aws_config())
+
+    result = promote(env_for(staging=staging, prod=prod), "staging", "prod")
+
+    assert result.exit_code == 2
+    assert "it was never deployed" in result.output
+
+
+def test_promoting_what_the_target_already_serves_does_nothing():
+    dev = MockProgramDriver.deployed("dev", docker_config(traffic=(0, 100), green="repo/web:1.5.0"))
+    staging = MockProgramDriver.deployed("staging", aws_config(traffic=(0, 100), green="repo/web:1.5.0"))
+
+    result = promote(env_for(dev=dev, staging=staging), "dev", "staging")
+
+    assert result.exit_code == 0
+    assert "staging already serves repo/web:1.5.0 on green at 100%; nothing to do" in result.output
+    assert staging.updates == []
+
+
+def test_bad_steps_are_refused_before_any_stack_is_read():
+    result = promote(env_for(), "dev", "staging", "--steps", "0,100")
+
+    assert result.exit_code == 2
+    assert "--steps = '0,100' is invalid: every step must be a percentage from 1 to 100" in result.output

@@ -1,0 +1,139 @@
+"""Planning is pure: a request becomes ordered config changes, or is refused before anything runs."""
+
+import pytest
+from rollout_support import aws_config, docker_config, kubernetes_config
+
+from bluegreen.rollout_plan import PlanError, parse_steps, plan_release, plan_rollback, plan_shift
+from components.spec import ConfigError
+
+
+def changes(step) -> dict[str, object]:
+    return {c.path: c.value for c in step.changes}
+
+
+def test_release_goes_to_the_idle_color_then_shifts_in_the_given_steps():
+    plan = plan_release(docker_config(), "repo/web:1.5.0", [10, 50, 100])
+
+    assert (plan.live, plan.candidate) == ("blue", "green")
+    first, *shifts = plan.steps
+    assert changes(first) == {"bluegreen:green.image": "repo/web:1.5.0"}
+    assert first.gate == "ready" and first.color == "green"
+    assert [changes(s) for s in shifts] == [
+        {"bluegreen:traffic.green": 10, "bluegreen:traffic.blue": 90},
+        {"bluegreen:traffic.green": 50, "bluegreen:traffic.blue": 50},
+        {"bluegreen:traffic.green": 100, "bluegreen:traffic.blue": 0},
+    ]
+    assert all(s.gate == "bake" for s in shifts)
+    assert shifts[-1].spec.traffic.green == 100
+    assert changes(plan.rollback) == {"bluegreen:traffic.blue": 100, "bluegreen:traffic.green": 0}
+
+
+def test_release_when_green_is_live_targets_blue():
+    plan = plan_release(docker_config(traffic=(0, 100)), "repo/web:2.0.0", [100])
+
+    assert (plan.live, plan.candidate) == ("green", "blue")
+    assert changes(plan.steps[0]) == {"bluegreen:blue.image": "repo/web:2.0.0"}
+    assert changes(plan.rollback) == {"bluegreen:traffic.green": 100, "bluegreen:traffic.blue": 0}
+
+
+def test_release_scales_a_scaled_down_idle_color_back_to_the_live_size():
+    plan = plan_release(docker_config(green_replicas=0, blue_replicas=3), "repo/web:1.5.0", [100])
+
+    assert changes(plan.steps[0]) == {
+        "bluegreen:green.image": "repo/web:1.5.0",
+        "bluegreen:green.replicas": 3,
+    }
+    assert plan.steps[0].spec.replicas("green") == 3
+
+
+def test_release_mid_rollout_is_refused_naming_the_split():
+    with pytest.raises(PlanError, match=r"bluegreen:traffic = \{blue: 90, green: 10\} is mid-rollout"):
+        plan_release(docker_config(traffic=(90, 10)), "repo/web:1.5.0", [100])
+
+
+def test_a_split_on_a_selector_routed_kubernetes_stack_is_refused_before_any_update():
+    with pytest.raises(PlanError) as error:
+        plan_release(kubernetes_config(), "repo/web:1.5.0", [10, 100])
+
+    message = str(error.value)
+    assert "shift green to 10%" in message
+    assert "bluegreen:traffic = {blue: 90, green: 10} is invalid" in message
+    assert "bluegreen:kubernetes.gateway" in message
+
+
+def test_a_single_flip_on_a_selector_routed_kubernetes_stack_is_planned():
+    plan = plan_release(kubernetes_config(), "repo/web:1.5.0", [100])
+
+    assert plan.steps[-1].spec.traffic.green == 100
+
+
+def test_an_invalid_current_config_raises_the_config_models_error():
+    config = docker_config()
+    config["bluegreen:traffic"] = {"blue": 100, "green": 10}
+
+    with pytest.raises(ConfigError, match=r"bluegreen:traffic = .* weights must sum to 100"):
+        plan_release(config, "repo/web:1.5.0", [100])
+
+
+def test_an_empty_image_is_refused():
+    with pytest.raises(PlanError, match="--image = '' is invalid"):
+        plan_release(docker_config(), "  ", [100])
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("10,5", "steps must strictly increase"),
+        ("0,50", "from 1 to 100"),
+        ("50,101", "from 1 to 100"),
+        ("ten", "comma-separated integers"),
+        ("", "at least one percentage"),
+    ],
+)
+def test_bad_steps_name_the_option_the_value_and_the_rule(text, rule):
+    with pytest.raises(PlanError) as error:
+        parse_steps(text)
+    assert str(error.value).startswith(f"--steps = {text!r} is invalid")
+    assert rule in str(error.value)
+
+
+def test_steps_parse_in_order():
+    assert parse_steps("5, 25,100") == [5, 25, 100]
+
+
+def test_shift_checks_the_candidate_first_then_moves_from_its_current_weight():
+    plan = plan_shift(docker_config(traffic=(90, 10)), [50, 100])
+
+    assert plan.steps[0].changes == () and plan.steps[0].gate == "ready" and plan.steps[0].color == "green"
+    assert [s.spec.traffic.green for s in plan.steps[1:]] == [50, 100]
+    assert changes(plan.rollback) == {"bluegreen:traffic.blue": 100, "bluegreen:traffic.green": 0}
+
+
+def test_shift_below_the_current_weight_is_refused():
+    with pytest.raises(PlanError, match="green already has 10%"):
+        plan_shift(docker_config(traffic=(90, 10)), [10, 100])
+
+
+def test_shift_to_a_color_with_no_replicas_is_refused_naming_the_key():
+    with pytest.raises(PlanError, match=r"bluegreen:traffic.green = 50 is invalid: green has 0 replicas"):
+        plan_shift(docker_config(green_replicas=0), [50])
+
+
+def test_rollback_of_a_split_returns_everything_to_the_live_color():
+    plan = plan_rollback(docker_config(traffic=(90, 10)))
+
+    assert plan.rollback is None
+    assert plan.steps[0].gate == "ready" and plan.steps[0].color == "blue"
+    assert changes(plan.steps[-1]) == {"bluegreen:traffic.blue": 100, "bluegreen:traffic.green": 0}
+
+
+def test_rollback_after_a_full_flip_returns_to_the_other_color():
+    plan = plan_rollback(aws_config(traffic=(0, 100)), check=False)
+
+    assert len(plan.steps) == 1
+    assert changes(plan.steps[0]) == {"bluegreen:traffic.blue": 100, "bluegreen:traffic.green": 0}
+
+
+def test_rollback_to_a_scaled_down_color_is_refused():
+    with pytest.raises(PlanError, match=r"bluegreen:traffic.green = 100 is invalid: green has 0 replicas"):
+        plan_rollback(docker_config(green_replicas=0))

@@ -1,0 +1,121 @@
+"""The Automation API driver's wiring, on a stand-in for `pulumi.automation.Stack` (no Pulumi CLI here)."""
+
+import json
+
+import pulumi.automation as auto
+import pytest
+from pulumi.automation import CommandResult
+
+from bluegreen.stack_driver import AutomationDriver, StackError, StackNotFoundError, UpdateFailedError
+from bluegreen.stack_files import PROJECT_DIR
+
+
+class FakeStack:
+    name = "dev"
+
+    def __init__(self, fail_up: bool = False):
+        self.set_calls: list[tuple[str, str, bool, bool]] = []
+        self.fail_up = fail_up
+        self.up_kwargs: dict = {}
+
+    def get_all_config(self):
+        # `pulumi config --json` gives structured values as JSON text.
+        return {
+            "aws:region": auto.ConfigValue("us-east-1"),
+            "bluegreen:traffic": auto.ConfigValue(json.dumps({"blue": 100, "green": 0})),
+            "bluegreen:platform": auto.ConfigValue("aws"),
+        }
+
+    def set_config(self, key, value, *, path=False):
+        self.set_calls.append((key, value.value, value.secret, path))
+
+    def up(self, **kwargs):
+        self.up_kwargs = kwargs
+        kwargs["on_output"]("Updating (dev)")
+        if self.fail_up:
+            raise auto.CommandError(CommandResult(stdout="", stderr="error: update failed", code=255))
+        return auto.UpResult("", "", None, {"liveColor": auto.OutputValue("green", False)})
+
+    def outputs(self):
+        return {"url": auto.OutputValue("http://alb", False)}
+
+
+def test_config_comes_back_as_the_stack_file_holds_it():
+    assert AutomationDriver(FakeStack()).config() == {
+        "aws:region": "us-east-1",
+        "bluegreen:traffic": {"blue": 100, "green": 0},
+        "bluegreen:platform": "aws",
+    }
+
+
+def test_set_config_is_a_plaintext_path_set():
+    stack = FakeStack()
+    driver = AutomationDriver(stack)
+
+    driver.set_config("bluegreen:traffic.green", 10)
+    driver.set_config("bluegreen:green.image", "repo/web:1.5.0")
+
+    # --path turns "10" into the number 10, as `pulumi config set --path` does.
+    assert stack.set_calls == [
+        ("bluegreen:traffic.green", "10", False, True),
+        ("bluegreen:green.image", "repo/web:1.5.0", False, True),
+    ]
+
+
+def test_up_streams_output_and_returns_plain_outputs():
+    stack = FakeStack()
+    lines = []
+
+    assert AutomationDriver(stack).up(lines.append) == {"liveColor": "green"}
+    assert lines == ["Updating (dev)"]
+    assert AutomationDriver(stack).outputs() == {"url": "http://alb"}
+
+
+def test_a_failed_up_becomes_update_failed_with_the_cli_message():
+    with pytest.raises(UpdateFailedError, match=r"(?s)pulumi up failed on stack 'dev'.*error: update failed"):
+        AutomationDriver(FakeStack(fail_up=True)).up(lambda line: None)
+
+
+def test_select_uses_the_project_directory(monkeypatch):
+    seen = {}
+
+    def select_stack(**kwargs):
+        seen.update(kwargs)
+        return FakeStack()
+
+    monkeypatch.setattr(auto, "select_stack", select_stack)
+
+    assert AutomationDriver.select("dev").name == "dev"
+    assert seen == {"stack_name": "dev", "work_dir": str(PROJECT_DIR)}
+
+
+def test_a_missing_stack_says_how_to_create_it(monkeypatch):
+    def select_stack(**kwargs):
+        raise auto.StackNotFoundError(CommandResult(stdout="", stderr="no stack named 'qa'", code=255))
+
+    monkeypatch.setattr(auto, "select_stack", select_stack)
+
+    with pytest.raises(StackNotFoundError, match="pulumi stack init qa"):
+        AutomationDriver.select("qa")
+
+
+def test_no_pulumi_cli_is_a_plain_error(monkeypatch):
+    def select_stack(**kwargs):
+        raise FileNotFoundError(2, "No such file or directory", "pulumi")
+
+    monkeypatch.setattr(auto, "select_stack", select_stack)
+
+    with pytest.raises(StackError, match="Pulumi CLI is not installed"):
+        AutomationDriver.select("dev")
+
+
+def test_a_cli_failure_while_reading_config_is_a_plain_stack_error():
+    stack = FakeStack()
+
+    def broken():
+        raise auto.CommandError(CommandResult(stdout="", stderr="error: passphrase must be set", code=255))
+
+    stack.get_all_config = broken
+
+    with pytest.raises(StackError, match=r"(?s)could not read the config of stack 'dev'.*passphrase must be set"):
+        AutomationDriver(stack).config()

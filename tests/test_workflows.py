@@ -1,0 +1,93 @@
+"""The GitHub workflows are valid (GitHub's own workflow schema, offline) and wire up what the docs promise."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bluegreen.stack_files import PROJECT_DIR, STACKS
+
+WORKFLOWS = sorted((PROJECT_DIR / ".github" / "workflows").glob("*.yml"))
+CHECK_JSONSCHEMA = Path(sys.executable).with_name("check-jsonschema")
+
+
+def load(name: str) -> dict:
+    # PyYAML reads the key `on` as the boolean True (YAML 1.1).
+    document = yaml.safe_load((PROJECT_DIR / ".github" / "workflows" / name).read_text())
+    document["on"] = document.pop(True)
+    return document
+
+
+def steps(job: dict) -> list[dict]:
+    return job["steps"]
+
+
+def test_there_is_a_pull_request_workflow():
+    assert [w.name for w in WORKFLOWS] == ["pull-request.yml"]
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
+def test_workflow_matches_githubs_schema(workflow):
+    result = subprocess.run(
+        [str(CHECK_JSONSCHEMA), "--builtin-schema", "vendor.github-workflows", str(workflow)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_schema_check_rejects_a_broken_workflow(tmp_path):
+    broken = tmp_path / "broken.yml"
+    broken.write_text("on: pull_request\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: 12\n")
+
+    result = subprocess.run(
+        [str(CHECK_JSONSCHEMA), "--builtin-schema", "vendor.github-workflows", str(broken)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode != 0
+
+
+def test_pull_requests_run_the_tests_then_the_offline_check_of_every_stack_with_a_summary_and_comment():
+    workflow = load("pull-request.yml")
+    assert "pull_request" in workflow["on"]
+    job = workflow["jobs"]["checks"]
+    runs = [s.get("run", "") for s in steps(job)]
+
+    assert "make test" in runs
+    check = next(s for s in steps(job) if "make check" in s.get("run", ""))
+    assert "--markdown policy-check.md" in check["run"]
+    assert check["if"] == "${{ !cancelled() }}"
+    assert any('>> "$GITHUB_STEP_SUMMARY"' in run and "policy-check.md" in run for run in runs)
+    comment = next(s for s in steps(job) if s.get("uses", "").startswith("marocchino/sticky-pull-request-comment@"))
+    assert comment["with"]["path"] == "policy-check.md"
+    assert job["permissions"]["pull-requests"] == "write"
+
+
+def test_make_check_covers_every_stack():
+    makefile = (PROJECT_DIR / "Makefile").read_text()
+
+    assert "check: setup" in makefile
+    assert "python -m bluegreen check $(foreach s,$(STACKS),--stack $(s))" in makefile
+    assert f"STACKS := {' '.join(STACKS)}" in makefile
+
+
+def test_the_preview_job_runs_only_with_cloud_credentials_and_uses_the_pack_per_stack():
+    job = load("pull-request.yml")["jobs"]["preview"]
+
+    assert "vars.AWS_ROLE_ARN != ''" in job["if"]
+    assert job["needs"] == "checks"
+    pulumi = next(s for s in steps(job) if s.get("uses", "").startswith("pulumi/actions@"))
+    assert pulumi["uses"] == "pulumi/actions@v6"
+    assert pulumi["with"]["command"] == "preview"
+    assert pulumi["with"]["policyPacks"] == "policies"
+    assert pulumi["with"]["policyPackConfigs"] == "policies/config/${{ matrix.stack }}.json"
+    for stack in job["strategy"]["matrix"]["stack"]:
+        assert (PROJECT_DIR / "policies" / "config" / f"{stack}.json").exists()
+        assert (PROJECT_DIR / f"Pulumi.{stack}.yaml").exists()
