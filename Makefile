@@ -20,8 +20,21 @@ test: setup
 lint: setup
 	$(UV) run --locked ruff check .
 
+# Offline policy check of every stack (program under mocks, pack over gRPC); no cloud account.
+# Extra flags through CHECK_ARGS, e.g. CHECK_ARGS="--markdown policy-check.md".
+check: setup
+	$(UV) run --locked python -m bluegreen check $(foreach s,$(STACKS),--stack $(s)) $(CHECK_ARGS)
+
 bench: setup
 	@for b in bench/*.py; do echo "== $$b"; $(UV) run --locked python $$b || exit 1; done
 
 clean:
 	rm -rf .venv .tools .pytest_cache
+
+# The local Docker stack (docs/local.md). The script first checks for the Pulumi CLI and a
+# running Docker engine, says what to install if one is missing, and stops before deploying.
+up: setup
+	$(UV) run --locked python -m bluegreen.local_stack up $(ARGS)
+
+down: setup
+	$(UV) run --locked python -m bluegreen.local_stack down $(ARGS)

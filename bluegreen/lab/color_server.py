@@ -1,0 +1,65 @@
+"""A tiny HTTP server standing in for one replica: `/` answers its color and name, `/health` answers 200.
+
+Run as `python -m bluegreen.lab.color_server <color> <name>`; it binds 127.0.0.1 on a
+free port and prints the port on its first line, so the parent knows where it is.
+"""
+
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from subprocess import PIPE, Popen
+
+_PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    body = b""
+
+    def do_GET(self) -> None:
+        payload = b"ok\n" if self.path == "/health" else self.body
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass  # thousands of requests per test; the client records what matters
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # the default 5 overflows under bursts of new connections
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # HAProxy closes health-check connections with a reset once it has the status
+        # line; that is normal, not worth a traceback.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
+def serve(color: str, name: str) -> None:
+    handler = type("Handler", (_Handler,), {"body": f"{color} {name}\n".encode()})
+    server = _Server(("127.0.0.1", 0), handler)
+    print(server.server_address[1], flush=True)
+    server.serve_forever()
+
+
+def start(color: str, name: str) -> tuple[Popen[str], int]:
+    """Start one replica in its own process (so it can be killed like a container) and return its port."""
+    process = Popen(
+        [sys.executable, "-m", "bluegreen.lab.color_server", color, name],
+        stdout=PIPE,
+        text=True,
+        cwd=_PROJECT_DIR,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if not line.strip().isdigit():
+        process.kill()
+        raise RuntimeError(f"replica {name} did not start (printed {line!r})")
+    return process, int(line)
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1], sys.argv[2])

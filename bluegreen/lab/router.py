@@ -1,0 +1,142 @@
+"""HAProxy on loopback, configured by the component's own pure function and reloaded by its own mechanism.
+
+`LoopbackRouter.apply(spec)` is what `pulumi up` does to the router container, with
+the container's `docker kill -s USR2` replaced by a local SIGUSR2 and its DNS names
+replaced by 127.0.0.1 ports. `restart(spec)` is the naive alternative the benchmark
+compares against: stop HAProxy, start it again with the new config.
+"""
+
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+from components.docker.haproxy_config import RouterLayout, render_haproxy_config, server_name
+from components.docker.reload import CONFIG_NAME, LocalReloader, install_and_reload
+from components.docker.server_weights import server_weights
+from components.spec import COLORS, BlueGreenSpec, Color, HealthCheck
+
+LOOPBACK = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((LOOPBACK, 0))
+        return probe.getsockname()[1]
+
+
+def wait_until(condition, timeout: float, what: str, step: float = 0.02) -> None:  # type: ignore[no-untyped-def]
+    """Poll `condition` until true; a bounded wait so a broken setup fails instead of hanging."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"gave up after {timeout}s waiting for {what}")
+        time.sleep(step)
+
+
+class LoopbackRouter:
+    """One HAProxy master-worker process listening on two loopback ports."""
+
+    def __init__(self, servers: Mapping[Color, list[int]], health: HealthCheck, haproxy: str = "haproxy"):
+        self.workdir = Path(tempfile.mkdtemp(prefix="bluegreen-haproxy-"))
+        self.config_path = self.workdir / CONFIG_NAME
+        self.production_port = free_port()
+        self.test_port = free_port()
+        self.layout = RouterLayout(
+            production_bind=f"{LOOPBACK}:{self.production_port}",
+            test_bind=f"{LOOPBACK}:{self.test_port}",
+            stats_socket=str(self.workdir / "admin.sock"),
+            servers={c: [f"{LOOPBACK}:{port}" for port in servers.get(c, [])] for c in COLORS},
+        )
+        self.health = health
+        self.haproxy = haproxy
+        self.process: subprocess.Popen[bytes] | None = None
+        self.reloader = LocalReloader(master_pid=self._pid, haproxy=haproxy)
+
+    def _pid(self) -> int | None:
+        return self.process.pid if self.process and self.process.poll() is None else None
+
+    def render(self, spec: BlueGreenSpec) -> str:
+        return render_haproxy_config(spec, self.layout, self.health)
+
+    def start(self, spec: BlueGreenSpec) -> None:
+        install_and_reload(self.config_path, self.render(spec), self.reloader)  # nothing runs yet: no signal
+        # The same command line as the router container.
+        self.process = subprocess.Popen(
+            [self.haproxy, "-W", "-db", "-f", str(self.config_path)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.wait_serving(spec)
+
+    def apply(self, spec: BlueGreenSpec) -> None:
+        """The component's reload: install the new config, SIGUSR2 the master, wait for the new worker."""
+        install_and_reload(self.config_path, self.render(spec), self.reloader)
+        self.wait_serving(spec)
+
+    def restart(self, spec: BlueGreenSpec) -> None:
+        """The naive way (benchmark baseline): stop HAProxy, then start it with the new config."""
+        self.stop()
+        self.start(spec)
+
+    def wait_serving(self, spec: BlueGreenSpec, timeout: float = 10) -> None:
+        """Wait until the worker answering the runtime API has the weights `spec` asks for."""
+        want = self.expected_weights(spec)
+        wait_until(lambda: self._weights_are(want), timeout, f"HAProxy to serve weights {want}")
+
+    def expected_weights(self, spec: BlueGreenSpec) -> dict[str, int]:
+        replicas = {c: len(self.layout.servers[c]) for c in COLORS}
+        per_server = server_weights({c: spec.traffic.of(c) for c in COLORS}, replicas)
+        return {
+            server_name(c, i): per_server[c] for c in COLORS for i in range(len(self.layout.servers[c]))
+        }
+
+    def _weights_are(self, want: dict[str, int]) -> bool:
+        try:
+            rows = self.server_stats()
+        except OSError:
+            return False  # socket not there yet (starting) or being handed over
+        have = {row["svname"]: int(row["weight"]) for row in rows if row["pxname"] == "production"}
+        return have == want
+
+    def runtime(self, command: str) -> str:
+        """One command on the runtime API socket (the same socket the container exposes)."""
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.settimeout(5)
+            conn.connect(self.layout.stats_socket)
+            conn.sendall(command.encode() + b"\n")
+            chunks = []
+            while chunk := conn.recv(65536):
+                chunks.append(chunk)
+        return b"".join(chunks).decode()
+
+    def server_stats(self) -> list[dict[str, str]]:
+        """`show stat` rows of real servers (not FRONTEND/BACKEND), as dicts keyed by column."""
+        text = self.runtime("show stat")
+        lines = [line for line in text.splitlines() if line.strip()]
+        if not lines or not lines[0].startswith("# "):
+            raise OSError(f"unexpected runtime API answer: {text[:80]!r}")
+        header = lines[0][2:].split(",")
+        rows = [dict(zip(header, line.split(","), strict=False)) for line in lines[1:]]
+        return [row for row in rows if row["svname"] not in ("FRONTEND", "BACKEND")]
+
+    def server(self, backend: str, name: str) -> dict[str, str]:
+        return next(r for r in self.server_stats() if r["pxname"] == backend and r["svname"] == name)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()  # SIGTERM: the master stops its workers at once (a hard stop)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def close(self) -> None:
+        """Stop HAProxy and remove its config and socket directory."""
+        self.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)

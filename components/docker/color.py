@@ -1,0 +1,61 @@
+"""One color on Docker: its image pulled once and `replicas` health-checked app containers."""
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_docker as docker
+
+from ..health import docker_healthcheck
+from ..spec import BlueGreenSpec, Color
+from .naming import container_names
+
+
+@dataclass(frozen=True)
+class DockerColorArgs:
+    spec: BlueGreenSpec
+    """The validated stack config."""
+    color: Color
+    """Which color this is."""
+    network: pulumi.Input[str]
+    """Name of the stack's Docker network (the router resolves replicas there by name)."""
+
+
+class DockerColor(pulumi.ComponentResource):
+    """The app containers of one color, on the stack's network, each with the shared Docker healthcheck."""
+
+    container_names: pulumi.Output[list[str]]
+
+    def __init__(self, name: str, args: DockerColorArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("bluegreen:index:DockerColor", name, None, opts)
+        spec, color = args.spec, args.color
+        image_ref = spec.color(color).image
+        # keep_locally: `make down` should not delete an image the user may still use.
+        image = docker.RemoteImage(
+            f"{name}-image", name=image_ref, keep_locally=True, opts=pulumi.ResourceOptions(parent=self)
+        )
+        names = container_names(spec)[color]
+        for index, replica in enumerate(names):
+            docker.Container(
+                f"{name}-{index}",
+                name=replica,
+                # The reference itself (not image.repo_digest) keeps the graph identical in
+                # preview; depends_on makes the pull happen first.
+                image=image_ref,
+                networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=args.network)],
+                healthcheck=docker.ContainerHealthcheckArgs(
+                    **docker_healthcheck(spec.service.health_check, spec.service.port)
+                ),
+                labels=[
+                    docker.ContainerLabelArgs(label="bluegreen.service", value=spec.service.name),
+                    docker.ContainerLabelArgs(label="bluegreen.color", value=color),
+                ],
+                restart="unless-stopped",
+                # A replica being removed gets the drain time to finish in-flight requests.
+                stop_timeout=spec.service.drain_seconds,
+                destroy_grace_seconds=spec.service.drain_seconds,
+                # A container name is unique per engine, so a replacement must remove the old
+                # one first (pulumi-docker would otherwise create first and hit a name conflict).
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[image], delete_before_replace=True),
+            )
+        self.container_names = pulumi.Output.from_input(names)
+        self.register_outputs({"containerNames": self.container_names})
