@@ -31,7 +31,7 @@ bench: setup
 clean:
 	rm -rf .venv .tools .pytest_cache
 
-# The local Docker stack (docs/local.md). The script first checks for the Pulumi CLI and a
+# The local Docker stack (README: Platform `docker`). The script first checks for the Pulumi CLI and a
 # running Docker engine, says what to install if one is missing, and stops before deploying.
 up: setup
 	$(UV) run --locked python -m bluegreen.local_stack up $(ARGS)

@@ -22,7 +22,7 @@ def test_kind_example_deploys_podinfo_in_its_own_namespace() -> None:
     [namespace] = run.of_type("kubernetes:core/v1:Namespace")
     assert namespace.inputs["metadata"]["name"] == "bluegreen-demo"
     pod = run.named("web-blue-deployment").inputs["spec"]["template"]["spec"]
-    # docs/kubernetes.md: interval 5 -> preStop 5 + 5 = 10s; grace 10 + drain 10 + 5 = 25s.
+    # README (Platform `kubernetes`): interval 5 -> preStop 5 + 5 = 10s; grace 10 + drain 10 + 5 = 25s.
     assert pod["containers"][0]["lifecycle"]["preStop"] == {"exec": {"command": ["sleep", "10"]}}
     assert pod["terminationGracePeriodSeconds"] == 25
     assert run.outputs["url"] == "http://web.bluegreen-demo.svc.cluster.local:9898"

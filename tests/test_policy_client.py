@@ -102,7 +102,7 @@ def test_config_files_are_json_objects():
 
 
 def test_every_policy_is_documented(policy_pack):
-    docs = (Path(__file__).resolve().parent.parent / "docs" / "policies.md").read_text()
+    docs = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     missing = [name for name in policy_pack.policy_names() if f"| `{name}`" not in docs]
     assert missing == []
 
