@@ -5,7 +5,7 @@ PYTHON ?= python3
 UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
 STACKS := local dev staging prod
 
-.PHONY: setup test lint check bench up down clean
+.PHONY: setup test lint typecheck check bench up down clean
 
 $(CURDIR)/.tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -19,6 +19,9 @@ test: setup
 
 lint: setup
 	$(UV) run --locked ruff check .
+
+typecheck: setup
+	$(UV) run --locked pyright
 
 # Offline policy check of every stack (program under mocks, pack over gRPC); no cloud account.
 # Extra flags through CHECK_ARGS, e.g. CHECK_ARGS="--markdown policy-check.md".

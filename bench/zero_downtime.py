@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bluegreen.lab.color_server import start
 from bluegreen.lab.load import LoadClient, Outcome, percentile, shares
 from bluegreen.lab.router import LoopbackRouter, wait_until
-from components.spec import BlueGreenSpec, HealthCheck, parse_spec
+from components.spec import BlueGreenSpec, Color, HealthCheck, parse_spec
 
 RATE = 400
 """Offered load, requests per second (open loop: a slow answer does not slow the sender)."""
@@ -35,7 +35,7 @@ STEADY_SECONDS = 3.0
 SHIFT_TAIL = 0.5
 """Seconds after a shift completes that still count as "during the shift"."""
 STEPS = [(90, 10), (50, 50), (0, 100)]
-REPLICAS = {"blue": 1, "green": 2}
+REPLICAS: dict[Color, int] = {"blue": 1, "green": 2}
 CHECK = HealthCheck.model_construct(
     path="/health", interval_seconds=1, timeout_seconds=1,
     healthy_threshold=2, unhealthy_threshold=2, start_period_seconds=0,
@@ -78,7 +78,8 @@ class Run:
 
 def scenario(mode: str) -> Run:
     """One full pass; `mode` is "reload" (the component's mechanism) or "restart" (the baseline)."""
-    processes, ports = [], {"blue": [], "green": []}
+    processes = []
+    ports: dict[Color, list[int]] = {"blue": [], "green": []}
     for color, count in REPLICAS.items():
         for index in range(count):
             process, port = start(color, f"{color}-{index}")
@@ -113,7 +114,8 @@ def scenario(mode: str) -> Run:
 
 def kill_phase() -> tuple[float, int, int]:
     """At 0/100, kill green-0 under load: seconds until HAProxy marks it DOWN, requests meanwhile, failed."""
-    processes, ports = {}, {"blue": [], "green": []}
+    processes = {}
+    ports: dict[Color, list[int]] = {"blue": [], "green": []}
     for color, count in REPLICAS.items():
         for index in range(count):
             process, port = start(color, f"{color}-{index}")

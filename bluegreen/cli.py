@@ -43,8 +43,14 @@ GatesFactory = Callable[[BlueGreenSpec, dict[str, Any], bool | None], Sequence[H
 
 
 def default_gates(spec: BlueGreenSpec, config: dict[str, Any], http: bool | None) -> Sequence[HealthGate]:
-    region = config.get("aws:region")
-    return gates_for(spec, http=http, region=region if isinstance(region, str) else None)
+    """Gates that read health where the stack's own provider config points: its AWS region, its cluster."""
+    region, context = config.get("aws:region"), config.get("kubernetes:context")
+    return gates_for(
+        spec,
+        http=http,
+        region=region if isinstance(region, str) else None,
+        kube_context=context if isinstance(context, str) else None,
+    )
 
 
 @dataclass

@@ -137,14 +137,17 @@ class DeploymentGate:
 
     name = "deployment"
 
-    def __init__(self, runner: KubectlRunner = _run_kubectl):
+    def __init__(self, runner: KubectlRunner = _run_kubectl, context: str | None = None):
         self._runner = runner
+        # The stack pins its cluster with `kubernetes:context`; kubectl's current context may be another cluster.
+        self._cluster_args = ["--context", context] if context else []
 
     def check(self, color: Color, spec: BlueGreenSpec, outputs: dict[str, Any]) -> GateResult:
         name = (outputs.get("deploymentNames") or {}).get(color) or f"{spec.service.name}-{color}"
         namespace = spec.kubernetes.namespace
         try:
-            document = json.loads(self._runner(["get", "deployment", name, "-n", namespace, "-o", "json"]))
+            args = [*self._cluster_args, "get", "deployment", name, "-n", namespace, "-o", "json"]
+            document = json.loads(self._runner(args))
         except subprocess.CalledProcessError as error:
             return GateResult(self.name, color, False, f"kubectl: {(error.stderr or '').strip() or error}")
         except (OSError, subprocess.TimeoutExpired, ValueError) as error:
@@ -168,7 +171,9 @@ def judge_deployment(color: Color, document: dict[str, Any]) -> GateResult:
     return GateResult(DeploymentGate.name, color, ok, detail)
 
 
-def gates_for(spec: BlueGreenSpec, http: bool | None = None, region: str | None = None) -> list[HealthGate]:
+def gates_for(
+    spec: BlueGreenSpec, http: bool | None = None, region: str | None = None, kube_context: str | None = None
+) -> list[HealthGate]:
     """The gates that fit the platform. HTTP is on by default only for docker, whose URLs are local;
     ALB URLs may carry a certificate for another name and Kubernetes URLs may be cluster-internal.
     """
@@ -176,7 +181,7 @@ def gates_for(spec: BlueGreenSpec, http: bool | None = None, region: str | None 
     if spec.platform == "aws":
         gates.append(TargetHealthGate(region=region))
     elif spec.platform == "kubernetes":
-        gates.append(DeploymentGate())
+        gates.append(DeploymentGate(context=kube_context))
     if http if http is not None else spec.platform == "docker":
         gates.append(HttpGate())
     return gates

@@ -1,18 +1,16 @@
 """`make up` / `make down`: deploy or destroy the local Docker stack with no Pulumi account.
 
-Standard library only, so `make up` can run the prerequisite check before it builds
-the virtualenv: if the Pulumi CLI or a running Docker engine is missing, it says
-exactly what to install and stops before touching anything.
+Standard library only (it runs before anything Pulumi-related is imported): if the
+Pulumi CLI or a running Docker engine is missing, it says exactly what to install
+and stops before deploying anything.
 
 State lives in Pulumi's local file backend (`./.pulumi-state`, unless
-PULUMI_BACKEND_URL says otherwise) and secrets use the passphrase provider; the
-passphrase is PULUMI_CONFIG_PASSPHRASE(_FILE) if set, else a random one generated
-once into `./.pulumi-state/passphrase` (mode 600). Nothing changes your global
-`pulumi login`.
+PULUMI_BACKEND_URL says otherwise) and secrets use the passphrase provider with
+PULUMI_CONFIG_PASSPHRASE(_FILE) if set, else an empty passphrase. Nothing changes
+your global `pulumi login`.
 """
 
 import os
-import secrets
 import shutil
 import subprocess
 import sys
@@ -62,22 +60,28 @@ def missing_prerequisites(environ: Mapping[str, str] | None = None) -> list[str]
     return problems
 
 
-def backend_env(environ: Mapping[str, str], project_dir: Path = PROJECT_DIR) -> dict[str, str]:
-    """Environment for the pulumi CLI: local file backend and a passphrase, unless the user chose their own."""
-    env = dict(environ)
-    state = project_dir / ".pulumi-state"
-    if "PULUMI_BACKEND_URL" not in env:
+def local_backend_settings(environ: Mapping[str, str], project_dir: Path = PROJECT_DIR) -> dict[str, str]:
+    """The variables the pulumi CLI needs for the local stack, unless the user chose their own.
+
+    The local file backend keeps state in the project. The passphrase defaults to the
+    empty string: the local stack holds no secrets, and a fixed passphrase means the
+    `encryptionsalt` Pulumi writes into Pulumi.local.yaml works in every clone (a
+    random one kept out of git would make a committed salt unusable elsewhere).
+    The operator CLI uses the same settings to reach this stack.
+    """
+    settings = {"PULUMI_SKIP_UPDATE_CHECK": environ.get("PULUMI_SKIP_UPDATE_CHECK", "true")}
+    if "PULUMI_BACKEND_URL" not in environ:
+        state = project_dir / ".pulumi-state"
         state.mkdir(exist_ok=True)
-        env["PULUMI_BACKEND_URL"] = state.as_uri()
-    if "PULUMI_CONFIG_PASSPHRASE" not in env and "PULUMI_CONFIG_PASSPHRASE_FILE" not in env:
-        passphrase = state / "passphrase"
-        if not passphrase.exists():
-            state.mkdir(exist_ok=True)
-            passphrase.touch(mode=0o600)
-            passphrase.write_text(secrets.token_urlsafe(32) + "\n")
-        env["PULUMI_CONFIG_PASSPHRASE_FILE"] = str(passphrase)
-    env.setdefault("PULUMI_SKIP_UPDATE_CHECK", "true")
-    return env
+        settings["PULUMI_BACKEND_URL"] = state.as_uri()
+    if "PULUMI_CONFIG_PASSPHRASE" not in environ and "PULUMI_CONFIG_PASSPHRASE_FILE" not in environ:
+        settings["PULUMI_CONFIG_PASSPHRASE"] = ""
+    return settings
+
+
+def backend_env(environ: Mapping[str, str], project_dir: Path = PROJECT_DIR) -> dict[str, str]:
+    """The full environment for the pulumi CLI behind `make up` / `make down`."""
+    return {**environ, **local_backend_settings(environ, project_dir)}
 
 
 def pulumi_commands(action: str, extra: list[str]) -> list[list[str]]:

@@ -157,8 +157,8 @@ class _Builder:
 
     def __init__(self, config: dict[str, Any], live: Color, candidate: Color):
         self.config = config
-        self.live = live
-        self.candidate = candidate
+        self.live: Color = live
+        self.candidate: Color = candidate
         self.steps: list[Step] = []
 
     def add(self, label: str, changes: list[ConfigChange], gate: Gate | None) -> Step:

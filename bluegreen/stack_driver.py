@@ -7,10 +7,13 @@ Pulumi CLI), and `bluegreen.mock_driver` implements it in memory for tests.
 """
 
 import json
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
+from .local_stack import STACK as LOCAL_STACK
+from .local_stack import local_backend_settings
 from .stack_files import PROJECT_DIR
 
 OnOutput = Callable[[str], None]
@@ -51,6 +54,13 @@ class StackDriver(Protocol):
         ...
 
 
+def stack_environment(stack_name: str, environ: Mapping[str, str]) -> dict[str, str]:
+    """Extra variables the pulumi CLI needs for one stack: `local` lives where `make up` put it."""
+    if stack_name == LOCAL_STACK:
+        return local_backend_settings(environ)
+    return {}
+
+
 def decode_config_value(value: str) -> Any:
     """`pulumi config --json` gives objects as JSON text in `value`; turn them back into dicts."""
     if value[:1] in ("{", "["):
@@ -81,8 +91,11 @@ class AutomationDriver:
     def select(cls, stack_name: str, work_dir: Path = PROJECT_DIR) -> "AutomationDriver":
         import pulumi.automation as auto
 
+        # Per workspace, not per process: `promote --from local --to dev` needs the local
+        # file backend for one stack and the user's own backend for the other.
+        options = auto.LocalWorkspaceOptions(env_vars=stack_environment(stack_name, os.environ))
         try:
-            stack = auto.select_stack(stack_name=stack_name, work_dir=str(work_dir))
+            stack = auto.select_stack(stack_name=stack_name, work_dir=str(work_dir), opts=options)
         except auto.StackNotFoundError:
             raise StackNotFoundError(
                 f"stack {stack_name!r} does not exist in the current backend; "

@@ -9,9 +9,13 @@ HAProxy's `option httpchk` accept by default, so the ALB matcher is set to match
 """
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .spec import HealthCheck
+
+if TYPE_CHECKING:
+    # Types only: Docker and Kubernetes programs render health checks without loading the AWS SDK.
+    from pulumi_aws.lb import TargetGroupHealthCheckArgsDict
 
 SUCCESS_CODES = "200-399"
 
@@ -22,7 +26,7 @@ def probe_command(port: int, path: str) -> str:
     return f"curl -fsS -o /dev/null {url} || wget -q -O /dev/null {url} || exit 1"
 
 
-def alb_target_group_check(hc: HealthCheck) -> dict[str, Any]:
+def alb_target_group_check(hc: HealthCheck) -> "TargetGroupHealthCheckArgsDict":
     """Arguments of `aws.lb.TargetGroupHealthCheckArgs`."""
     return {
         "enabled": True,

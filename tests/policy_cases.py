@@ -25,7 +25,7 @@ def resource(type_token: str, name: str, inputs: dict[str, Any], parent: str = "
     )
 
 
-def changed(r: RegisteredResource, name: str | None = None, **paths: Any) -> RegisteredResource:
+def changed(r: RegisteredResource, name: str | None = None, /, **paths: Any) -> RegisteredResource:
     """A copy of `r` with values set by path: `changed(d, spec__replicas=1)`; None deletes the key."""
     inputs = copy.deepcopy(r.inputs)
     for path, value in paths.items():

@@ -182,7 +182,7 @@ def health_server(healthy: Callable[[], bool]) -> Iterator[tuple[int, list[int]]
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, *args: Any) -> None:
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

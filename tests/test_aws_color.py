@@ -230,12 +230,12 @@ def test_prod_tasks_run_in_the_task_subnets_behind_the_task_security_group(prod:
     }
 
 
-def test_dev_tasks_default_to_the_alb_subnets():
+def test_dev_tasks_default_to_the_alb_subnets_with_public_ips_to_pull_images():
     run = run_config(stack_config("dev"), stack="dev")
-    assert run.named("web-blue-service").inputs["networkConfiguration"]["subnets"] == [
-        "subnet-0a1b2c3d4e5f60001",
-        "subnet-0a1b2c3d4e5f60002",
-    ]
+    network = run.named("web-blue-service").inputs["networkConfiguration"]
+    assert network["subnets"] == ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"]
+    # Public subnets without a public IP have no route to ECR: the task could not start.
+    assert network["assignPublicIp"] is True
 
 
 @pytest.mark.parametrize(("stack", "replicas"), [("dev", 2), ("staging", 2), ("prod", 3)])

@@ -13,7 +13,7 @@ from components.aws.listeners import (
     production_action,
     redirect_action,
 )
-from components.spec import AwsConfig, Traffic
+from components.spec import AwsConfig, Color, Traffic
 from tests.conftest import run_config, stack_config
 
 LISTENER = "aws:lb/listener:Listener"
@@ -21,7 +21,7 @@ TG_ARN = "arn:aws:mock:us-east-1:123456789012:targetgroup/{name}"
 BLUE_TG = TG_ARN.format(name="web-blue-tg")
 GREEN_TG = TG_ARN.format(name="web-green-tg")
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/7d2e4f6a-1b3c-4d5e-8f9a-0b1c2d3e4f5a"
-ARNS = {"blue": "arn:blue", "green": "arn:green"}
+ARNS: dict[Color, str] = {"blue": "arn:blue", "green": "arn:green"}
 
 
 def split(listener_inputs: dict[str, Any]) -> list[tuple[str, float]]:

@@ -13,7 +13,7 @@ from components.docker.haproxy_config import DOCKER_DNS, render_haproxy_config
 from components.docker.naming import container_layout
 from components.docker.server_weights import MAX_WEIGHT, color_shares, server_weights
 from components.health import haproxy_backend_check, haproxy_server_check
-from components.spec import BlueGreenSpec, parse_spec
+from components.spec import BlueGreenSpec, Color, parse_spec
 
 
 def spec_for(
@@ -165,8 +165,8 @@ def test_real_haproxy_rejects_a_broken_config(tmp_path: Path) -> None:
     green_replicas=st.integers(1, 100),
 )
 def test_server_weights_give_each_color_its_share(blue: int, blue_replicas: int, green_replicas: int) -> None:
-    weights = {"blue": blue, "green": 100 - blue}
-    replicas = {"blue": blue_replicas, "green": green_replicas}
+    weights: dict[Color, int] = {"blue": blue, "green": 100 - blue}
+    replicas: dict[Color, int] = {"blue": blue_replicas, "green": green_replicas}
     per_server = server_weights(weights, replicas)
     assert all(0 <= w <= MAX_WEIGHT for w in per_server.values())
     for color in ("blue", "green"):

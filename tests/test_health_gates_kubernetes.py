@@ -41,6 +41,19 @@ def test_kubectl_is_asked_for_the_colors_deployment_in_the_stacks_namespace():
     assert result.detail == "2/2 ready, 2 updated, 2 available"
 
 
+def test_the_stacks_kubernetes_context_picks_the_cluster_not_kubectls_current_context():
+    from bluegreen.cli import default_gates
+
+    calls = []
+    (gate,) = default_gates(SPEC, {"kubernetes:context": "kind-bluegreen"}, None)
+    assert isinstance(gate, DeploymentGate)
+    gate._runner = lambda args: calls.append(args) or json.dumps(deployment())
+
+    gate.check("green", SPEC, {})
+
+    assert calls == [["--context", "kind-bluegreen", "get", "deployment", "web-green", "-n", "apps", "-o", "json"]]
+
+
 def test_a_deployment_name_output_wins_over_the_naming_convention():
     calls = []
     gate = DeploymentGate(runner=lambda args: calls.append(args) or json.dumps(deployment()))

@@ -1,6 +1,7 @@
 """The offline policy check: resources through the real pack over gRPC, grouped by resource, three formats."""
 
 import json
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -24,7 +25,7 @@ HEALTHCHECK = {
 
 
 def container(name: str, image: str, healthcheck: dict | None) -> RegisteredResource:
-    inputs = {"name": name, "image": image}
+    inputs: dict[str, Any] = {"name": name, "image": image}
     if healthcheck is not None:
         inputs["healthcheck"] = healthcheck
     urn = f"urn:pulumi:test::bluegreen::{CONTAINER}::{name}"

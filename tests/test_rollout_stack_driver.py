@@ -86,7 +86,27 @@ def test_select_uses_the_project_directory(monkeypatch):
     monkeypatch.setattr(auto, "select_stack", select_stack)
 
     assert AutomationDriver.select("dev").name == "dev"
-    assert seen == {"stack_name": "dev", "work_dir": str(PROJECT_DIR)}
+    assert (seen["stack_name"], seen["work_dir"]) == ("dev", str(PROJECT_DIR))
+    # Cloud stacks use whatever backend the user is logged in to.
+    assert seen["opts"].env_vars == {}
+
+
+def test_the_local_stack_is_reached_where_make_up_put_it(monkeypatch):
+    seen = {}
+
+    def select_stack(**kwargs):
+        seen.update(kwargs)
+        return FakeStack()
+
+    monkeypatch.setattr(auto, "select_stack", select_stack)
+    monkeypatch.delenv("PULUMI_BACKEND_URL", raising=False)
+    monkeypatch.delenv("PULUMI_CONFIG_PASSPHRASE", raising=False)
+    monkeypatch.delenv("PULUMI_CONFIG_PASSPHRASE_FILE", raising=False)
+
+    AutomationDriver.select("local")
+    env_vars = seen["opts"].env_vars
+    assert env_vars["PULUMI_BACKEND_URL"] == (PROJECT_DIR / ".pulumi-state").as_uri()
+    assert env_vars["PULUMI_CONFIG_PASSPHRASE"] == ""
 
 
 def test_a_missing_stack_says_how_to_create_it(monkeypatch):

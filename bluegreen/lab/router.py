@@ -11,7 +11,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from components.docker.haproxy_config import RouterLayout, render_haproxy_config, server_name
@@ -28,7 +28,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_until(condition, timeout: float, what: str, step: float = 0.02) -> None:  # type: ignore[no-untyped-def]
+def wait_until(condition: Callable[[], bool], timeout: float, what: str, step: float = 0.02) -> None:
     """Poll `condition` until true; a bounded wait so a broken setup fails instead of hanging."""
     deadline = time.monotonic() + timeout
     while not condition():
@@ -88,7 +88,7 @@ class LoopbackRouter:
         wait_until(lambda: self._weights_are(want), timeout, f"HAProxy to serve weights {want}")
 
     def expected_weights(self, spec: BlueGreenSpec) -> dict[str, int]:
-        replicas = {c: len(self.layout.servers[c]) for c in COLORS}
+        replicas: dict[Color, int] = {c: len(self.layout.servers[c]) for c in COLORS}
         per_server = server_weights({c: spec.traffic.of(c) for c in COLORS}, replicas)
         return {
             server_name(c, i): per_server[c] for c in COLORS for i in range(len(self.layout.servers[c]))

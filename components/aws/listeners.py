@@ -4,13 +4,18 @@ A flip changes only the weights passed to `forward_action`, so only the listener
 `defaultActions` change: the target groups and services they point at stay put.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pulumi
 
 from ..spec import COLORS, AwsConfig, Color, Traffic
 from ..traffic import candidate_color
+
+if TYPE_CHECKING:
+    # Types only: these decisions stay importable (and testable) without loading the AWS SDK.
+    from pulumi_aws.lb import ListenerDefaultActionArgsDict
 
 # TLS 1.3 with TLS 1.2 fallback, AWS's recommended policy for ALBs: no TLS 1.0/1.1.
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
@@ -59,8 +64,8 @@ def listener_layout(aws: AwsConfig) -> ListenerLayout:
 
 
 def forward_action(
-    weights: dict[Color, int], target_group_arns: dict[Color, pulumi.Input[str]]
-) -> dict[str, Any]:
+    weights: dict[Color, int], target_group_arns: Mapping[Color, pulumi.Input[str]]
+) -> "ListenerDefaultActionArgsDict":
     """A weighted forward to BOTH target groups, always in blue, green order.
 
     Keeping both groups in the action (weight 0 allowed) means a flip edits two
@@ -80,17 +85,21 @@ def forward_action(
     }
 
 
-def production_action(traffic: Traffic, target_group_arns: dict[Color, pulumi.Input[str]]) -> dict[str, Any]:
+def production_action(
+    traffic: Traffic, target_group_arns: Mapping[Color, pulumi.Input[str]]
+) -> "ListenerDefaultActionArgsDict":
     return forward_action({"blue": traffic.blue, "green": traffic.green}, target_group_arns)
 
 
-def candidate_action(traffic: Traffic, target_group_arns: dict[Color, pulumi.Input[str]]) -> dict[str, Any]:
+def candidate_action(
+    traffic: Traffic, target_group_arns: Mapping[Color, pulumi.Input[str]]
+) -> "ListenerDefaultActionArgsDict":
     """100% to the candidate color (lower weight; green on a 50/50 tie), 0% to the live one."""
     candidate = candidate_color(traffic)
     return forward_action({color: 100 if color == candidate else 0 for color in COLORS}, target_group_arns)
 
 
-def redirect_action() -> dict[str, Any]:
+def redirect_action() -> "ListenerDefaultActionArgsDict":
     """Port 80 -> https on 443, keeping host, path and query (the #{...} defaults)."""
     return {
         "type": "redirect",

@@ -9,6 +9,25 @@ weights, which is why a flip never touches a rule.
 import ipaddress
 import re
 from dataclasses import dataclass
+from typing import TypedDict
+
+
+# The rule arguments below are splatted (`**`) into the SDK's rule constructors; as
+# TypedDicts the typechecker sees which keyword each key fills and its type.
+class CidrArgs(TypedDict, total=False):
+    cidr_ipv4: str
+    cidr_ipv6: str
+
+
+class PortRuleArgs(TypedDict):
+    ip_protocol: str
+    from_port: int
+    to_port: int
+
+
+class EgressArgs(TypedDict):
+    ip_protocol: str
+    cidr_ipv4: str
 
 
 @dataclass(frozen=True)
@@ -27,7 +46,7 @@ class CidrRule:
         """`443-0-0-0-0-0`: a resource-name-safe id of the rule's content."""
         return f"{self.port}-" + re.sub(r"[^0-9a-fA-F]+", "-", self.cidr).strip("-").lower()
 
-    def cidr_args(self) -> dict[str, str]:
+    def cidr_args(self) -> CidrArgs:
         return {"cidr_ipv6": self.cidr} if self.is_ipv6 else {"cidr_ipv4": self.cidr}
 
 
@@ -43,9 +62,9 @@ def alb_ingress_rules(cidrs_by_port: dict[int, list[str]]) -> list[CidrRule]:
 # Tasks pull images (ECR or a public registry) and ship logs over HTTPS, which on
 # Fargate leaves from the task's own ENI; without a VPC endpoint the destination is
 # the internet, so egress stays open while ingress is locked to the ALB.
-TASK_EGRESS = {"ip_protocol": "-1", "cidr_ipv4": "0.0.0.0/0"}
+TASK_EGRESS: EgressArgs = {"ip_protocol": "-1", "cidr_ipv4": "0.0.0.0/0"}
 
 
-def app_port_rule(port: int) -> dict[str, object]:
+def app_port_rule(port: int) -> PortRuleArgs:
     """TCP on the app port: the only way into a task (from the ALB) and the ALB's only way out."""
     return {"ip_protocol": "tcp", "from_port": port, "to_port": port}

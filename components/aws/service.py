@@ -105,7 +105,7 @@ class AwsBlueGreenService(pulumi.ComponentResource):
             )
             for color in COLORS
         }
-        arns = {color: self.colors[color].target_group_arn for color in COLORS}
+        arns: dict[Color, pulumi.Output[str]] = {color: self.colors[color].target_group_arn for color in COLORS}
 
         self.listener = aws.lb.Listener(
             f"{name}-listener",

@@ -121,7 +121,7 @@ def _backend_head(name: str, hc: HealthCheck) -> list[str]:
 
 
 def _production_backend(spec: BlueGreenSpec, layout: RouterLayout, hc: HealthCheck) -> list[str]:
-    replicas = {c: len(layout.servers.get(c, ())) for c in COLORS}
+    replicas: dict[Color, int] = {c: len(layout.servers.get(c, ())) for c in COLORS}
     weights = server_weights({c: spec.traffic.of(c) for c in COLORS}, replicas)
     lines = _backend_head(PRODUCTION_BACKEND, hc)
     for color in COLORS:

@@ -22,7 +22,7 @@ def server_weights(weights: Mapping[Color, int], replicas: Mapping[Color, int]) 
     fit (the reduced pair is found first), and any color above 0 keeps at least 1,
     so a small canary never silently drops to nothing.
     """
-    live = [c for c in COLORS if weights[c] > 0 and replicas[c] > 0]
+    live: list[Color] = [c for c in COLORS if weights[c] > 0 and replicas[c] > 0]
     if len(live) < 2:
         return {c: (1 if c in live else 0) for c in COLORS}
     per_server = {c: weights[c] / replicas[c] for c in live}
@@ -36,7 +36,7 @@ def server_weights(weights: Mapping[Color, int], replicas: Mapping[Color, int]) 
         if best is None or error < best[0] - 1e-12:
             best = (error, big, small)
     assert best is not None
-    return {heavy: best[1], light: best[2]}  # type: ignore[return-value]
+    return {heavy: best[1], light: best[2]}
 
 
 def color_shares(

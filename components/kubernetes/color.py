@@ -1,6 +1,7 @@
 """KubernetesColor: one color's Deployment, Service and (with more than one replica) PodDisruptionBudget."""
 
 from dataclasses import dataclass
+from typing import Any, cast
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -46,10 +47,13 @@ class KubernetesColor(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on))
         labels = color_labels(app, color)
 
+        # The specs are spelled in camelCase, as the Kubernetes API and its manifests spell them. The SDK
+        # passes such dicts through unchanged, but its TypedDicts only know the snake_case spelling,
+        # hence `cast(Any, ...)` where each spec goes in.
         self.deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",
             metadata={"name": self.deployment_name, "namespace": namespace, "labels": labels},
-            spec=deployment_spec(spec, color),
+            spec=cast(Any, deployment_spec(spec, color)),
             opts=child,
         )
         self.service = k8s.core.v1.Service(
@@ -60,7 +64,7 @@ class KubernetesColor(pulumi.ComponentResource):
                 "labels": labels,
                 "annotations": service_annotations(replicas),
             },
-            spec=service_spec(app, color, spec.service.port),
+            spec=cast(Any, service_spec(app, color, spec.service.port)),
             opts=child,
         )
         outputs = {"deploymentName": self.deployment_name, "serviceName": self.service_name}
@@ -68,7 +72,7 @@ class KubernetesColor(pulumi.ComponentResource):
             k8s.policy.v1.PodDisruptionBudget(
                 f"{name}-pdb",
                 metadata={"name": object_name(app, color), "namespace": namespace, "labels": labels},
-                spec=disruption_budget_spec(app, color),
+                spec=cast(Any, disruption_budget_spec(app, color)),
                 opts=child,
             )
         self.register_outputs(outputs)

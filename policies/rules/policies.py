@@ -5,6 +5,7 @@ from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
+    Policy,
     PolicyConfigSchema,
     ReportViolation,
     ResourceValidationArgs,
@@ -85,5 +86,6 @@ def stack_policy(rule: StackRule) -> StackValidationPolicy:
     )
 
 
-def build(rules: Iterable[Rule | StackRule]) -> list[ResourceValidationPolicy | StackValidationPolicy]:
+def build(rules: Iterable[Rule | StackRule]) -> list[Policy]:
+    # list[Policy], not the union of the two kinds: PolicyPack takes an (invariant) List[Policy].
     return [resource_policy(r) if isinstance(r, Rule) else stack_policy(r) for r in rules]

@@ -8,7 +8,7 @@ from "not known yet" and never crash on either.
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from pulumi_policy import proxy
 
@@ -46,7 +46,8 @@ def plain(value: Any) -> Any:
         target = value["__target"] if _is_proxy(value) else value
         return {key: plain(item) for key, item in target.items()}
     if isinstance(value, Sequence) and not isinstance(value, str | bytes):
-        target = value["__target"] if _is_proxy(value) else value
+        # pulumi_policy's list proxy answers the "__target" key too, which `Sequence` does not allow.
+        target = cast(Any, value)["__target"] if _is_proxy(value) else value
         return [plain(item) for item in target]
     if isinstance(value, str) and value in _UNKNOWN_SENTINELS:
         return UNKNOWN
