@@ -5,6 +5,7 @@ exactly as the language host would run it, but every RegisterResource call goes 
 a mock monitor that echoes inputs back as outputs and keeps a copy.
 """
 
+import hashlib
 import runpy
 import sys
 from dataclasses import dataclass, field
@@ -68,6 +69,9 @@ def fake_outputs(type_token: str, name: str, inputs: dict[str, Any]) -> dict[str
         extra["zoneId"] = "ZMOCK"
     if type_token.startswith("docker:"):
         extra.setdefault("name", inputs.get("name", name))
+    if type_token == "docker:index/remoteImage:RemoteImage":
+        # Docker's image ID is a digest of the image; here, of its reference, so a new tag gets a new ID.
+        extra["imageId"] = "sha256:" + hashlib.sha256(str(inputs.get("name")).encode()).hexdigest()
     return {**inputs, **extra}
 
 

@@ -6,7 +6,7 @@ import pytest
 from conftest import RunStack, stack_config
 from pulumi.runtime import mocks
 
-from bluegreen.program_run import ProgramRun
+from bluegreen.program_run import ProgramRun, fake_outputs
 from bluegreen.run_diff import ResourceChange, diff_runs
 from bluegreen.stack_files import engine_config
 from components.docker.config_resource import TYPE_TOKEN
@@ -24,14 +24,28 @@ def spec_of(overrides: dict | None = None) -> BlueGreenSpec:
     return parse_spec(raw_from_engine_config(engine_config(stack_config("local", overrides))[0]))
 
 
+REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage"
+
+
+def image_id(run: ProgramRun, image_resource: str) -> str:
+    """The ID the (mock) provider computed for a pulled image: what a container must reference."""
+    image = run.named(image_resource)
+    return fake_outputs(REMOTE_IMAGE, image.name, image.inputs)["imageId"]
+
+
 def test_each_color_runs_its_replicas_from_its_image_with_the_shared_healthcheck(run_stack: RunStack) -> None:
     run = run_stack("local", {"bluegreen:green.replicas": 3})
     spec = spec_of({"bluegreen:green.replicas": 3})
     expected_check = docker_healthcheck(spec.service.health_check, spec.service.port)
     apps = {r.name: r for r in run.of_type(CONTAINER) if r.name != "web-haproxy"}
     assert sorted(apps) == ["web-blue-0", "web-blue-1", "web-green-0", "web-green-1", "web-green-2"]
-    assert apps["web-green-2"].inputs["image"] == "ghcr.io/stefanprodan/podinfo:6.7.1"
-    assert apps["web-blue-0"].inputs["image"] == "ghcr.io/stefanprodan/podinfo:6.7.0"
+    images = {r.inputs["name"]: r.name for r in run.of_type(REMOTE_IMAGE)}
+    assert images["ghcr.io/stefanprodan/podinfo:6.7.1"] == "web-green-image"
+    assert images["ghcr.io/stefanprodan/podinfo:6.7.0"] == "web-blue-image"
+    # Containers run the pulled image's ID (what pulumi-docker keeps in state), never the tag.
+    assert apps["web-green-2"].inputs["image"] == image_id(run, "web-green-image")
+    assert apps["web-blue-0"].inputs["image"] == image_id(run, "web-blue-image")
+    assert image_id(run, "web-green-image") != image_id(run, "web-blue-image")
     check = apps["web-blue-1"].inputs["healthcheck"]
     assert check == {
         "tests": expected_check["tests"],
@@ -46,7 +60,8 @@ def test_each_color_runs_its_replicas_from_its_image_with_the_shared_healthcheck
 def test_the_router_publishes_both_ports_and_mounts_the_config_dir(run_stack: RunStack) -> None:
     run = run_stack("local", {"bluegreen:docker.httpPort": 8000, "bluegreen:docker.testPort": 9000})
     router = run.named("web-haproxy").inputs
-    assert router["image"] == "haproxy:2.6.12-alpine"
+    assert run.named("web-haproxy-image").inputs["name"] == "haproxy:2.6.12-alpine"
+    assert router["image"] == image_id(run, "web-haproxy-image")
     assert router["command"] == ["haproxy", "-W", "-db", "-f", "/usr/local/etc/haproxy/haproxy.cfg"]
     assert {(p["internal"], p["external"]) for p in router["ports"]} == {(8080, 8000), (8081, 9000)}
     [volume] = router["volumes"]

@@ -38,9 +38,10 @@ class DockerColor(pulumi.ComponentResource):
             docker.Container(
                 f"{name}-{index}",
                 name=replica,
-                # The reference itself (not image.repo_digest) keeps the graph identical in
-                # preview; depends_on makes the pull happen first.
-                image=image_ref,
+                # The image ID, not the tag: pulumi-docker stores the ID in state, so a tag
+                # here would differ from state on every update and replace every replica,
+                # flips included. The ID only changes when the color's image does.
+                image=image.image_id,
                 networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=args.network)],
                 healthcheck=docker.ContainerHealthcheckArgs(
                     **docker_healthcheck(spec.service.health_check, spec.service.port)
@@ -55,7 +56,7 @@ class DockerColor(pulumi.ComponentResource):
                 destroy_grace_seconds=spec.service.drain_seconds,
                 # A container name is unique per engine, so a replacement must remove the old
                 # one first (pulumi-docker would otherwise create first and hit a name conflict).
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[image], delete_before_replace=True),
+                opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
             )
         self.container_names = pulumi.Output.from_input(names)
         self.register_outputs({"containerNames": self.container_names})

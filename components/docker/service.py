@@ -58,7 +58,8 @@ class DockerBlueGreenService(pulumi.ComponentResource):
         docker.Container(
             f"{name}-haproxy",
             name=router,
-            image=spec.docker.haproxy_image,
+            # The image ID, as for the app containers (see color.py): a tag would replace the router on every update.
+            image=haproxy_image.image_id,
             command=["haproxy", "-W", "-db", "-f", f"{CONTAINER_CONFIG_DIR}/{CONFIG_NAME}"],
             networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=network.name)],
             ports=[
@@ -81,7 +82,7 @@ class DockerBlueGreenService(pulumi.ComponentResource):
             stop_signal="SIGUSR1",
             stop_timeout=spec.service.drain_seconds,
             # Its name and host ports are taken until the old one is gone (see color.py).
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[config, haproxy_image], delete_before_replace=True),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[config], delete_before_replace=True),
         )
 
         self.url = pulumi.Output.from_input(f"http://localhost:{spec.docker.http_port}")
