@@ -6,14 +6,13 @@ offer, a test listener port that collides with the production listeners.
 """
 
 import ipaddress
-import re
 from itertools import pairwise
 from typing import TYPE_CHECKING, Annotated
 
 from pydantic import AfterValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from .base import ConfigModel, Port, int_between
+from .base import ConfigModel, Port, between, matches
 from .problems import ConfigProblem
 
 if TYPE_CHECKING:
@@ -50,17 +49,6 @@ LONGEST_TG_ROLE = "-green-tg"
 MAX_AWS_SERVICE_NAME = TARGET_GROUP_NAME_LIMIT - AUTONAME_SUFFIX - len(LONGEST_TG_ROLE)
 
 
-def _pattern(regex: str, shape: str):
-    compiled = re.compile(regex)
-
-    def check(value: str) -> str:
-        if not compiled.fullmatch(value):
-            raise PydanticCustomError("pattern", "must look like {shape}", {"shape": shape})
-        return value
-
-    return Annotated[str, AfterValidator(check)]
-
-
 def _cidr(value: str) -> str:
     try:
         ipaddress.ip_network(value, strict=True)
@@ -71,35 +59,38 @@ def _cidr(value: str) -> str:
     return value
 
 
-VpcId = _pattern(r"vpc-[0-9a-f]{8,17}", "vpc-0123456789abcdef0")
-SubnetId = _pattern(r"subnet-[0-9a-f]{8,17}", "subnet-0123456789abcdef0")
-CertificateArn = _pattern(
-    r"arn:aws[a-z-]*:(acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+|iam::\d{12}:server-certificate/.+)",
-    "arn:aws:acm:<region>:<account>:certificate/<id> (an ACM certificate in the ALB's region)",
-)
+VpcId = Annotated[str, matches(r"vpc-[0-9a-f]{8,17}", "vpc-0123456789abcdef0")]
+SubnetId = Annotated[str, matches(r"subnet-[0-9a-f]{8,17}", "subnet-0123456789abcdef0")]
+CertificateArn = Annotated[
+    str,
+    matches(
+        r"arn:aws[a-z-]*:(acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+|iam::\d{12}:server-certificate/.+)",
+        "arn:aws:acm:<region>:<account>:certificate/<id> (an ACM certificate in the ALB's region)",
+    ),
+]
 Cidr = Annotated[str, AfterValidator(_cidr)]
 
 
 class AwsConfig(ConfigModel):
     """Network, TLS and protection settings for platform `aws`."""
 
-    vpc_id: VpcId  # type: ignore[valid-type]
+    vpc_id: VpcId
     """VPC that holds the ALB, target groups and tasks."""
-    subnet_ids: list[SubnetId] = Field(min_length=2)  # type: ignore[valid-type]
+    subnet_ids: list[SubnetId] = Field(min_length=2)
     """Subnets in at least two availability zones (an ALB requires two); ALB and tasks share them."""
-    certificate_arn: CertificateArn | None = None  # type: ignore[valid-type]
+    certificate_arn: CertificateArn | None = None
     """ACM certificate; when set the production listener is HTTPS and port 80 redirects."""
     ingress_cidrs: list[Cidr] = Field(default_factory=lambda: ["0.0.0.0/0"], min_length=1)
     """Who may reach the production listener (and the port 80 redirect)."""
     test_ingress_cidrs: list[Cidr] | None = Field(default=None, min_length=1)
     """Who may reach the test listener (default: ingressCidrs); narrow it to keep candidates private."""
-    task_subnet_ids: list[SubnetId] | None = Field(default=None, min_length=1)  # type: ignore[valid-type]
+    task_subnet_ids: list[SubnetId] | None = Field(default=None, min_length=1)
     """Subnets for the tasks (usually private, with a NAT gateway or VPC endpoints); defaults to subnetIds."""
     deletion_protection: bool = False
     """Protect the ALB from deletion (on in prod)."""
-    idle_timeout_seconds: int_between(1, 4000) = 60  # type: ignore[valid-type]
+    idle_timeout_seconds: Annotated[int, between(1, 4000)] = 60
     """ALB idle timeout; keep it below the app's keep-alive timeout."""
-    test_listener_port: Port = 9443  # type: ignore[valid-type]
+    test_listener_port: Port = 9443
     """Port of the test listener that sends 100% to the candidate color."""
     cpu: int = 256
     """Fargate task CPU units."""

@@ -4,9 +4,10 @@ Every model forbids unknown keys (so `healthcheck` or `trafic` fail loudly) and 
 frozen, because a validated spec is a value that components only read.
 """
 
+import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidatorFunctionWrapHandler, WrapValidator
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
@@ -24,24 +25,34 @@ class ConfigModel(BaseModel):
     )
 
 
-def _reject_bool(value: Any) -> Any:
-    # YAML `true` would otherwise pass as the integer 1.
-    if isinstance(value, bool):
-        raise PydanticCustomError("int_type", "must be an integer, not a boolean")
-    return value
+def between(low: int, high: int) -> WrapValidator:
+    """Field metadata: an integer in low..high, with a message stating both bounds.
+
+    Use as `Annotated[int, between(5, 300)]`: a plain Annotated type, so type checkers see an int.
+    """
+
+    def check(value: Any, parse_int: ValidatorFunctionWrapHandler) -> int:
+        # YAML `true` would otherwise pass as the integer 1.
+        if isinstance(value, bool):
+            raise PydanticCustomError("int_type", "must be an integer, not a boolean")
+        number = parse_int(value)
+        if not low <= number <= high:
+            raise PydanticCustomError("range", "must be an integer from {low} to {high}", {"low": low, "high": high})
+        return number
+
+    return WrapValidator(check)
 
 
-def int_between(low: int, high: int) -> Any:
-    """An integer field that must lie in low..high, with a message stating both bounds."""
+def matches(regex: str, shape: str) -> AfterValidator:
+    """Field metadata: a string that fully matches `regex`; the message shows the expected shape."""
+    compiled = re.compile(regex)
 
-    def check(value: int) -> int:
-        if not low <= value <= high:
-            raise PydanticCustomError(
-                "range", "must be an integer from {low} to {high}", {"low": low, "high": high}
-            )
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise PydanticCustomError("pattern", "must look like {shape}", {"shape": shape})
         return value
 
-    return Annotated[int, BeforeValidator(_reject_bool), AfterValidator(check)]
+    return AfterValidator(check)
 
 
 def non_empty(value: str) -> str:
@@ -51,4 +62,4 @@ def non_empty(value: str) -> str:
 
 
 NonEmptyStr = Annotated[str, AfterValidator(non_empty)]
-Port = int_between(1, 65535)
+Port = Annotated[int, between(1, 65535)]

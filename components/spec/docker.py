@@ -39,9 +39,9 @@ def _absolute_dir(path: str | None) -> str | None:
 class DockerConfig(ConfigModel):
     """Settings for platform `docker` (the local default)."""
 
-    http_port: Port = 8080  # type: ignore[valid-type]
+    http_port: Port = 8080
     """Host port of the production frontend."""
-    test_port: Port = 9080  # type: ignore[valid-type]
+    test_port: Port = 9080
     """Host port of the test frontend (100% to the candidate color)."""
     haproxy_image: Annotated[str, AfterValidator(_pinned_image)] = DEFAULT_HAPROXY_IMAGE
     """Official HAProxy image of the router, pinned by tag or digest."""

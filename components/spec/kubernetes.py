@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from .base import ConfigModel, int_between
+from .base import ConfigModel, between
 from .problems import ConfigProblem, missing
 
 if TYPE_CHECKING:
@@ -106,9 +106,9 @@ class Rollout(ConfigModel):
     """Extra pods allowed above `replicas` during a rollout (rounded up)."""
     max_unavailable: IntOrPercent = 0
     """Pods allowed below `replicas` during a rollout (rounded down); 0 keeps full capacity."""
-    min_ready_seconds: int_between(0, 3600) = 0  # type: ignore[valid-type]
+    min_ready_seconds: Annotated[int, between(0, 3600)] = 0
     """Seconds a new pod must stay ready before it counts as available."""
-    progress_deadline_seconds: int_between(1, 3600) = 600  # type: ignore[valid-type]
+    progress_deadline_seconds: Annotated[int, between(1, 3600)] = 600
     """Seconds without progress before the rollout is reported failed (and `pulumi up` stops)."""
 
     @model_validator(mode="after")
@@ -134,7 +134,7 @@ class KubernetesConfig(ConfigModel):
     """When set, traffic is split by HTTPRoute weights instead of a Service selector."""
     rollout: Rollout = Field(default_factory=Rollout)
     """RollingUpdate settings of both colors' Deployments."""
-    endpoint_propagation_seconds: int_between(1, 120) = 5  # type: ignore[valid-type]
+    endpoint_propagation_seconds: Annotated[int, between(1, 120)] = 5
     """Allowance for an EndpointSlice change to reach kube-proxy or the gateway; part of the preStop sleep."""
     pre_stop: Literal["exec", "sleep"] = "exec"
     """How pods wait for endpoint removal before SIGTERM: `exec` runs `sleep` in the container;

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from .base import ConfigModel, NonEmptyStr, Port, int_between
+from .base import ConfigModel, NonEmptyStr, Port, between
 
 Color = Literal["blue", "green"]
 COLORS: tuple[Color, Color] = ("blue", "green")
@@ -22,15 +22,15 @@ class HealthCheck(ConfigModel):
 
     path: Annotated[str, AfterValidator(_absolute_path)] = "/health"
     """HTTP path that answers 2xx/3xx when the instance can take traffic."""
-    interval_seconds: int_between(5, 300) = 10  # type: ignore[valid-type]
+    interval_seconds: Annotated[int, between(5, 300)] = 10
     """Seconds between checks. 5..300, the range an ALB target group accepts."""
-    timeout_seconds: int_between(2, 120) = 5  # type: ignore[valid-type]
+    timeout_seconds: Annotated[int, between(2, 120)] = 5
     """Seconds before one check counts as failed; must be below the interval."""
-    healthy_threshold: int_between(2, 10) = 2  # type: ignore[valid-type]
+    healthy_threshold: Annotated[int, between(2, 10)] = 2
     """Consecutive passes before an instance takes traffic."""
-    unhealthy_threshold: int_between(2, 10) = 3  # type: ignore[valid-type]
+    unhealthy_threshold: Annotated[int, between(2, 10)] = 3
     """Consecutive failures before an instance leaves rotation."""
-    start_period_seconds: int_between(0, 300) = 30  # type: ignore[valid-type]
+    start_period_seconds: Annotated[int, between(0, 300)] = 30
     """Grace after start during which failures do not count (ECS allows at most 300)."""
 
     @field_validator("timeout_seconds")
@@ -57,11 +57,11 @@ class Service(ConfigModel):
 
     name: NonEmptyStr = "web"
     """Base name of every resource (`web-blue-tg`, `web-listener`)."""
-    port: Port = 8080  # type: ignore[valid-type]
+    port: Port = 8080
     """Port the container listens on."""
-    replicas: int_between(0, 100) = 2  # type: ignore[valid-type]
+    replicas: Annotated[int, between(0, 100)] = 2
     """Instances per color unless the color overrides it."""
-    drain_seconds: int_between(0, 3600) = 30  # type: ignore[valid-type]
+    drain_seconds: Annotated[int, between(0, 3600)] = 30
     """Time in-flight requests get after an instance leaves rotation."""
     health_check: HealthCheck = Field(default_factory=HealthCheck)
     """The one health spec."""
@@ -86,15 +86,15 @@ class ColorSpec(ConfigModel):
 
     image: NonEmptyStr
     """Container image, pinned by tag or digest."""
-    replicas: int_between(0, 100) | None = None  # type: ignore[valid-type]
+    replicas: Annotated[int, between(0, 100)] | None = None
     """Overrides `service.replicas` for this color (0 scales it down)."""
 
 
 class Traffic(ConfigModel):
     """`bluegreen:traffic`: the production split in percent."""
 
-    blue: int_between(0, 100) = 100  # type: ignore[valid-type]
-    green: int_between(0, 100) = 0  # type: ignore[valid-type]
+    blue: Annotated[int, between(0, 100)] = 100
+    green: Annotated[int, between(0, 100)] = 0
 
     @model_validator(mode="after")
     def _sums_to_100(self) -> "Traffic":
