@@ -36,8 +36,10 @@ clean:
 
 # The local Docker stack (README: Platform `docker`). The script first checks for the Pulumi CLI and a
 # running Docker engine, says what to install if one is missing, and stops before deploying.
+# Pulumi.yaml's `toolchain: uv` makes the Pulumi CLI call `uv` itself, so the uv used
+# here (perhaps the one bootstrapped into .tools) goes first on PATH.
 up: setup
-	$(UV) run --locked python -m bluegreen.local_stack up $(ARGS)
+	PATH="$(dir $(UV)):$$PATH" $(UV) run --locked python -m bluegreen.local_stack up $(ARGS)
 
 down: setup
-	$(UV) run --locked python -m bluegreen.local_stack down $(ARGS)
+	PATH="$(dir $(UV)):$$PATH" $(UV) run --locked python -m bluegreen.local_stack down $(ARGS)

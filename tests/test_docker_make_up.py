@@ -136,4 +136,6 @@ def test_make_up_and_down_build_the_venv_then_run_the_script() -> None:
         assert rule is not None
         assert rule.group(1).split() == ["setup"]
         assert f"python -m bluegreen.local_stack {action}" in rule.group(2)
+        # The Pulumi CLI runs `uv` itself (toolchain: uv): the Makefile's uv must be on its PATH.
+        assert rule.group(2).startswith('PATH="$(dir $(UV)):$$PATH" ')
     assert os.access(SCRIPT, os.R_OK)
