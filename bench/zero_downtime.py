@@ -26,7 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bluegreen.lab.color_server import start
 from bluegreen.lab.load import LoadClient, Outcome, percentile, shares
 from bluegreen.lab.router import LoopbackRouter, wait_until
-from components.spec import BlueGreenSpec, Color, HealthCheck, parse_spec
+from bluegreen.lab.scenario import FAST_CHECK, REPLICAS, spec_for
+from components.spec import Color
 
 RATE = 400
 """Offered load, requests per second (open loop: a slow answer does not slow the sender)."""
@@ -35,22 +36,6 @@ STEADY_SECONDS = 3.0
 SHIFT_TAIL = 0.5
 """Seconds after a shift completes that still count as "during the shift"."""
 STEPS = [(90, 10), (50, 50), (0, 100)]
-REPLICAS: dict[Color, int] = {"blue": 1, "green": 2}
-CHECK = HealthCheck.model_construct(
-    path="/health", interval_seconds=1, timeout_seconds=1,
-    healthy_threshold=2, unhealthy_threshold=2, start_period_seconds=0,
-)
-
-
-def spec_for(blue: int, green: int) -> BlueGreenSpec:
-    return parse_spec(
-        {
-            "service": {"replicas": 2, "drainSeconds": 5},
-            "blue": {"image": "lab/blue:1", "replicas": REPLICAS["blue"]},
-            "green": {"image": "lab/green:1", "replicas": REPLICAS["green"]},
-            "traffic": {"blue": blue, "green": green},
-        }
-    )
 
 
 @dataclass
@@ -85,7 +70,7 @@ def scenario(mode: str) -> Run:
             process, port = start(color, f"{color}-{index}")
             processes.append(process)
             ports[color].append(port)
-    router = LoopbackRouter(ports, CHECK)
+    router = LoopbackRouter(ports, FAST_CHECK)
     run = Run(mode)
     try:
         router.start(spec_for(100, 0))
@@ -121,7 +106,7 @@ def kill_phase() -> tuple[float, int, int]:
             process, port = start(color, f"{color}-{index}")
             processes[f"{color}-{index}"] = process
             ports[color].append(port)
-    router = LoopbackRouter(ports, CHECK)
+    router = LoopbackRouter(ports, FAST_CHECK)
     try:
         router.start(spec_for(0, 100))
         wait_until(lambda: router.server("production", "green-0")["status"] == "UP", 30, "green-0 UP")
@@ -184,8 +169,9 @@ def main() -> None:
     print(f"   p99 during shifts: {p99_restart * 1000:.2f} ms / {p99_reload * 1000:.2f} ms "
           f"= {p99_restart / p99_reload:.1f}x")
     seconds, meanwhile, failed = kill_phase()
-    print(f"\n== green-0 killed under load: DOWN after {seconds:.2f} s (window {CHECK.detection_seconds} s = "
-          f"{CHECK.interval_seconds} s x {CHECK.unhealthy_threshold}); {meanwhile} requests meanwhile, {failed} failed")
+    window = f"{FAST_CHECK.detection_seconds} s = {FAST_CHECK.interval_seconds} s x {FAST_CHECK.unhealthy_threshold}"
+    print(f"\n== green-0 killed under load: DOWN after {seconds:.2f} s (window {window}); "
+          f"{meanwhile} requests meanwhile, {failed} failed")
 
 
 if __name__ == "__main__":

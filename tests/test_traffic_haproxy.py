@@ -19,35 +19,13 @@ import pytest
 from bluegreen.lab.color_server import start
 from bluegreen.lab.load import LoadClient, get_once, shares
 from bluegreen.lab.router import LoopbackRouter, wait_until
-from components.spec import BlueGreenSpec, HealthCheck, parse_spec
+from bluegreen.lab.scenario import FAST_CHECK, REPLICAS, spec_for
 
 pytestmark = pytest.mark.traffic
 
 STEPS = [(100, 0), (90, 10), (50, 50), (0, 100)]
 REQUESTS_PER_STEP = 400
 SHARE_TOLERANCE = 0.05
-# Real validation wants intervalSeconds >= 5; the test renders faster checks explicitly
-# so the failure phase takes seconds. Detection window = 1 s x 2 = 2 s.
-FAST_CHECK = HealthCheck.model_construct(
-    path="/health",
-    interval_seconds=1,
-    timeout_seconds=1,
-    healthy_threshold=2,
-    unhealthy_threshold=2,
-    start_period_seconds=0,
-)
-REPLICAS = {"blue": 1, "green": 2}  # unequal on purpose: shares must not follow replica counts
-
-
-def spec_for(blue: int, green: int) -> BlueGreenSpec:
-    return parse_spec(
-        {
-            "service": {"replicas": 2, "drainSeconds": 5},
-            "blue": {"image": "lab/blue:1", "replicas": REPLICAS["blue"]},
-            "green": {"image": "lab/green:1", "replicas": REPLICAS["green"]},
-            "traffic": {"blue": blue, "green": green},
-        }
-    )
 
 
 @pytest.fixture

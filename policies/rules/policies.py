@@ -37,6 +37,17 @@ def _schema(knobs: dict[str, Knob]) -> PolicyConfigSchema | None:
     return PolicyConfigSchema(properties={key: knob.json_schema() for key, knob in knobs.items()})
 
 
+def _metadata(rule: Rule | StackRule) -> dict[str, Any]:
+    """What both policy kinds take besides the validate function."""
+    return {
+        "name": rule.name,
+        "description": rule.description,
+        "enforcement_level": _LEVELS[rule.level],
+        "severity": _SEVERITIES[rule.severity],
+        "config_schema": _schema(rule.knobs),
+    }
+
+
 def resource_policy(rule: Rule) -> ResourceValidationPolicy:
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         if args.resource_type not in rule.types:
@@ -46,14 +57,7 @@ def resource_policy(rule: Rule) -> ResourceValidationPolicy:
         for message in rule.check(subject, config):
             report(message, None)
 
-    return ResourceValidationPolicy(
-        name=rule.name,
-        description=rule.description,
-        validate=validate,
-        enforcement_level=_LEVELS[rule.level],
-        severity=_SEVERITIES[rule.severity],
-        config_schema=_schema(rule.knobs),
-    )
+    return ResourceValidationPolicy(validate=validate, **_metadata(rule))
 
 
 def _stack_resource(resource: Any) -> StackResource:
@@ -76,14 +80,7 @@ def stack_policy(rule: StackRule) -> StackValidationPolicy:
         for urn, message in rule.check(resources, config):
             report(message, urn)
 
-    return StackValidationPolicy(
-        name=rule.name,
-        description=rule.description,
-        validate=validate,
-        enforcement_level=_LEVELS[rule.level],
-        severity=_SEVERITIES[rule.severity],
-        config_schema=_schema(rule.knobs),
-    )
+    return StackValidationPolicy(validate=validate, **_metadata(rule))
 
 
 def build(rules: Iterable[Rule | StackRule]) -> list[Policy]:

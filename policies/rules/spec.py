@@ -13,17 +13,15 @@ Level = Literal["advisory", "mandatory", "disabled"]
 Severity = Literal["low", "medium", "high", "critical"]
 
 
-@dataclass(frozen=True)
-class Subject:
-    """The resource one resource rule is judging."""
+class _Named:
+    """How messages name a resource, shared by both views of one."""
 
     type: str
     name: str
-    props: dict[str, Any]
 
     @property
     def kind(self) -> str:
-        """`Deployment` out of `kubernetes:apps/v1:Deployment`: how messages name the resource."""
+        """`Deployment` out of `kubernetes:apps/v1:Deployment`."""
         return self.type.rsplit(":", 1)[-1]
 
     @property
@@ -32,7 +30,16 @@ class Subject:
 
 
 @dataclass(frozen=True)
-class StackResource:
+class Subject(_Named):
+    """The resource one resource rule is judging."""
+
+    type: str
+    name: str
+    props: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class StackResource(_Named):
     """One resource of the stack, for cross-resource rules."""
 
     type: str
@@ -41,14 +48,6 @@ class StackResource:
     props: dict[str, Any]
     parent: str | None = None
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
-
-    @property
-    def kind(self) -> str:
-        return self.type.rsplit(":", 1)[-1]
-
-    @property
-    def label(self) -> str:
-        return f'{self.kind} "{self.name}"'
 
 
 @dataclass(frozen=True)
