@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 from pydantic import AfterValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from .base import ConfigModel, Port, between, matches
+from .base import ConfigModel, Port, between, field_error, matches
 from .problems import ConfigProblem
 
 if TYPE_CHECKING:
@@ -113,10 +113,7 @@ class AwsConfig(ConfigModel):
     def _aws_limits(self) -> "AwsConfig":
         rule = _first_broken_rule(self)
         if rule is not None:
-            field, value, message = rule
-            raise PydanticCustomError(
-                "field_rule", "{rule}", {"field": field, "value": value, "rule": message}
-            )
+            raise field_error(*rule)
         return self
 
 

@@ -55,6 +55,15 @@ def matches(regex: str, shape: str) -> AfterValidator:
     return AfterValidator(check)
 
 
+def field_error(field: str, value: object, rule: str) -> PydanticCustomError:
+    """An error raised by a model ("after") validator but about one field.
+
+    pydantic cannot point such an error at a field, so the field travels in the
+    context and problems.py moves it into the reported key.
+    """
+    return PydanticCustomError("field_rule", "{rule}", {"field": field, "value": value, "rule": rule})
+
+
 def non_empty(value: str) -> str:
     if not value.strip():
         raise PydanticCustomError("empty", "must not be empty")

@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import AfterValidator, model_validator
 from pydantic_core import PydanticCustomError
 
-from .base import ConfigModel, Port
+from .base import ConfigModel, Port, field_error
 
 # The same HAProxy major.minor as Debian 12's package that the traffic test runs, so
 # the config the test exercises is the config this image parses.
@@ -52,9 +52,5 @@ class DockerConfig(ConfigModel):
     @model_validator(mode="after")
     def _ports_differ(self) -> "DockerConfig":
         if self.http_port == self.test_port:
-            raise PydanticCustomError(
-                "field_rule",
-                "{rule}",
-                {"field": "testPort", "value": self.test_port, "rule": "must differ from httpPort"},
-            )
+            raise field_error("testPort", self.test_port, "must differ from httpPort")
         return self

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from .base import ConfigModel, between
+from .base import ConfigModel, between, field_error
 from .problems import ConfigProblem, missing
 
 if TYPE_CHECKING:
@@ -94,7 +94,7 @@ class GatewayRef(ConfigModel):
     @model_validator(mode="after")
     def _hosts_differ(self) -> "GatewayRef":
         if self.preview_hostname is not None and self.preview_hostname == self.hostname:
-            raise _at("previewHostname", self.preview_hostname, "must differ from hostname, or both routes "
+            raise field_error("previewHostname", self.preview_hostname, "must differ from hostname, or both routes "
                       "serve the same requests")
         return self
 
@@ -114,11 +114,11 @@ class Rollout(ConfigModel):
     @model_validator(mode="after")
     def _can_progress(self) -> "Rollout":
         if is_zero(self.max_surge) and is_zero(self.max_unavailable):
-            raise _at("maxUnavailable", self.max_unavailable, "maxSurge and maxUnavailable cannot both be 0, "
+            raise field_error("maxUnavailable", self.max_unavailable, "maxSurge and maxUnavailable cannot both be 0, "
                       "or the rollout can neither add nor remove a pod (keep maxUnavailable 0, set maxSurge "
                       "to 1 or '25%')")
         if self.progress_deadline_seconds <= self.min_ready_seconds:
-            raise _at("progressDeadlineSeconds", self.progress_deadline_seconds,
+            raise field_error("progressDeadlineSeconds", self.progress_deadline_seconds,
                       f"must be greater than minReadySeconds ({self.min_ready_seconds})")
         return self
 
@@ -143,7 +143,7 @@ class KubernetesConfig(ConfigModel):
     @model_validator(mode="after")
     def _namespace_can_be_created(self) -> "KubernetesConfig":
         if self.create_namespace and self.namespace in BUILT_IN_NAMESPACES:
-            raise _at("createNamespace", True, f"namespace {self.namespace!r} always exists; set "
+            raise field_error("createNamespace", True, f"namespace {self.namespace!r} always exists; set "
                       "createNamespace to false or choose another namespace")
         return self
 
@@ -198,8 +198,3 @@ def _deadline_problems(spec: "BlueGreenSpec") -> list[ConfigProblem]:
             )
         ]
     return []
-
-
-def _at(field: str, value: object, rule: str) -> PydanticCustomError:
-    # Same convention as service.py: problems.py moves `field` into the reported key.
-    return PydanticCustomError("field_rule", "{rule}", {"field": field, "value": value, "rule": rule})

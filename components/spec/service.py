@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from .base import ConfigModel, NonEmptyStr, Port, between
+from .base import ConfigModel, NonEmptyStr, Port, between, field_error
 
 Color = Literal["blue", "green"]
 COLORS: tuple[Color, Color] = ("blue", "green")
@@ -72,7 +72,7 @@ class Service(ConfigModel):
 
         # The name becomes ALB, target group, Kubernetes and container names: keep it DNS-safe.
         if not re.fullmatch(r"[a-z]([a-z0-9-]{0,18}[a-z0-9])?", self.name):
-            raise _at(
+            raise field_error(
                 "name",
                 self.name,
                 "must be 1-20 lowercase letters, digits or '-', starting with a letter "
@@ -108,9 +108,3 @@ class Traffic(ConfigModel):
 
     def of(self, color: Color) -> int:
         return self.blue if color == "blue" else self.green
-
-
-def _at(field: str, value: object, rule: str) -> PydanticCustomError:
-    # pydantic cannot point an "after" validator's error at a field, so the
-    # field name travels in the context and problems.py moves it into the key.
-    return PydanticCustomError("field_rule", "{rule}", {"field": field, "value": value, "rule": rule})
