@@ -18,9 +18,9 @@ import pulumi
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bluegreen.program_run import ProgramRun, run_program
+from bluegreen.program_run import ProgramRun, run_config
 from bluegreen.run_diff import ResourceChange, diff_runs
-from bluegreen.stack_files import engine_config, read_stack_config, set_path
+from bluegreen.stack_files import stack_config
 
 
 @dataclass(frozen=True)
@@ -75,11 +75,7 @@ SCENARIOS = [
 
 
 def run(target: Target, overrides: dict[str, Any]) -> ProgramRun:
-    config = read_stack_config(target.stack)
-    for path, value in {**target.overrides, **overrides}.items():
-        config = set_path(config, path, value)
-    flat, secret_keys = engine_config(config)
-    return run_program(flat, stack=target.stack, secret_keys=secret_keys)
+    return run_config(stack_config(target.stack, {**target.overrides, **overrides}), stack=target.stack)
 
 
 def describe(changes: list[ResourceChange]) -> str:

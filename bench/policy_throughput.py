@@ -19,8 +19,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bluegreen.policy_client import PolicyPackProcess, load_stack_config
-from bluegreen.program_run import RegisteredResource, run_program
-from bluegreen.stack_files import engine_config, read_stack_config, set_path
+from bluegreen.program_run import RegisteredResource, run_config
+from bluegreen.stack_files import stack_config
 
 SIZES = (100, 1_000, 5_000)
 SOURCES = (
@@ -41,11 +41,7 @@ def program_resources() -> list[RegisteredResource]:
     """Every custom resource the real program registers for each source stack."""
     found: list[RegisteredResource] = []
     for stack, overrides in SOURCES:
-        config = read_stack_config(stack)
-        for path, value in overrides.items():
-            config = set_path(config, path, value)
-        flat, secret_keys = engine_config(config)
-        run = run_program(flat, stack=stack, secret_keys=secret_keys)
+        run = run_config(stack_config(stack, overrides), stack=stack)
         found.extend(r for r in run.resources.values() if r.custom)
     return found
 

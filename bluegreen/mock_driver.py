@@ -8,9 +8,9 @@ and the outputs the program exports become the stack outputs.
 import copy
 from typing import Any
 
-from .program_run import run_program
+from .program_run import run_config
 from .stack_driver import ConfigScalar, OnOutput, UpdateFailedError
-from .stack_files import engine_config, set_path
+from .stack_files import set_path
 
 
 class MockProgramDriver:
@@ -38,9 +38,8 @@ class MockProgramDriver:
         self._config = set_path(self._config, path, value)
 
     def up(self, on_output: OnOutput) -> dict[str, Any]:
-        flat, secret_keys = engine_config(self._config)
         try:
-            run = run_program(flat, stack=self.name, secret_keys=secret_keys)
+            run = run_config(self._config, stack=self.name)
         except Exception as error:
             self.failed_updates += 1
             raise UpdateFailedError(f"pulumi up failed on stack {self.name!r}: {error}") from None

@@ -18,9 +18,8 @@ from typing import Any
 from components.spec import ConfigError
 
 from .policy_client import PolicyPackError, PolicyPackProcess, Violation, config_file, load_stack_config
-from .program_run import RegisteredResource, run_program
-from .rollout_plan import spec_of
-from .stack_files import PROJECT_DIR, engine_config, read_stack_config
+from .program_run import RegisteredResource, run_config
+from .stack_files import PROJECT_DIR, read_stack_config, spec_of
 
 SCOPE_NOTE = (
     "This check runs the program under Pulumi mocks and judges declared resource inputs only, "
@@ -70,9 +69,8 @@ def run_stack(stack: str, pack: PolicyPackProcess, project_dir: Path = PROJECT_D
     except ConfigError as error:
         result.config_problems = [str(problem) for problem in error.problems]
         return result
-    flat, secret_keys = engine_config(config)
     try:
-        run = run_program(flat, stack=stack, secret_keys=secret_keys, project_dir=project_dir)
+        run = run_config(config, stack=stack, project_dir=project_dir)
     except Exception as error:  # the program's own failure, reported as a line, never a traceback
         result.error = f"the program failed under mocks: {error}"
         return result

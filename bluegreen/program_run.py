@@ -17,7 +17,7 @@ from pulumi.runtime import mocks, rpc, settings
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
-from .stack_files import PROJECT_DIR
+from .stack_files import PROJECT_DIR, engine_config
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 
@@ -139,3 +139,11 @@ def run_program(
 
     _sync_await(run_in_stack(program))
     return run
+
+
+def run_config(
+    config: dict[str, Any], stack: str = "test", into: ProgramRun | None = None, project_dir: Path = PROJECT_DIR
+) -> ProgramRun:
+    """Run the program with a YAML-shaped config map (as a stack file holds it), flattened as the engine does."""
+    flat, secret_keys = engine_config(config)
+    return run_program(flat, stack=stack, secret_keys=secret_keys, project_dir=project_dir, into=into)

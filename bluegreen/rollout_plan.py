@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from components.spec import BlueGreenSpec, Color, ConfigError, parse_spec, raw_from_engine_config
+from components.spec import BlueGreenSpec, Color, ConfigError
 from components.traffic import candidate_color, live_color
 
 from .stack_driver import ConfigScalar
-from .stack_files import engine_config, set_path
+from .stack_files import set_path, spec_of
 
 Gate = Literal["ready", "bake"]
 """`ready`: wait until the candidate is healthy. `bake`: hold a traffic split while health stays good."""
@@ -58,12 +58,6 @@ class RolloutPlan:
     steps: tuple[Step, ...]
     rollback: Step | None
     """Run when a step fails after traffic moved; None when the plan is itself a rollback."""
-
-
-def spec_of(config: dict[str, Any]) -> BlueGreenSpec:
-    """Validate a stack config map (as `Pulumi.<stack>.yaml` holds it); raises ConfigError."""
-    flat, _ = engine_config(config)
-    return parse_spec(raw_from_engine_config(flat))
 
 
 def other(color: Color) -> Color:

@@ -6,6 +6,8 @@ from typing import Any
 
 import yaml
 
+from components.spec import BlueGreenSpec, parse_spec, raw_from_engine_config
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 STACKS = ("local", "dev", "staging", "prod")
 
@@ -41,6 +43,26 @@ def engine_config(config: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
         else:
             flat[key] = json.dumps(value)
     return flat, secret_keys
+
+
+def stack_config(
+    stack: str, overrides: dict[str, Any] | None = None, project_dir: Path = PROJECT_DIR
+) -> dict[str, Any]:
+    """A stack file's config with `--path` style overrides (`{"bluegreen:traffic.green": 10}`)."""
+    config = read_stack_config(stack, project_dir)
+    for path, value in (overrides or {}).items():
+        config = set_path(config, path, value)
+    return config
+
+
+def spec_of(config: dict[str, Any]) -> BlueGreenSpec:
+    """Validate a stack config map (as a `Pulumi.<stack>.yaml` holds it) as the program will; raises ConfigError.
+
+    It goes through the engine's string form on purpose, so numbers written as text by
+    `pulumi config set --path` are judged exactly as `pulumi up` judges them.
+    """
+    flat, _ = engine_config(config)
+    return parse_spec(raw_from_engine_config(flat))
 
 
 def set_path(config: dict[str, Any], path: str, value: Any) -> dict[str, Any]:

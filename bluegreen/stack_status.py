@@ -8,8 +8,8 @@ from components.spec import COLORS, BlueGreenSpec, Color, ConfigError
 from components.traffic import candidate_color, live_color
 
 from .health_gates import GateResult, HealthGate, check_all, deployed_traffic
-from .rollout_plan import spec_of
 from .stack_driver import StackDriver, StackError
+from .stack_files import spec_of
 
 
 @dataclass(frozen=True)

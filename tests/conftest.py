@@ -3,26 +3,25 @@
 from collections.abc import Callable
 from typing import Any
 
+import pulumi
 import pytest
 
-from bluegreen.program_run import ProgramRun, run_program
-from bluegreen.stack_files import engine_config, read_stack_config, set_path
+from bluegreen.program_run import ProgramRun, run_config
+from bluegreen.stack_files import stack_config
+
+# Re-exported: tests import these from here.
+__all__ = ["RunStack", "config_error", "run_config", "stack_config"]
 
 RunStack = Callable[..., ProgramRun]
 
 
-def stack_config(stack: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A stack file's config with `--path` style overrides (`{"bluegreen:traffic.green": 10}`)."""
-    config = read_stack_config(stack)
-    for path, value in (overrides or {}).items():
-        config = set_path(config, path, value)
-    return config
-
-
-def run_config(config: dict[str, Any], stack: str = "test", into: ProgramRun | None = None) -> ProgramRun:
-    """Run the program with a full config map (YAML-shaped values, as in a stack file)."""
-    flat, secret_keys = engine_config(config)
-    return run_program(flat, stack=stack, secret_keys=secret_keys, into=into)
+def config_error(config: dict[str, Any], stack: str = "test") -> str:
+    """Run the program expecting a config error: its message, after checking not one resource was registered."""
+    run = ProgramRun()
+    with pytest.raises(pulumi.RunError) as caught:
+        run_config(config, stack=stack, into=run)
+    assert run.resources == {}
+    return str(caught.value)
 
 
 @pytest.fixture

@@ -4,13 +4,10 @@ before any resource is registered; and the nearest good value passes."""
 
 from typing import Any
 
-import pulumi
 import pytest
 
-from bluegreen import program_run
-from bluegreen.program_run import ProgramRun
 from components.spec import parse_spec
-from tests.conftest import run_config, stack_config
+from tests.conftest import config_error, run_config, stack_config
 
 VPC = "vpc-0a1b2c3d4e5f60718"
 SUBNETS = ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"]
@@ -25,20 +22,6 @@ def aws(**fields: Any) -> dict[str, Any]:
 
 def health(**fields: Any) -> dict[str, Any]:
     return {"bluegreen:service.healthCheck": {"intervalSeconds": 10, "timeoutSeconds": 5, **fields}}
-
-
-@pytest.fixture
-def registered(monkeypatch: pytest.MonkeyPatch) -> list[ProgramRun]:
-    """Every ProgramRun the runner creates, so a test can see what a failed run registered."""
-    runs: list[ProgramRun] = []
-
-    class Capturing(ProgramRun):
-        def __init__(self) -> None:
-            super().__init__()
-            runs.append(self)
-
-    monkeypatch.setattr(program_run, "ProgramRun", Capturing)
-    return runs
 
 
 BAD = [
@@ -179,15 +162,10 @@ BAD = [
 
 
 @pytest.mark.parametrize(("overrides", "line"), [case[1:] for case in BAD], ids=[case[0] for case in BAD])
-def test_bad_aws_config_stops_the_program_before_any_resource(registered, overrides, line):
-    config = _apply(overrides)
-    with pytest.raises(pulumi.RunError) as caught:
-        run_config(config, stack="dev")
-    message = str(caught.value)
+def test_bad_aws_config_stops_the_program_before_any_resource(overrides, line):
+    message = config_error(_apply(overrides), stack="dev")
     assert line in message.splitlines()
     assert message.startswith("invalid stack config (1 problem(s)):")
-    (run,) = registered
-    assert run.resources == {}
 
 
 def _apply(overrides: dict[str, Any]) -> dict[str, Any]:
@@ -198,15 +176,12 @@ def _apply(overrides: dict[str, Any]) -> dict[str, Any]:
     return config
 
 
-def test_every_problem_in_bluegreen_aws_is_reported_at_once(registered):
+def test_every_problem_in_bluegreen_aws_is_reported_at_once():
     config = _apply(aws(vpcId="vpc-x", subnetIds=["subnet-0a1b2c3d"], cpu=300))
-    with pytest.raises(pulumi.RunError) as caught:
-        run_config(config, stack="dev")
-    lines = str(caught.value).splitlines()
+    lines = config_error(config, stack="dev").splitlines()
     assert lines[0] == "invalid stack config (2 problem(s)):"
     # Per-key rules first; the rules that compare keys (cpu vs memory) run once each key is valid.
     assert [line.split(" = ")[0] for line in lines[1:]] == ["bluegreen:aws.vpcId", "bluegreen:aws.subnetIds"]
-    assert registered[0].resources == {}
 
 
 # The nearest good values pass -------------------------------------------------------------------

@@ -1,11 +1,10 @@
 """Every config rule of issue 2: a bad value stops the real program with one line naming the key,
 the value and the rule, and no resource is registered."""
 
-import pulumi
 import pytest
 
 from bluegreen.program_run import ProgramRun
-from tests.conftest import run_config
+from tests.conftest import config_error, run_config
 
 MINIMAL = {
     "bluegreen:platform": "docker",
@@ -37,13 +36,7 @@ def health(**fields: object) -> dict:
     return {"bluegreen:service": {"healthCheck": fields}}
 
 
-def failure(config: dict) -> str:
-    """Run the program expecting a config error; return its message after checking nothing was registered."""
-    run = ProgramRun()
-    with pytest.raises(pulumi.RunError) as caught:
-        run_config(config, into=run)
-    assert run.resources == {}
-    return str(caught.value)
+failure = config_error
 
 
 BAD_VALUES = [

@@ -6,22 +6,21 @@ import pytest
 from conftest import RunStack, stack_config
 from pulumi.runtime import mocks
 
+from bluegreen import stack_files
 from bluegreen.program_run import ProgramRun, fake_outputs
 from bluegreen.run_diff import ResourceChange, diff_runs
-from bluegreen.stack_files import engine_config
 from components.docker.config_resource import TYPE_TOKEN
 from components.docker.haproxy_config import render_haproxy_config
 from components.docker.naming import container_layout
 from components.health import docker_healthcheck
-from components.spec import BlueGreenSpec, parse_spec
-from components.spec.loader import raw_from_engine_config
+from components.spec import BlueGreenSpec
 
 CONTAINER = "docker:index/container:Container"
 
 
 def spec_of(overrides: dict | None = None) -> BlueGreenSpec:
     """The validated spec the program sees for the local stack file plus overrides."""
-    return parse_spec(raw_from_engine_config(engine_config(stack_config("local", overrides))[0]))
+    return stack_files.spec_of(stack_config("local", overrides))
 
 
 REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage"

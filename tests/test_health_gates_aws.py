@@ -13,7 +13,8 @@ from rollout_support import Recorder, aws_config
 from bluegreen.health_gates import TargetHealthGate, judge_targets
 from bluegreen.mock_driver import MockProgramDriver
 from bluegreen.rollout import Rollout, Timing
-from bluegreen.rollout_plan import plan_release, spec_of
+from bluegreen.rollout_plan import plan_release
+from bluegreen.stack_files import spec_of
 
 SPEC = spec_of(aws_config())  # 2 replicas per color
 

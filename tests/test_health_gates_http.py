@@ -5,7 +5,7 @@ import socket
 from rollout_support import aws_config, docker_config, health_server, kubernetes_config
 
 from bluegreen.health_gates import HttpGate, gates_for
-from bluegreen.rollout_plan import spec_of
+from bluegreen.stack_files import spec_of
 
 SPEC = spec_of(docker_config())
 

@@ -8,7 +8,8 @@ from rollout_support import FakeClock, Recorder, kubernetes_config, update_weigh
 from bluegreen.health_gates import DeploymentGate, judge_deployment
 from bluegreen.mock_driver import MockProgramDriver
 from bluegreen.rollout import Rollout, Timing
-from bluegreen.rollout_plan import plan_release, spec_of
+from bluegreen.rollout_plan import plan_release
+from bluegreen.stack_files import spec_of
 
 SPEC = spec_of(kubernetes_config())  # namespace "apps", service "web"
 

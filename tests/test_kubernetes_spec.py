@@ -1,35 +1,12 @@
 """Every `bluegreen:kubernetes` rule: a bad value stops the real program with one line naming the key,
 and nothing is registered; the matching good value passes."""
 
-from typing import ClassVar
 
-import pulumi
 import pytest
 
-import bluegreen.program_run as program_run
-from bluegreen.stack_files import engine_config
-from components.spec import parse_spec
-from components.spec.loader import raw_from_engine_config
-from tests.conftest import run_config
+from bluegreen.stack_files import spec_of
+from tests.conftest import config_error, run_config
 from tests.kubernetes_configs import GATEWAY, GATEWAY_REF, SELECTOR, kubernetes, traffic, with_
-
-
-class _Recorded(program_run.ProgramRun):
-    made: ClassVar[list["_Recorded"]] = []
-
-    def __init__(self) -> None:
-        super().__init__()
-        _Recorded.made.append(self)
-
-
-def failure(config: dict, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run the program expecting a config error; check that not a single resource was registered."""
-    _Recorded.made.clear()
-    monkeypatch.setattr(program_run, "ProgramRun", _Recorded)
-    with pytest.raises(pulumi.RunError) as caught:
-        run_config(config)
-    assert [run.resources for run in _Recorded.made] == [{}]
-    return str(caught.value)
 
 
 def rollout(**fields: object) -> dict:
@@ -110,10 +87,8 @@ BAD = [
 
 
 @pytest.mark.parametrize(("config", "expected"), [c[1:] for c in BAD], ids=[c[0] for c in BAD])
-def test_bad_kubernetes_value_stops_the_program_naming_the_key(
-    config: dict, expected: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    message = failure(config, monkeypatch)
+def test_bad_kubernetes_value_stops_the_program_naming_the_key(config: dict, expected: str) -> None:
+    message = config_error(config)
     assert expected in message
     assert "Traceback" not in message
 
@@ -148,14 +123,14 @@ def test_progress_deadline_bound_follows_the_health_check() -> None:
         service={"healthCheck": {"intervalSeconds": 20, "unhealthyThreshold": 2, "startPeriodSeconds": 60}},
     )
     with pytest.raises(Exception, match="must be greater than 155s"):
-        parse_spec(raw_from_engine_config(engine_config(config)[0]))
+        spec_of(config)
     passing = rollout(minReadySeconds=15, progressDeadlineSeconds=156)
     passing = with_(passing, service=config["bluegreen:service"])
-    spec = parse_spec(raw_from_engine_config(engine_config(passing)[0]))
+    spec = spec_of(passing)
     assert spec.kubernetes.rollout.progress_deadline_seconds == 156
 
 
 def test_counts_written_as_strings_by_config_set_path_are_pod_counts() -> None:
     # `pulumi config set --path bluegreen:kubernetes.rollout.maxSurge 2` may store "2".
-    spec = parse_spec(raw_from_engine_config(engine_config(rollout(maxSurge="2", maxUnavailable="25%"))[0]))
+    spec = spec_of(rollout(maxSurge="2", maxUnavailable="25%"))
     assert (spec.kubernetes.rollout.max_surge, spec.kubernetes.rollout.max_unavailable) == (2, "25%")
