@@ -10,6 +10,7 @@ from .base import ConfigModel
 from .docker import DockerConfig
 from .kubernetes import KubernetesConfig, kubernetes_problems
 from .problems import ConfigProblem, missing
+from .rollout import RolloutSpec, rollout_problems
 from .service import COLORS, Color, ColorSpec, Service, Traffic
 
 Platform = Literal["aws", "kubernetes", "docker"]
@@ -26,6 +27,7 @@ class BlueGreenSpec(ConfigModel):
     aws: AwsConfig | None = None
     kubernetes: KubernetesConfig = Field(default_factory=KubernetesConfig)
     docker: DockerConfig = Field(default_factory=DockerConfig)
+    rollout: RolloutSpec = Field(default_factory=RolloutSpec)
 
     def color(self, color: Color) -> ColorSpec:
         return self.blue if color == "blue" else self.green
@@ -58,6 +60,7 @@ def cross_problems(spec: BlueGreenSpec) -> list[ConfigProblem]:
                 )
             )
     found += _PLATFORM_RULES[spec.platform](spec)
+    found += rollout_problems(spec.platform, spec.rollout)
     return found
 
 
