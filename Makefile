@@ -5,7 +5,7 @@ PYTHON ?= python3
 UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
 STACKS := local dev staging prod
 
-.PHONY: setup test lint typecheck check bench up down clean
+.PHONY: setup test lint typecheck check docs bench up down clean
 
 $(CURDIR)/.tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -27,6 +27,11 @@ typecheck: setup
 # Extra flags through CHECK_ARGS, e.g. CHECK_ARGS="--markdown policy-check.md".
 check: setup
 	$(UV) run --locked python -m bluegreen check $(foreach s,$(STACKS),--stack $(s)) $(CHECK_ARGS)
+
+# Rewrite the generated reference pages (docs/configuration.md, policies.md, cli.md) from the code.
+# tests/test_docs_reference.py fails when a committed page differs from what this writes.
+docs: setup
+	$(UV) run --locked python -m docs.gen
 
 bench: setup
 	@for b in bench/*.py; do echo "== $$b"; $(UV) run --locked python $$b || exit 1; done

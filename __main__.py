@@ -1,7 +1,7 @@
 """bluegreen: one HTTP service as two colors behind a weighted router.
 
 Reads `bluegreen:*` config once, validates all of it before registering anything,
-builds the platform's BlueGreenService and exports the outputs of DESIGN.md.
+builds the platform's BlueGreenService and exports its outputs (docs/concepts.md#stack-outputs).
 """
 
 import pulumi

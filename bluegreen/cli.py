@@ -21,6 +21,7 @@ from components.spec import BlueGreenSpec, ConfigError
 from components.traffic import live_color
 
 from .console_output import ConsoleObserver, make_console, render_check, render_plan, render_status
+from .exit_codes import ExitCode
 from .health_gates import HealthGate, check_all, gates_for
 from .promotion import check_order, live_image, require_healthy
 from .rollout import Rollout, Timing
@@ -36,7 +37,7 @@ from .rollout_plan import (
 from .stack_driver import AutomationDriver, StackDriver, StackError
 from .stack_files import PROJECT_DIR, STACKS
 
-REFUSED = 2
+REFUSED = ExitCode.REFUSED
 T = TypeVar("T")
 
 GatesFactory = Callable[[BlueGreenSpec, dict[str, Any], bool | None], Sequence[HealthGate]]

@@ -14,15 +14,20 @@ from typing import Any, Literal, Protocol
 
 from components.spec import BlueGreenSpec, Color
 
+from .exit_codes import ExitCode
 from .health_gates import GateResult, HealthGate, check_all
 from .rollout_plan import RolloutPlan, Step
 from .stack_driver import StackDriver, StackError
 
 Outcome = Literal["done", "failed", "rolled_back", "rollback_failed"]
 
-EXIT_CODES: dict[Outcome, int] = {"done": 0, "failed": 1, "rolled_back": 1, "rollback_failed": 3}
-"""0 success; 1 a gate or update failed (traffic is back on the previous color if it had moved);
-3 the automatic rollback failed too: production needs a human now. (2 is a refused request.)"""
+EXIT_CODES: dict[Outcome, int] = {
+    "done": ExitCode.DONE,
+    "failed": ExitCode.FAILED,
+    "rolled_back": ExitCode.FAILED,
+    "rollback_failed": ExitCode.ROLLBACK_FAILED,
+}
+"""What each outcome exits with; exit_codes.MEANINGS says what the codes mean."""
 
 
 @dataclass(frozen=True)

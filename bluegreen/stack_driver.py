@@ -1,6 +1,6 @@
 """The only way the CLI touches a stack: read config, set one config path, run `pulumi up`, read outputs.
 
-DESIGN.md contract 7: traffic changes only through stack config plus an update,
+docs/design.md §7: traffic changes only through stack config plus an update,
 so Pulumi state stays the only writer. `StackDriver` is that narrow surface;
 `AutomationDriver` implements it with the Pulumi Automation API (which drives the
 Pulumi CLI), and `bluegreen.mock_driver` implements it in memory for tests.

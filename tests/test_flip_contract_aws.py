@@ -1,4 +1,4 @@
-"""The flip contract on AWS (DESIGN.md 4): run the real program twice under mocks, changing only
+"""The flip contract on AWS (docs/design.md §4): run the real program twice under mocks, changing only
 `bluegreen:traffic`, and diff every resource's inputs. Only listeners may change, in place.
 
 A control case (a release: new green image) shows the diff sees non-listener changes too.

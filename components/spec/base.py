@@ -5,6 +5,7 @@ frozen, because a validated spec is a value that components only read.
 """
 
 import re
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidatorFunctionWrapHandler, WrapValidator
@@ -22,10 +23,27 @@ class ConfigModel(BaseModel):
         validate_by_alias=True,
         validate_by_name=False,
         serialize_by_alias=True,
+        # The attribute docstrings become field descriptions: docs/configuration.md is generated from them.
+        use_attribute_docstrings=True,
     )
 
 
-def between(low: int, high: int) -> WrapValidator:
+@dataclass(frozen=True)
+class Range(WrapValidator):
+    """A range validator that keeps its bounds, so the generated reference can state them."""
+
+    low: int = 0
+    high: int = 0
+
+
+@dataclass(frozen=True)
+class Shape(AfterValidator):
+    """A pattern validator that keeps the shape it expects, for the generated reference."""
+
+    shape: str = ""
+
+
+def between(low: int, high: int) -> Range:
     """Field metadata: an integer in low..high, with a message stating both bounds.
 
     Use as `Annotated[int, between(5, 300)]`: a plain Annotated type, so type checkers see an int.
@@ -40,10 +58,10 @@ def between(low: int, high: int) -> WrapValidator:
             raise PydanticCustomError("range", "must be an integer from {low} to {high}", {"low": low, "high": high})
         return number
 
-    return WrapValidator(check)
+    return Range(func=check, low=low, high=high)
 
 
-def matches(regex: str, shape: str) -> AfterValidator:
+def matches(regex: str, shape: str) -> Shape:
     """Field metadata: a string that fully matches `regex`; the message shows the expected shape."""
     compiled = re.compile(regex)
 
@@ -52,7 +70,7 @@ def matches(regex: str, shape: str) -> AfterValidator:
             raise PydanticCustomError("pattern", "must look like {shape}", {"shape": shape})
         return value
 
-    return AfterValidator(check)
+    return Shape(func=check, shape=shape)
 
 
 def field_error(field: str, value: object, rule: str) -> PydanticCustomError:

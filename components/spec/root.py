@@ -20,14 +20,23 @@ class BlueGreenSpec(ConfigModel):
     """Every `bluegreen:*` key; unknown keys (`bluegreen:trafic`) are rejected."""
 
     platform: Platform = "docker"
+    """Where both colors and the router run; `docker` needs no cloud account."""
     service: Service = Field(default_factory=Service)
+    """The service both colors run: name, port, replicas, drain time and the one health check."""
     blue: ColorSpec
+    """What the blue color runs."""
     green: ColorSpec
+    """What the green color runs."""
     traffic: Traffic = Field(default_factory=Traffic)
+    """Production traffic split between the colors; changing only this is a flip or a canary step."""
     aws: AwsConfig | None = None
+    """Settings of platform `aws`; required there."""
     kubernetes: KubernetesConfig = Field(default_factory=KubernetesConfig)
+    """Settings of platform `kubernetes`."""
     docker: DockerConfig = Field(default_factory=DockerConfig)
+    """Settings of platform `docker`."""
     rollout: RolloutSpec = Field(default_factory=RolloutSpec)
+    """The release strategy the `bluegreen` CLI runs: steps, pauses, analysis and hooks."""
 
     def color(self, color: Color) -> ColorSpec:
         return self.blue if color == "blue" else self.green

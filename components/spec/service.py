@@ -94,7 +94,9 @@ class Traffic(ConfigModel):
     """`bluegreen:traffic`: the production split in percent."""
 
     blue: Annotated[int, between(0, 100)] = 100
+    """Percent of production traffic to blue; blue + green = 100."""
     green: Annotated[int, between(0, 100)] = 0
+    """Percent of production traffic to green; blue + green = 100."""
 
     @model_validator(mode="after")
     def _sums_to_100(self) -> "Traffic":

@@ -15,6 +15,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from .guidance import GUIDANCE, policy_url
 from .spec import Knob, Rule, StackResource, StackRule, Subject, with_defaults
 from .values import plain
 
@@ -39,12 +40,15 @@ def _schema(knobs: dict[str, Knob]) -> PolicyConfigSchema | None:
 
 def _metadata(rule: Rule | StackRule) -> dict[str, Any]:
     """What both policy kinds take besides the validate function."""
+    guidance = GUIDANCE.get(rule.name)
     return {
         "name": rule.name,
         "description": rule.description,
         "enforcement_level": _LEVELS[rule.level],
         "severity": _SEVERITIES[rule.severity],
         "config_schema": _schema(rule.knobs),
+        "remediation_steps": guidance.fix if guidance else None,
+        "url": policy_url(rule.name),
     }
 
 

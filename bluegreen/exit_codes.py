@@ -1,0 +1,26 @@
+"""The exit codes of the `bluegreen` CLI and what each means: one table for the code and for docs/cli.md."""
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    DONE = 0
+    FAILED = 1
+    REFUSED = 2
+    ROLLBACK_FAILED = 3
+
+
+MEANINGS: dict[ExitCode, str] = {
+    ExitCode.DONE: "done (`status`: every color serving traffic is healthy; `check`: no mandatory violation)",
+    ExitCode.FAILED: (
+        "a gate or an update failed; traffic is back on the previous color if it had moved. `status`: a stack "
+        "could not be read, or a color serving traffic is unhealthy. `check`: a mandatory violation or an "
+        "invalid stack config"
+    ),
+    ExitCode.REFUSED: (
+        "refused before anything ran: bad option, invalid stack config, wrong promotion order, stack not found"
+    ),
+    ExitCode.ROLLBACK_FAILED: (
+        "the automatic rollback failed too: production needs a human now (the message has the commands)"
+    ),
+}

@@ -1,0 +1,210 @@
+"""What each rule checks, the outage it prevents and how to fix a violation, in the user's words.
+
+The pack hands `remediation_steps` and a `url` to the engine for every policy, and
+docs/policies.md is generated from the same text (`make docs`), so the page a violation
+links to says exactly what the pack says.
+"""
+
+from dataclasses import dataclass
+
+POLICY_DOCS = "docs/policies.md"
+"""Where the rules are documented, relative to the repository root; each rule is an anchor on it."""
+
+
+@dataclass(frozen=True)
+class Guidance:
+    checks: str
+    """What the rule looks at, precisely enough to predict a verdict."""
+    prevents: str
+    """The outage or hazard a violation leads to."""
+    fix: str
+    """The remediation: what to change so the rule passes."""
+
+
+def policy_url(name: str) -> str:
+    """The documentation anchor of one rule, e.g. `docs/policies.md#k8s-probe-timing`."""
+    return f"{POLICY_DOCS}#{name}"
+
+
+GUIDANCE: dict[str, Guidance] = {
+    "k8s-readiness-probe-required": Guidance(
+        "Every serving container has a `readinessProbe`.",
+        "Without one, a pod joins its Service the moment it starts. Requests go to a process that is still "
+        "booting, and they fail with connection refused or 5xx during every rollout.",
+        "Add a `readinessProbe` (an `httpGet` of the health path) to each serving container.",
+    ),
+    "k8s-liveness-probe-required": Guidance(
+        "Every serving container has a `livenessProbe`.",
+        "A hung process (deadlock, exhausted pool) stays in rotation forever, and its share of requests times out.",
+        "Add a `livenessProbe` that fails only when the process must be restarted.",
+    ),
+    "k8s-liveness-differs-from-readiness": Guidance(
+        "The liveness probe is not identical to the readiness probe: the same handler and the same "
+        "`initialDelaySeconds`, `periodSeconds`, `timeoutSeconds`, `successThreshold` and `failureThreshold`, "
+        "with Kubernetes defaults filled in, count as identical.",
+        "Under load, every pod that should only leave rotation is restarted instead. The restarts cascade until "
+        "no pod is left.",
+        "Give liveness more patience than readiness, e.g. a `failureThreshold` twice as high "
+        "(the program uses 2 × unhealthyThreshold).",
+    ),
+    "k8s-probe-timing": Guidance(
+        "For every probe: `timeoutSeconds` < `periodSeconds`, `successThreshold` is 1 for liveness and startup "
+        "probes, and `failureThreshold` >= 1. Kubernetes defaults apply when a field is unset.",
+        "Probes that overlap or can never pass. They flap pods in and out of rotation, or the API server rejects "
+        "the workload in the middle of a rollout.",
+        "Set `timeoutSeconds` below `periodSeconds`, and `successThreshold: 1` on liveness and startup probes.",
+    ),
+    "k8s-startup-probe-for-slow-start": Guidance(
+        "A liveness `initialDelaySeconds` above the bound needs a `startupProbe`.",
+        "With a long fixed delay, a container that hangs after it starts is caught only late. A start that is "
+        "slower than usual gets it killed in a loop.",
+        "Replace the long `initialDelaySeconds` with a `startupProbe` whose "
+        "`failureThreshold × periodSeconds` covers the slowest start.",
+    ),
+    "k8s-rolling-update-max-unavailable": Guidance(
+        "A Deployment with fewer replicas than the bound uses `RollingUpdate` with `maxUnavailable` 0 "
+        '(`0` or `"0%"`), and never `Recreate`.',
+        "With few replicas, the default 25% `maxUnavailable` or `Recreate` removes serving pods before their "
+        "replacements are ready. Capacity drops, or falls to zero.",
+        "Set `strategy.rollingUpdate.maxUnavailable: 0` and a `maxSurge` above 0.",
+    ),
+    "k8s-termination-grace-exceeds-prestop": Guidance(
+        "`terminationGracePeriodSeconds` (default 30) is greater than the preStop sleep. The sleep is read from "
+        "`sleep N` in an exec preStop, or from the native `sleep.seconds` action.",
+        "The kubelet sends SIGKILL while the pod is still draining, and requests still in flight are cut.",
+        "Raise `terminationGracePeriodSeconds` to the preStop sleep plus the longest request plus a margin.",
+    ),
+    "k8s-image-tag-pinned": Guidance(
+        "Every container image has a tag other than `latest`, or a digest.",
+        "With a moving tag, blue and green can run different builds under one name. A rollback or a rescheduled "
+        "pod then pulls code that nobody tested.",
+        "Pin each image by a release tag (`repo/web:1.5.0`) or a digest (`repo/web@sha256:...`).",
+    ),
+    "k8s-replicas-behind-service": Guidance(
+        "A Deployment whose pod labels match a Service's selector (same namespace) has at least `minReplicas` "
+        "replicas. 0 is exempt: that is a color deliberately scaled down, and the program itself refuses to send "
+        "weight to it.",
+        "A single pod behind a Service is an outage whenever that pod's node is drained or the pod crashes.",
+        "Run at least `minReplicas` replicas of every Deployment that serves traffic.",
+    ),
+    "k8s-pod-disruption-budget": Guidance(
+        "A Deployment selected by a Service has a PodDisruptionBudget that selects its pods. The budget must "
+        'still allow an eviction: no `maxUnavailable` 0, `minAvailable` `"100%"`, or `minAvailable` >= replicas.',
+        "Without a budget, a node drain can evict every pod of a color at once. A budget that forbids all "
+        "evictions stalls node upgrades until someone deletes it under pressure.",
+        "Add a PodDisruptionBudget with `maxUnavailable: 1` selecting the Deployment's pods.",
+    ),
+    "k8s-router-backends-identical-probes": Guidance(
+        "Deployments that one router sends traffic to have identical probes. A router is either an HTTPRoute's "
+        "`backendRefs`, or Services of one app whose selectors differ only in a color label. The rule names each "
+        "Deployment whose probes differ from the majority; with two colors there is no majority, so it names both.",
+        'When probes differ, one color can be "ready" before it can serve. A flip then moves traffic to a color '
+        "that is judged by a laxer check.",
+        "Render both colors' probes from one health spec (as `bluegreen:service.healthCheck` does).",
+    ),
+    "aws-target-group-health-check": Guidance(
+        "HTTP/HTTPS target groups keep the health check enabled and set a `path`.",
+        "With no check, or a check on `/` instead of the health endpoint, the ALB keeps routing to tasks that "
+        "cannot serve.",
+        "Enable `healthCheck` and set `path` to the app's health endpoint.",
+    ),
+    "aws-target-group-health-check-timing": Guidance(
+        "`interval` is 5..300, `timeout` is 2..120, and `timeout` < `interval`. Unset values get AWS defaults, "
+        "which pass.",
+        "AWS rejects the change in the middle of an update, or slow checks overlap and flap targets.",
+        "Keep `healthCheck.timeout` below `healthCheck.interval`, both within AWS's ranges.",
+    ),
+    "aws-target-group-health-check-thresholds": Guidance(
+        "`healthyThreshold` and `unhealthyThreshold` are 2..10.",
+        "AWS rejects the update, or a threshold of 1 makes a single slow response pull a target.",
+        "Set both thresholds between 2 and 10.",
+    ),
+    "aws-target-group-deregistration-delay": Guidance(
+        "`deregistrationDelay` is at most the bound. Unset means AWS's 300 s.",
+        "Every flip or scale-in waits the full delay. Rollbacks stay slow exactly when they are urgent.",
+        "Set `deregistrationDelay` to your longest request time, at most `maxSeconds`.",
+    ),
+    "aws-forward-action-weights": Guidance(
+        "Forward actions of listeners and listener rules have 1..5 target groups, integer weights 0..999, and at "
+        "least one weight > 0. An unset weight counts as 1.",
+        "If every weight is 0, the listener routes to nothing and every request returns 503. Invalid weights fail "
+        "the update in the middle of a flip.",
+        "Give at least one target group a weight above 0, and keep weights integers from 0 to 999.",
+    ),
+    "aws-https-listener-tls-policy": Guidance(
+        "HTTPS/TLS listeners use a policy whose minimum is TLS 1.2: `ELBSecurityPolicy-TLS13-1-2-*`, "
+        "`-TLS-1-2-*` or `-FS-1-2-*`. Unset means `ELBSecurityPolicy-2016-08`, which allows TLS 1.0.",
+        "Clients are negotiated down to TLS 1.0/1.1. When the policy is later tightened in a hurry, clients break.",
+        "Set `sslPolicy: ELBSecurityPolicy-TLS13-1-2-2021-06` (or list your policy in `extraAllowedPolicies`).",
+    ),
+    "aws-alb-drop-invalid-headers": Guidance(
+        "Application load balancers set `dropInvalidHeaderFields: true`.",
+        "Malformed headers reach the targets, where they can desync requests or be misrouted (request smuggling).",
+        "Set `dropInvalidHeaderFields: true` on the load balancer.",
+    ),
+    "aws-ecs-container-health-check": Guidance(
+        "Every container in `containerDefinitions` has a `healthCheck` command that is not `NONE`. "
+        "`containerDefinitions` is parsed from its JSON string.",
+        'ECS marks a task healthy as soon as it starts, so a deployment "succeeds" with tasks that cannot serve.',
+        "Add a `healthCheck` command (e.g. `curl -fsS` of the health path) to each container definition.",
+    ),
+    "aws-ecs-circuit-breaker-rollback": Guidance(
+        "An ECS service with `loadBalancers` sets `deploymentCircuitBreaker {enable: true, rollback: true}`. "
+        "CODE_DEPLOY and EXTERNAL controllers are exempt.",
+        "A bad task definition replaces tasks forever instead of rolling back to the last good one.",
+        "Set `deploymentCircuitBreaker: {enable: true, rollback: true}`.",
+    ),
+    "aws-ecs-minimum-healthy-percent": Guidance(
+        "`deploymentMinimumHealthyPercent` (ECS default 100) is at least the bound.",
+        "A deployment stops serving tasks before their replacements pass health checks, so capacity dips during "
+        "every rollout.",
+        "Set `deploymentMinimumHealthyPercent: 100` (and `deploymentMaximumPercent: 200`).",
+    ),
+    "aws-ecs-health-check-grace-period": Guidance(
+        "An ECS service with `loadBalancers` sets `healthCheckGracePeriodSeconds` of at least the bound.",
+        "Target-group checks that fail while the app is still starting kill new tasks in a loop, and the rollout "
+        "never completes.",
+        "Set `healthCheckGracePeriodSeconds` to the app's start time plus interval × healthy threshold.",
+    ),
+    "aws-weighted-target-groups-have-tasks": Guidance(
+        "Every target group that a listener or listener rule sends weight > 0 to has an ECS service registering "
+        "tasks in it, with `desiredCount` >= 1 (unset means the provider's 0; `DAEMON` services are exempt). "
+        "Targets attached without ECS, through a TargetGroupAttachment, an Auto Scaling group or an Auto Scaling "
+        "attachment, also count.",
+        "Weight sent to an empty target group returns 503 for that share of requests. This is the classic "
+        '"flipped to a color that is not running".',
+        "Scale the color up before sending it weight, or send its weight to the color that runs.",
+    ),
+    "aws-listener-target-groups-identical-health-checks": Guidance(
+        "Target groups that share a listener, through its default actions or its rules, have identical "
+        "`healthCheck` blocks.",
+        "One color passes checks that the other would fail, so a flip moves traffic to tasks that are judged by a "
+        "laxer check.",
+        "Render both target groups' health checks from one spec (as `bluegreen:service.healthCheck` does).",
+    ),
+    "aws-http-listener-redirects-to-https": Guidance(
+        "An HTTP listener on a public (not `internal`) application load balancer redirects to HTTPS. With "
+        "`requireHttps: false`, an ALB with no HTTPS listener at all may serve plain HTTP.",
+        "Plain-HTTP entry points stay open next to HTTPS. Clients and bookmarks keep using them, and they break "
+        "when HTTP is finally closed.",
+        "Make port 80 a `redirect` to HTTPS (set `bluegreen:aws.certificateArn`), or list the port in "
+        "`exemptPorts`.",
+    ),
+    "docker-container-healthcheck": Guidance(
+        'A container has a `healthcheck` whose `tests` are neither empty nor `["NONE"]`.',
+        "The container counts as healthy as soon as it starts, so the router sends it requests before it can serve.",
+        "Set `healthcheck.tests`, e.g. `[\"CMD-SHELL\", \"curl -fsS http://127.0.0.1:8080/health || exit 1\"]`.",
+    ),
+    "docker-healthcheck-timing": Guidance(
+        "The healthcheck `timeout` is shorter than its `interval`. Both are Go durations (`10s`, `1m30s`); unset "
+        "or `0s` means Docker's 30 s.",
+        "Hung checks overlap the next check, so a stuck container is detected late and healthy ones flap.",
+        "Set `timeout` below `interval` (e.g. interval `10s`, timeout `5s`).",
+    ),
+    "docker-image-tag-pinned": Guidance(
+        "The container `image` (or the RemoteImage `name`) has a tag other than `latest`, a digest, or is a "
+        "`sha256:` image ID.",
+        "With a moving tag, blue and green, or a restart and its predecessor, can run different builds.",
+        "Pin the image by a release tag or a digest.",
+    ),
+}
