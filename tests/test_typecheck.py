@@ -1,7 +1,7 @@
 """The program typechecks: pyright over the files `[tool.pyright]` in pyproject.toml includes.
 
-`Pulumi.yaml` asks `pulumi up` to run pyright first (runtime.options.typechecker), so a
-type error would stop every deployment; this catches it in the test run instead.
+This is where pyright runs in CI (`make test`), as `make typecheck` runs it: not before every
+`pulumi up`, where it would delay each traffic step (docs/install.md shows the opt-in).
 """
 
 import os
