@@ -7,6 +7,7 @@ before anything ran (bad option, invalid config, wrong promotion order); 3 the
 automatic rollback failed too, and production needs a human now.
 """
 
+import importlib.util
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ from .rollout_plan import (
     spec_of,
 )
 from .stack_driver import AutomationDriver, StackDriver, StackError
-from .stack_files import PROJECT_DIR, STACKS
+from .stack_files import STACKS, find_project_dir
 
 REFUSED = ExitCode.REFUSED
 T = TypeVar("T")
@@ -250,8 +251,13 @@ def check(
         Path | None, typer.Option("--markdown", help="Also write Markdown (for a PR comment or job summary).")
     ] = None,
     project_dir: Annotated[
-        Path, typer.Option(help="Directory holding Pulumi.yaml, __main__.py and the stack files.")
-    ] = PROJECT_DIR,
+        Path | None,
+        typer.Option(
+            help="The project: Pulumi.yaml, __main__.py, the stack files and policies/ "
+            "(default: the nearest directory from here up holding Pulumi.yaml).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Offline policy check: run each stack's program under mocks and judge every resource with the pack.
 
@@ -262,10 +268,15 @@ def check(
     from .policy_client import PolicyPackError
 
     env: CliEnv = ctx.obj
+    directory = (project_dir or find_project_dir()).resolve()
+    if not (directory / "Pulumi.yaml").is_file():
+        _refuse(env, f"--project-dir {directory} holds no Pulumi.yaml: point it at the project to check")
+    if importlib.util.find_spec("pulumi_policy") is None:
+        _refuse(env, "`bluegreen check` runs the policy pack, which needs pulumi-policy: install 'bluegreen[check]'")
     env.out.print(f"[dim]{escape(SCOPE_NOTE)}[/dim]")
     try:
         with env.out.status("running the program under mocks and the policy pack over gRPC..."):
-            checks = run_checks(stack or STACKS, project_dir.resolve())
+            checks = run_checks(stack or STACKS, directory)
     except PolicyPackError as error:
         _refuse(env, f"the policy pack did not start: {error}", code=1)
     for result in checks:

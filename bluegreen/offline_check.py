@@ -17,7 +17,7 @@ from typing import Any
 
 from components.spec import ConfigError
 
-from .policy_client import PolicyPackError, PolicyPackProcess, Violation, config_file, load_stack_config
+from .policy_client import PolicyPackError, PolicyPackProcess, Violation, config_file, load_stack_config, pack_dir
 from .program_run import RegisteredResource, run_config
 from .stack_files import PROJECT_DIR, read_stack_config, spec_of
 
@@ -74,8 +74,10 @@ def run_stack(stack: str, pack: PolicyPackProcess, project_dir: Path = PROJECT_D
     except Exception as error:  # the program's own failure, reported as a line, never a traceback
         result.error = f"the program failed under mocks: {error}"
         return result
+    # A pack that cannot start fails every stack alike: raised to the caller, not reported per stack.
+    pack.wait_ready()
     try:
-        name, policy_config = _policy_config(stack)
+        name, policy_config = _policy_config(stack, project_dir)
         return check_resources(stack, run.resources.values(), pack, policy_config, name)
     except PolicyPackError as error:
         result.error = str(error)
@@ -97,13 +99,21 @@ def check_resources(
 
 
 def run_checks(stacks: Iterable[str], project_dir: Path = PROJECT_DIR) -> list[StackCheck]:
-    """Start the pack once and check every stack with it."""
-    with PolicyPackProcess() as pack:
+    """Start the pack once, from the project's `policies/`, and check every stack with it.
+
+    The pack is launched first and waited for only once the first program has run: its
+    Python start-up and imports overlap the program's instead of following them.
+    """
+    pack = PolicyPackProcess(pack_dir(project_dir))
+    try:
+        pack.launch()
         return [run_stack(stack, pack, project_dir) for stack in stacks]
+    finally:
+        pack.close()
 
 
-def _policy_config(stack: str) -> tuple[str, dict[str, Any]]:
-    path = config_file(stack)
+def _policy_config(stack: str, project_dir: Path) -> tuple[str, dict[str, Any]]:
+    path = config_file(stack, project_dir)
     if not path.exists():
         return "(none: the pack's default levels)", {}
-    return str(path.relative_to(PROJECT_DIR)), load_stack_config(stack)
+    return str(path.relative_to(project_dir)), load_stack_config(stack, project_dir)

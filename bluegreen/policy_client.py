@@ -26,7 +26,13 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 from .program_run import RegisteredResource
 from .stack_files import PROJECT_DIR
 
-PACK_DIR = PROJECT_DIR / "policies"
+
+def pack_dir(project_dir: Path = PROJECT_DIR) -> Path:
+    """The policy pack inside a project; `--policy-pack-config` files live in its `config/`."""
+    return project_dir / "policies"
+
+
+PACK_DIR = pack_dir()
 CONFIG_DIR = PACK_DIR / "config"
 
 # The engine passes the address of its own gRPC host (used only for logging). There is no
@@ -71,13 +77,13 @@ class Violation:
         return self.enforcement_level == "mandatory"
 
 
-def config_file(stack: str) -> Path:
-    return CONFIG_DIR / f"{stack}.json"
+def config_file(stack: str, project_dir: Path = PROJECT_DIR) -> Path:
+    return pack_dir(project_dir) / "config" / f"{stack}.json"
 
 
-def load_stack_config(stack: str) -> dict[str, Any]:
+def load_stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, Any]:
     """`policies/config/<stack>.json`, the file a user passes to `--policy-pack-config`."""
-    return json.loads(config_file(stack).read_text())
+    return json.loads(config_file(stack, project_dir).read_text())
 
 
 def to_struct(values: Mapping[str, Any]) -> struct_pb2.Struct:
@@ -170,6 +176,11 @@ class PolicyPackProcess:
         self.close()
 
     def start(self) -> None:
+        self.launch()
+        self.wait_ready()
+
+    def launch(self) -> None:
+        """Start the pack's process and return at once: its Python boots while the caller works."""
         if not (self.pack_dir / "PulumiPolicy.yaml").exists():
             raise PolicyPackError(f"{self.pack_dir} is not a policy pack (no PulumiPolicy.yaml)")
         self._process = subprocess.Popen(
@@ -182,6 +193,13 @@ class PolicyPackProcess:
         # Drain stderr continuously so a chatty pack cannot block on a full pipe.
         self._stderr_reader = threading.Thread(target=_drain, args=(self._process.stderr, self._stderr), daemon=True)
         self._stderr_reader.start()
+
+    def wait_ready(self) -> None:
+        """Wait for the launched pack to serve, then configure it; a no-op once it does."""
+        if self._stub is not None:
+            return
+        if self._process is None:
+            raise PolicyPackError("policy pack is not running (use it as a context manager)")
         port = self._read_port()
         self._channel = grpc.insecure_channel(
             f"127.0.0.1:{port}",
@@ -366,4 +384,5 @@ __all__ = [
     "Violation",
     "config_file",
     "load_stack_config",
+    "pack_dir",
 ]

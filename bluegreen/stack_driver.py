@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from .local_stack import STACK as LOCAL_STACK
 from .local_stack import local_backend_settings
-from .stack_files import PROJECT_DIR
+from .stack_files import PROJECT_DIR, find_project_dir
 
 OnOutput = Callable[[str], None]
 ConfigScalar = str | int | bool
@@ -54,10 +54,10 @@ class StackDriver(Protocol):
         ...
 
 
-def stack_environment(stack_name: str, environ: Mapping[str, str]) -> dict[str, str]:
+def stack_environment(stack_name: str, environ: Mapping[str, str], project_dir: Path = PROJECT_DIR) -> dict[str, str]:
     """Extra variables the pulumi CLI needs for one stack: `local` lives where `make up` put it."""
     if stack_name == LOCAL_STACK:
-        return local_backend_settings(environ)
+        return local_backend_settings(environ, project_dir)
     return {}
 
 
@@ -88,12 +88,13 @@ class AutomationDriver:
         self.name: str = stack.name
 
     @classmethod
-    def select(cls, stack_name: str, work_dir: Path = PROJECT_DIR) -> "AutomationDriver":
+    def select(cls, stack_name: str, work_dir: Path | None = None) -> "AutomationDriver":
         import pulumi.automation as auto
 
         # Per workspace, not per process: `promote --from local --to dev` needs the local
         # file backend for one stack and the user's own backend for the other.
-        options = auto.LocalWorkspaceOptions(env_vars=stack_environment(stack_name, os.environ))
+        work_dir = work_dir or find_project_dir()
+        options = auto.LocalWorkspaceOptions(env_vars=stack_environment(stack_name, os.environ, work_dir))
         try:
             stack = auto.select_stack(stack_name=stack_name, work_dir=str(work_dir), opts=options)
         except auto.StackNotFoundError:

@@ -9,7 +9,21 @@ import yaml
 from components.spec import BlueGreenSpec, parse_spec, raw_from_engine_config
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+"""The source checkout this package runs from (in an installed wheel: site-packages, no project)."""
 STACKS = ("local", "dev", "staging", "prod")
+
+
+def find_project_dir(start: Path | None = None) -> Path:
+    """The project to act on: the nearest directory from `start` (default: here) up holding `Pulumi.yaml`.
+
+    That is where the pulumi CLI looks for its project too. Outside any project, the source
+    checkout this package runs from, so `make` targets and tests work from any directory.
+    """
+    here = (start or Path.cwd()).resolve()
+    for directory in (here, *here.parents):
+        if (directory / "Pulumi.yaml").is_file():
+            return directory
+    return PROJECT_DIR
 
 
 def stack_file(stack: str, project_dir: Path = PROJECT_DIR) -> Path:

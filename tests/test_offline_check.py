@@ -1,6 +1,9 @@
 """The offline policy check: resources through the real pack over gRPC, grouped by resource, three formats."""
 
+import importlib.util
 import json
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,7 +14,7 @@ from bluegreen.cli import app
 from bluegreen.offline_check import SCOPE_NOTE, StackCheck, check_resources, run_stack
 from bluegreen.policy_client import Violation
 from bluegreen.program_run import RegisteredResource
-from bluegreen.stack_files import STACKS
+from bluegreen.stack_files import PROJECT_DIR, STACKS
 
 pytestmark = pytest.mark.policy
 
@@ -159,8 +162,17 @@ def test_the_cli_checks_a_stack_and_writes_json_and_markdown(tmp_path, monkeypat
     assert markdown_path.read_text().startswith("## bluegreen offline policy check")
 
 
+def project_copy(into: Path, *stack_files: str) -> Path:
+    """A project of its own: Pulumi.yaml, the program, the pack and its config, and the named stack files."""
+    for name in ("Pulumi.yaml", "__main__.py", *stack_files):
+        shutil.copy(PROJECT_DIR / name, into / name)
+    shutil.copytree(PROJECT_DIR / "policies", into / "policies", ignore=shutil.ignore_patterns("venv", "__pycache__"))
+    return into
+
+
 def test_the_cli_shows_config_errors_and_exits_1_without_a_traceback(tmp_path, monkeypatch):
     monkeypatch.setenv("COLUMNS", "300")
+    project_copy(tmp_path)
     (tmp_path / "Pulumi.local.yaml").write_text(
         "config:\n  bluegreen:blue: {image: repo/web:1}\n  bluegreen:green: {image: repo/web:1}\n"
         "  bluegreen:traffic: {blue: 100, green: 10}\n"
@@ -172,3 +184,48 @@ def test_the_cli_shows_config_errors_and_exits_1_without_a_traceback(tmp_path, m
     assert "bluegreen:traffic = {blue: 100, green: 10} is invalid: weights must sum to 100" in result.output
     assert "stack local: invalid stack config (1 problem(s))" in result.output
     assert "Traceback" not in result.output
+
+
+def test_project_dir_moves_the_stack_files_and_the_pack_config_too(tmp_path, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "300")
+    project_copy(tmp_path, "Pulumi.local.yaml")
+    (tmp_path / "policies" / "config" / "local.json").unlink()
+
+    result = CliRunner().invoke(app, ["check", "--stack", "local", "--project-dir", str(tmp_path)])
+
+    # The copy has no config file for `local`, so the pack's defaults apply there, not the checkout's file.
+    assert "Policy check of stack local ((none: the pack's default levels))" in result.output, result.output
+    assert "stack local: PASSED" in result.output
+
+
+def test_project_dir_moves_the_pack_itself(tmp_path, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "300")
+    project_copy(tmp_path, "Pulumi.local.yaml")
+    shutil.rmtree(tmp_path / "policies")
+
+    result = CliRunner().invoke(app, ["check", "--stack", "local", "--project-dir", str(tmp_path)])
+
+    assert result.exit_code == 1
+    assert f"{tmp_path / 'policies'} is not a policy pack (no PulumiPolicy.yaml)" in " ".join(result.output.split())
+
+
+def test_a_project_dir_without_pulumi_yaml_is_refused_by_name(tmp_path, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "300")
+
+    result = CliRunner().invoke(app, ["check", "--project-dir", str(tmp_path)])
+
+    assert result.exit_code == 2
+    assert f"--project-dir {tmp_path} holds no Pulumi.yaml" in result.output
+
+
+def test_without_the_check_extra_it_says_what_to_install(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "300")
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "pulumi_policy" else real_find_spec(name, *a)
+    )
+
+    result = CliRunner().invoke(app, ["check", "--stack", "local"])
+
+    assert result.exit_code == 2
+    assert "needs pulumi-policy: install 'bluegreen[check]'" in result.output

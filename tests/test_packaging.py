@@ -6,6 +6,8 @@ from pathlib import Path
 import yaml
 from packaging.requirements import Requirement
 
+from bluegreen.stack_files import PROJECT_DIR, find_project_dir
+
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 PROJECT = PYPROJECT["project"]
@@ -46,3 +48,14 @@ def test_pulumi_up_does_not_typecheck_first_but_make_typecheck_does() -> None:
     assert "typechecker" not in options
     makefile = (ROOT / "Makefile").read_text()
     assert "typecheck: setup\n\t$(UV) run --locked pyright\n" in makefile
+
+
+def test_the_project_is_found_from_a_subdirectory_as_the_pulumi_cli_finds_it(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: mine\nruntime: python\n")
+    nested = tmp_path / "services" / "web"
+    nested.mkdir(parents=True)
+    assert find_project_dir(nested) == tmp_path.resolve()
+
+
+def test_outside_any_project_the_checkout_is_the_project(tmp_path: Path) -> None:
+    assert find_project_dir(tmp_path) == PROJECT_DIR

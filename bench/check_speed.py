@@ -1,0 +1,127 @@
+"""How long the offline check of one stack takes, and what starting the policy pack alongside the program saves.
+
+Each measurement is a fresh Python process, as `bluegreen check` is for a user, so the
+imports the program and the pack pay on every run are counted. Per stack it times:
+
+- program: running `__main__.py` under mocks (mostly the provider SDKs' imports);
+- pack start: from launching the pack to its first answer (GetAnalyzerInfo, Configure);
+  when the pack runs alongside, only the part still left once the program has finished;
+- analysis: one `Analyze` per resource and one `AnalyzeStack`.
+
+"before" starts the pack, waits for it, then runs the program (one after the other, as
+the check used to); "after" launches the pack and runs the program while it boots, as
+`bluegreen.offline_check.run_checks` does now. Both run in this one invocation, on the same
+machine, interleaved. `python -c pass` is the floor: the cost of any Python process at all.
+Figures are medians of --reps runs. Prints the figures; asserts nothing.
+
+Run: .venv/bin/python bench/check_speed.py [--reps 3] [--stack dev ...]
+"""
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+STACKS = ("local", "dev", "staging", "prod")
+MODES = ("before", "after")
+
+
+def child(mode: str, stack: str) -> dict[str, float]:
+    """One check of one stack in this (fresh) process, timed piece by piece."""
+    started = time.perf_counter()
+    sys.path.insert(0, str(ROOT))
+    from bluegreen.offline_check import check_resources
+    from bluegreen.policy_client import PolicyPackProcess, load_stack_config, pack_dir
+    from bluegreen.program_run import run_config
+    from bluegreen.stack_files import read_stack_config
+
+    imported = time.perf_counter()
+    pack = PolicyPackProcess(pack_dir(ROOT))
+    try:
+        if mode == "before":
+            pack.start()
+            ready = time.perf_counter()
+            run = run_config(read_stack_config(stack, ROOT), stack=stack, project_dir=ROOT)
+            ran = time.perf_counter()
+            pack_start, program = ready - imported, ran - ready
+        else:
+            pack.launch()
+            run = run_config(read_stack_config(stack, ROOT), stack=stack, project_dir=ROOT)
+            ran = time.perf_counter()
+            pack.wait_ready()
+            ready = time.perf_counter()
+            program, pack_start = ran - imported, ready - ran
+        analysis_started = time.perf_counter()
+        result = check_resources(stack, run.resources.values(), pack, load_stack_config(stack, ROOT))
+        finished = time.perf_counter()
+    finally:
+        pack.close()
+    return {
+        "imports": imported - started,
+        "program": program,
+        "pack_start": pack_start,
+        "analysis": finished - analysis_started,
+        "resources": float(len(result.resources)),
+    }
+
+
+def timed(command: list[str]) -> tuple[float, str]:
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
+    return time.perf_counter() - started, done.stdout
+
+
+def measure(stacks: list[str], reps: int) -> None:
+    floor = statistics.median(timed([sys.executable, "-c", "pass"])[0] for _ in range(max(reps, 5)))
+    print(f"floor: python -c pass = {floor:.3f} s (median of {max(reps, 5)})")
+    print(f"medians of {reps} fresh processes per figure; seconds, then multiples of the floor in brackets\n")
+    header = (
+        f"{'stack':8} {'res':>4} {'program':>8} {'pack start':>11} {'(after)':>8} {'analysis':>9}"
+        f" {'before':>15} {'after':>15} {'after/before':>13}"
+    )
+    print(header)
+    print("-" * len(header))
+    for stack in stacks:
+        walls: dict[str, list[float]] = {mode: [] for mode in MODES}
+        parts: dict[str, list[dict[str, float]]] = {mode: [] for mode in MODES}
+        for _ in range(reps):
+            for mode in MODES:  # interleaved, so machine load hits both alike
+                wall, out = timed([sys.executable, __file__, "--child", mode, stack])
+                walls[mode].append(wall)
+                parts[mode].append(json.loads(out))
+
+        def median(mode: str, key: str, parts: dict[str, list[dict[str, float]]] = parts) -> float:
+            return statistics.median(p[key] for p in parts[mode])
+
+        before, after = statistics.median(walls["before"]), statistics.median(walls["after"])
+        print(
+            f"{stack:8} {median('before', 'resources'):>4.0f} {median('before', 'program'):>7.2f}s"
+            f" {median('before', 'pack_start'):>10.2f}s {median('after', 'pack_start'):>7.2f}s"
+            f" {median('before', 'analysis'):>8.2f}s"
+            f" {before:>6.2f}s ({before / floor:>5.1f}x) {after:>6.2f}s ({after / floor:>5.1f}x)"
+            f" {after / before:>12.2f}"
+        )
+    print(
+        "\nprogram and analysis are from the 'before' runs; pack start (after) is what is left to wait for"
+        " once the program has run.\nbefore/after: whole process, interpreter start to exit."
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--stack", action="append", choices=STACKS)
+    parser.add_argument("--child", nargs=2, metavar=("MODE", "STACK"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(*args.child)))
+        return
+    measure(args.stack or list(STACKS), args.reps)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""The wheel `uv build` makes installs into a fresh virtualenv and its `bluegreen` works outside the checkout.
+
+Builds the wheel, installs it with the locked versions (from uv's cache, else PyPI) into a new
+venv, and runs the console script from an empty directory, first without the `check` extra
+(the check says what to install), then with it (the check of two stacks passes).
+"""
+
+import shutil
+import subprocess
+import sys
+import zipfile
+from email.parser import Parser
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.wheel
+
+
+def uv() -> str:
+    # The Makefile's choice: uv on PATH, else the one it bootstrapped into .tools/.
+    found = shutil.which("uv") or str(ROOT / ".tools" / "bin" / "uv")
+    assert Path(found).exists(), "uv is needed to build the wheel (make setup installs it)"
+    return found
+
+
+def run(*command: str | Path, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [str(part) for part in command], cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    return result
+
+
+def ok(*command: str | Path, cwd: Path) -> str:
+    result = run(*command, cwd=cwd)
+    assert result.returncode == 0, f"{command}: {result.stdout}{result.stderr}"
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    dist = tmp_path_factory.mktemp("dist")
+    ok(uv(), "build", "--wheel", "--quiet", "--out-dir", dist, cwd=ROOT)
+    [built] = dist.glob("bluegreen-*.whl")
+    return built
+
+
+def test_the_wheel_carries_the_licence_and_the_check_extra(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        [metadata_name] = [n for n in names if n.endswith(".dist-info/METADATA")]
+        metadata = Parser().parsestr(archive.read(metadata_name).decode())
+    assert metadata["License-Expression"] == "Apache-2.0"
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
+    assert metadata.get_all("Provides-Extra") == ["check"]
+    [policy] = [r for r in map(Requirement, metadata.get_all("Requires-Dist")) if r.name == "pulumi-policy"]
+    assert str(policy.marker) == 'extra == "check"' and policy.specifier.contains("1.20")
+    # The program's library and the CLI ship; the tests do not.
+    assert "bluegreen/cli.py" in names and "components/spec/__init__.py" in names
+    assert not any(n.startswith("tests/") for n in names)
+
+
+def test_the_console_script_works_from_an_empty_directory(wheel: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    venv = tmp_path / "venv"
+    python, script = venv / "bin" / "python", venv / "bin" / "bluegreen"
+    # The locked versions, so the fresh venv holds what `make test` tested (and uv finds them in its cache).
+    constraints = tmp_path / "constraints.txt"
+    ok(uv(), "export", "--frozen", "--no-dev", "--no-emit-project", "--no-hashes", "--extra", "check",
+       "--quiet", "-o", constraints, cwd=ROOT)
+    ok(uv(), "venv", "--quiet", "--python", sys.executable, venv, cwd=tmp_path)
+    ok(uv(), "pip", "install", "--quiet", "--python", python, "-c", constraints, wheel, cwd=tmp_path)
+
+    where = ok(python, "-c", "import bluegreen.cli, components.spec; print(bluegreen.cli.__file__)", cwd=elsewhere)
+    assert Path(where.strip()).is_relative_to(venv)
+
+    help_text = ok(script, "--help", cwd=elsewhere)
+    assert "Usage: bluegreen" in help_text and "check" in help_text
+
+    check = ("check", "--project-dir", ROOT, "--stack", "local", "--stack", "dev")
+    without_extra = run(script, *check, cwd=elsewhere)
+    assert without_extra.returncode == 2
+    assert "needs pulumi-policy: install 'bluegreen[check]'" in without_extra.stderr
+
+    ok(uv(), "pip", "install", "--quiet", "--python", python, "-c", constraints, f"{wheel}[check]", cwd=tmp_path)
+    with_extra = run(script, *check, cwd=elsewhere)
+    assert with_extra.returncode == 0, with_extra.stdout + with_extra.stderr
+    assert "stack local: PASSED" in with_extra.stdout
+    assert "Policy check of stack dev (policies/config/dev.json)" in with_extra.stdout
+    assert "stack dev: PASSED" in with_extra.stdout
