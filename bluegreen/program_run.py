@@ -32,6 +32,10 @@ class RegisteredResource:
     inputs: dict[str, Any]
     parent: str
     custom: bool
+    aliases: tuple[dict[str, str], ...] = ()
+    """Former identities: `{"urn": ...}` or a spec `{"name", "type", "parentUrn" | "noParent"}` (empty: unchanged)."""
+    dependencies: tuple[str, ...] = ()
+    """URNs this resource waits for (`depends_on`, expanded to custom resources, plus input dependencies)."""
 
     @property
     def is_component(self) -> bool:
@@ -98,6 +102,8 @@ class _RecordingMonitor(mocks.MockMonitor):
                 inputs=rpc.deserialize_properties(request.object),
                 parent=request.parent,
                 custom=request.custom,
+                aliases=tuple(_alias(alias) for alias in request.aliases),
+                dependencies=tuple(request.dependencies),
             )
         return response
 
@@ -105,6 +111,18 @@ class _RecordingMonitor(mocks.MockMonitor):
         if request.urn.split("::")[2] == STACK_TYPE:
             self.run.outputs = rpc.deserialize_properties(request.outputs)
         return super().RegisterResourceOutputs(request)
+
+
+def _alias(alias: Any) -> dict[str, str]:
+    if alias.WhichOneof("alias") == "urn":
+        return {"urn": alias.urn}
+    spec = alias.spec
+    found = {"name": spec.name, "type": spec.type}
+    if spec.WhichOneof("parent") == "parentUrn":
+        found["parentUrn"] = spec.parentUrn
+    elif spec.noParent:
+        found["noParent"] = "true"
+    return found
 
 
 def run_program(

@@ -71,11 +71,11 @@ def test_task_family_is_per_stack_and_ecs_safe():
 
 @pytest.mark.parametrize("color", ["blue", "green"])
 def test_each_color_is_an_aws_color_component_owning_its_resources(prod: ProgramRun, color: str):
+    # Its target group belongs to the router (tests/test_component_structure.py).
     component = prod.named(f"web-{color}")
     assert component.type == "bluegreen:index:AwsColor"
     assert component.parent == prod.named("web").urn
     assert child_names(prod, component) == {
-        f"web-{color}-tg",
         f"web-{color}-logs",
         f"web-{color}-exec-role",
         f"web-{color}-exec-policy",

@@ -167,9 +167,10 @@ def test_prod_test_listener_is_https_on_its_own_port(prod: ProgramRun):
     assert split(listener) == [(BLUE_TG, 0), (GREEN_TG, 100)]
 
 
-def test_listeners_are_children_of_the_service_component(prod: ProgramRun):
-    parent = prod.named("web")
-    assert parent.type == "bluegreen:index:AwsBlueGreenService"
+def test_listeners_are_children_of_the_router_component(prod: ProgramRun):
+    parent = prod.named("web-router")
+    assert parent.type == "bluegreen:index:AlbRouter"
+    assert parent.parent == prod.named("web").urn
     assert {r.name for r in prod.of_type(LISTENER) if r.parent == parent.urn} == {
         "web-listener",
         "web-test-listener",

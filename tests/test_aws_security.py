@@ -118,3 +118,45 @@ def test_app_port_change_moves_both_sides_of_the_alb_to_task_path():
     [to_tasks] = rules_on(run, EGRESS, "web-alb-sg-id")
     [into_tasks] = rules_on(run, INGRESS, "web-tasks-sg-id")
     assert (to_tasks["fromPort"], into_tasks["fromPort"]) == (3000, 3000)
+
+
+# The security group without pulumi_aws.ec2 ---------------------------------------------------------
+
+TWO_GROUPS = '''
+import pulumi_aws as aws
+from components.aws.security_group import SecurityGroup
+
+for cls in (aws.ec2.SecurityGroup, SecurityGroup):
+    cls(f"{cls.__module__}-sg", vpc_id="vpc-0123456789abcdef0", description="fixed text", tags={"a": "b"})
+'''
+
+
+def test_security_group_sends_what_the_sdk_class_sends(tmp_path):
+    from bluegreen.program_run import run_program
+
+    (tmp_path / "__main__.py").write_text(TWO_GROUPS)
+    run = run_program({}, project_dir=tmp_path)
+    modules = ("pulumi_aws.ec2.security_group", "components.aws.security_group")
+    sdk, ours = (run.named(f"{module}-sg") for module in modules)
+    assert (ours.type, ours.inputs) == (sdk.type, sdk.inputs)
+    assert ours.inputs == {"vpcId": "vpc-0123456789abcdef0", "description": "fixed text", "tags": {"a": "b"}}
+
+
+def test_the_aws_program_never_imports_pulumi_aws_ec2():
+    import subprocess
+    import sys
+
+    from bluegreen.stack_files import PROJECT_DIR
+
+    # A fresh interpreter: this test process has long loaded ec2 for the comparison above.
+    # (`pulumi_aws.ec2` itself is always a lazy placeholder; its submodules load only when used.)
+    probe = (
+        "import sys, warnings; warnings.filterwarnings('ignore');"
+        "from bluegreen.program_run import run_config; from bluegreen.stack_files import stack_config;"
+        "run_config(stack_config('prod'), stack='prod');"
+        "print(sorted(m for m in sys.modules if m.startswith('pulumi_aws.ec2.')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=PROJECT_DIR, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"

@@ -16,6 +16,7 @@ from components.kubernetes.routes import (
 )
 from components.kubernetes.shutdown import EXIT_MARGIN_SECONDS, pre_stop_handler, shutdown_timing
 from components.kubernetes.workload import (
+    ColorWorkload,
     color_shutdown,
     deployment_spec,
     disruption_budget_spec,
@@ -67,10 +68,11 @@ def test_shutdown_timing(period: int, propagation: int, drain: int, pre_stop: in
 
 def test_color_shutdown_reads_the_readiness_period_propagation_and_drain_seconds() -> None:
     spec = spec_of(service={"drainSeconds": 45, "healthCheck": {"intervalSeconds": 8, "timeoutSeconds": 3}})
-    timing = color_shutdown(spec)
+    timing = color_shutdown(spec.service, spec.kubernetes)
     assert (timing.pre_stop_seconds, timing.grace_seconds) == (13, 63)
     slow = spec_of(service={"drainSeconds": 45}, kubernetes={"endpointPropagationSeconds": 12})
-    assert (color_shutdown(slow).pre_stop_seconds, color_shutdown(slow).grace_seconds) == (22, 72)
+    slow_timing = color_shutdown(slow.service, slow.kubernetes)
+    assert (slow_timing.pre_stop_seconds, slow_timing.grace_seconds) == (22, 72)
 
 
 def test_pre_stop_handlers() -> None:
@@ -122,12 +124,14 @@ def test_color_labels_carry_the_kubectl_labels_and_contain_the_selector() -> Non
 
 def test_deployment_does_not_depend_on_traffic() -> None:
     for color in ("blue", "green"):
-        assert deployment_spec(gateway_spec(100, 0), color) == deployment_spec(gateway_spec(10, 90), color)
+        before, after = ColorWorkload.of(gateway_spec(100, 0), color), ColorWorkload.of(gateway_spec(10, 90), color)
+        assert deployment_spec(before) == deployment_spec(after)
 
 
 def test_deployment_takes_image_and_replicas_from_its_color() -> None:
     spec = spec_of(service={"replicas": 3}, green={"image": "ghcr.io/acme/web:2.0.0", "replicas": 5})
-    blue, green = deployment_spec(spec, "blue"), deployment_spec(spec, "green")
+    blue = deployment_spec(ColorWorkload.of(spec, "blue"))
+    green = deployment_spec(ColorWorkload.of(spec, "green"))
     assert (blue["replicas"], green["replicas"]) == (3, 5)
     assert blue["template"]["spec"]["containers"][0]["image"] == "ghcr.io/acme/web:1.4.2"
     assert green["template"]["spec"]["containers"][0]["image"] == "ghcr.io/acme/web:2.0.0"

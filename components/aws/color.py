@@ -1,7 +1,8 @@
-"""`AwsColor`: everything one color runs on AWS (target group, task definition, Fargate service, logs, role).
+"""`AwsColor`: what one color runs on AWS (task definition, Fargate service, logs, execution role).
 
-Nothing here reads `bluegreen:traffic`, so a flip never changes a color: the
-weights live on the listeners alone (see listeners.py).
+It takes only its own values: nothing here sees the traffic weights, so a flip never
+changes a color. The target group it registers into belongs to the router, which
+is what lets the whole color be built in one constructor, after the router.
 """
 
 import json
@@ -10,8 +11,7 @@ from typing import TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from ..health import alb_target_group_check
-from ..spec import BlueGreenSpec, Color
+from ..spec import Color, Service
 from .container import CONTAINER_NAME, container_definitions, grace_period, task_family
 
 ASSUME_ROLE_BY_ECS_TASKS = json.dumps(
@@ -32,61 +32,58 @@ class AwsColorArgs(TypedDict):
     """Inputs of one color."""
 
     color: Color
-    """Which color this is."""
-    spec: BlueGreenSpec
-    """The validated stack config."""
+    """Which color this is (tags, the BLUEGREEN_COLOR variable, the log stream prefix)."""
+    image: str
+    """Container image of this color."""
+    replicas: int
+    """Desired task count."""
+    service: Service
+    """Port, health spec and drain time (platform-neutral)."""
+    target_group_arn: pulumi.Input[str]
+    """The router's target group for this color; the ECS service registers its tasks there."""
     cluster_arn: pulumi.Input[str]
-    """The shared ECS cluster."""
+    """ECS cluster the service runs in."""
     task_security_group_id: pulumi.Input[str]
     """Security group of the tasks (reachable from the ALB only)."""
+    subnet_ids: list[str]
+    """Subnets of the tasks."""
+    assign_public_ip: bool
+    """Public IPs for the tasks (subnets without a NAT gateway)."""
+    cpu: int
+    """Fargate CPU units."""
+    memory: int
+    """Fargate memory (MiB)."""
+    log_retention_days: int
+    """CloudWatch retention of the container logs."""
+    router: pulumi.Resource
+    """The router whose listeners attach `target_group_arn`; the ECS service is created after it."""
 
 
 class AwsColor(pulumi.ComponentResource):
-    """One color: a health-checked target group fed by a Fargate service.
+    """One color: a Fargate service registering health-checked tasks into the router's target group.
 
-    Built in two steps because of an AWS ordering rule: ECS refuses to create a
-    service whose target group is not yet attached to a load balancer, while the
-    listener that attaches it needs both colors' target groups. So the constructor
-    makes the target group and task definition, and `run_behind(listeners)` adds
-    the ECS service once the listeners exist, depending on them.
+    The ECS service depends on `router`: ECS refuses to create a service whose target
+    group is not attached to a load balancer yet, and the router's listeners attach it.
     """
 
-    target_group_arn: pulumi.Output[str]
     service_name: pulumi.Output[str]
     service_arn: pulumi.Output[str]
+    task_definition_arn: pulumi.Output[str]
 
     def __init__(self, name: str, args: AwsColorArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("bluegreen:index:AwsColor", name, None, opts)
-        self._name = name
-        self._args = args
-        spec = args["spec"]
-        color = args["color"]
-        service = spec.service
-        aws_config = spec.aws_config
+        color, service = args["color"], args["service"]
         child = pulumi.ResourceOptions(parent=self)
-        self._tags = {"bluegreen:service": service.name, "bluegreen:color": color}
+        tags = {"bluegreen:service": service.name, "bluegreen:color": color}
 
-        # Auto-named (`<name>-tg-<7 random>`, within AWS's 32 characters) so a change that
-        # forces a new group can create it before deleting the old one.
-        self.target_group = aws.lb.TargetGroup(
-            f"{name}-tg",
-            vpc_id=aws_config.vpc_id,
-            target_type="ip",
-            protocol="HTTP",
-            port=service.port,
-            health_check=alb_target_group_check(service.health_check),
-            deregistration_delay=service.drain_seconds,
-            tags=self._tags,
-            opts=child,
-        )
         self.log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs", retention_in_days=aws_config.log_retention_days, tags=self._tags, opts=child
+            f"{name}-logs", retention_in_days=args["log_retention_days"], tags=tags, opts=child
         )
         self.execution_role = aws.iam.Role(
             f"{name}-exec-role",
             assume_role_policy=ASSUME_ROLE_BY_ECS_TASKS,
             description=f"Lets ECS pull the image and write logs for {name}",
-            tags=self._tags,
+            tags=tags,
             opts=child,
         )
         self.execution_policy = aws.iam.RolePolicyAttachment(
@@ -100,36 +97,28 @@ class AwsColor(pulumi.ComponentResource):
             family=task_family(pulumi.get_project(), pulumi.get_stack(), name),
             requires_compatibilities=["FARGATE"],
             network_mode="awsvpc",
-            cpu=str(aws_config.cpu),
-            memory=str(aws_config.memory),
+            cpu=str(args["cpu"]),
+            memory=str(args["memory"]),
             execution_role_arn=self.execution_role.arn,
             container_definitions=container_definitions(
                 color=color,
-                image=spec.color(color).image,
+                image=args["image"],
                 port=service.port,
                 hc=service.health_check,
                 drain_seconds=service.drain_seconds,
                 log_group=self.log_group.name,
                 region=self.log_group.region,
             ),
-            tags=self._tags,
+            tags=tags,
             # The role must be able to pull before the first task starts.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.execution_policy]),
         )
-        self.target_group_arn = self.target_group.arn
-
-    def run_behind(self, listeners: list[pulumi.Resource]) -> aws.ecs.Service:
-        """Create the Fargate service once `listeners` attach this color's target group to the ALB."""
-        spec = self._args["spec"]
-        color = self._args["color"]
-        service = spec.service
-        aws_config = spec.aws_config
         self.ecs_service = aws.ecs.Service(
-            f"{self._name}-service",
-            cluster=self._args["cluster_arn"],
+            f"{name}-service",
+            cluster=args["cluster_arn"],
             task_definition=self.task_definition.arn,
             launch_type="FARGATE",
-            desired_count=spec.replicas(color),
+            desired_count=args["replicas"],
             # Never below the desired count during a release: new tasks must pass health
             # checks before old ones stop; a release that cannot get healthy rolls back.
             deployment_minimum_healthy_percent=100,
@@ -138,28 +127,29 @@ class AwsColor(pulumi.ComponentResource):
             health_check_grace_period_seconds=grace_period(service.health_check),
             load_balancers=[
                 {
-                    "target_group_arn": self.target_group.arn,
+                    "target_group_arn": args["target_group_arn"],
                     "container_name": CONTAINER_NAME,
                     "container_port": service.port,
                 }
             ],
             network_configuration={
-                "subnets": aws_config.task_subnets,
-                "security_groups": [self._args["task_security_group_id"]],
-                "assign_public_ip": aws_config.assign_public_ip,
+                "subnets": args["subnet_ids"],
+                "security_groups": [args["task_security_group_id"]],
+                "assign_public_ip": args["assign_public_ip"],
             },
             # `pulumi up` returns only once the release is healthy (or rolled back, as an error).
             wait_for_steady_state=True,
-            tags=self._tags,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=listeners),
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[args["router"]]),
         )
         self.service_name = self.ecs_service.name
         self.service_arn = self.ecs_service.arn
+        self.task_definition_arn = self.task_definition.arn
         self.register_outputs(
             {
-                "targetGroupArn": self.target_group_arn,
                 "serviceName": self.service_name,
                 "serviceArn": self.service_arn,
+                "taskDefinitionArn": self.task_definition_arn,
             }
         )
-        return self.ecs_service
+

@@ -1,21 +1,27 @@
 """One color on Docker: its image pulled once and `replicas` health-checked app containers."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_docker as docker
 
 from ..health import docker_healthcheck
-from ..spec import BlueGreenSpec, Color
-from .naming import container_names
+from ..spec import Color, Service
 
 
 @dataclass(frozen=True)
 class DockerColorArgs:
-    spec: BlueGreenSpec
-    """The validated stack config."""
+    """One color's own values: never the traffic weights."""
+
     color: Color
     """Which color this is."""
+    image: str
+    """Image reference of this color."""
+    replicas: Sequence[str]
+    """Container name of each replica (also its DNS name on the network, which the router uses)."""
+    service: Service
+    """Name, port, health spec and drain time (platform-neutral)."""
     network: pulumi.Input[str]
     """Name of the stack's Docker network (the router resolves replicas there by name)."""
 
@@ -27,13 +33,13 @@ class DockerColor(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: DockerColorArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("bluegreen:index:DockerColor", name, None, opts)
-        spec, color = args.spec, args.color
-        image_ref = spec.color(color).image
+        color, service = args.color, args.service
+        image_ref = args.image
         # keep_locally: `make down` should not delete an image the user may still use.
         image = docker.RemoteImage(
             f"{name}-image", name=image_ref, keep_locally=True, opts=pulumi.ResourceOptions(parent=self)
         )
-        names = container_names(spec)[color]
+        names = list(args.replicas)
         for index, replica in enumerate(names):
             docker.Container(
                 f"{name}-{index}",
@@ -44,16 +50,16 @@ class DockerColor(pulumi.ComponentResource):
                 image=image.image_id,
                 networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=args.network)],
                 healthcheck=docker.ContainerHealthcheckArgs(
-                    **docker_healthcheck(spec.service.health_check, spec.service.port)
+                    **docker_healthcheck(service.health_check, service.port)
                 ),
                 labels=[
-                    docker.ContainerLabelArgs(label="bluegreen.service", value=spec.service.name),
+                    docker.ContainerLabelArgs(label="bluegreen.service", value=service.name),
                     docker.ContainerLabelArgs(label="bluegreen.color", value=color),
                 ],
                 restart="unless-stopped",
                 # A replica being removed gets the drain time to finish in-flight requests.
-                stop_timeout=spec.service.drain_seconds,
-                destroy_grace_seconds=spec.service.drain_seconds,
+                stop_timeout=service.drain_seconds,
+                destroy_grace_seconds=service.drain_seconds,
                 # A container name is unique per engine, so a replacement must remove the old
                 # one first (pulumi-docker would otherwise create first and hit a name conflict).
                 opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),

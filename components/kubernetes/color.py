@@ -6,9 +6,9 @@ from typing import Any, cast
 import pulumi
 import pulumi_kubernetes as k8s
 
-from ..spec import BlueGreenSpec, Color
 from .labels import color_labels
 from .workload import (
+    ColorWorkload,
     deployment_spec,
     disruption_budget_spec,
     needs_disruption_budget,
@@ -20,12 +20,10 @@ from .workload import (
 
 @dataclass(frozen=True)
 class KubernetesColorArgs:
-    """What one color needs from its parent."""
+    """What one color needs from its parent: its own values, never the traffic weights."""
 
-    spec: BlueGreenSpec
-    """The validated stack config."""
-    color: Color
-    """Which color this is."""
+    workload: ColorWorkload
+    """Image, replicas, port, health spec and Kubernetes settings of this color."""
     depends_on: tuple[pulumi.Resource, ...] = ()
     """Resources that must exist first (the Namespace, when the stack creates it)."""
 
@@ -40,9 +38,9 @@ class KubernetesColor(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: KubernetesColorArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("bluegreen:index:KubernetesColor", name, None, opts)
-        spec, color = args.spec, args.color
-        app, namespace = spec.service.name, spec.kubernetes.namespace
-        replicas = spec.replicas(color)
+        workload = args.workload
+        color, app, namespace = workload.color, workload.service.name, workload.kubernetes.namespace
+        replicas = workload.replicas
         self.deployment_name = self.service_name = object_name(app, color)
         child = pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on))
         labels = color_labels(app, color)
@@ -53,7 +51,7 @@ class KubernetesColor(pulumi.ComponentResource):
         self.deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",
             metadata={"name": self.deployment_name, "namespace": namespace, "labels": labels},
-            spec=cast(Any, deployment_spec(spec, color)),
+            spec=cast(Any, deployment_spec(workload)),
             opts=child,
         )
         self.service = k8s.core.v1.Service(
@@ -64,7 +62,7 @@ class KubernetesColor(pulumi.ComponentResource):
                 "labels": labels,
                 "annotations": service_annotations(replicas),
             },
-            spec=cast(Any, service_spec(app, color, spec.service.port)),
+            spec=cast(Any, service_spec(app, color, workload.service.port)),
             opts=child,
         )
         outputs = {"deploymentName": self.deployment_name, "serviceName": self.service_name}

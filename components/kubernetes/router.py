@@ -1,11 +1,13 @@
-"""Create the router resources of either mode from the specs in routes.py.
+"""`KubernetesRouter`: the only Kubernetes component that reads the traffic weights.
 
-Every router resource depends on both colors' workloads: when one `pulumi up`
-both rolls a color and sends it traffic, Pulumi waits for the rollout to be ready
-before the selector or the weights change.
+It creates the router resources of either mode from the specs in routes.py. Every
+one depends on both colors' workloads: when one `pulumi up` both rolls a color and
+sends it traffic, Pulumi waits for the rollout to be ready before the selector or
+the weights change.
 """
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 import pulumi
@@ -26,13 +28,37 @@ Role = Literal["production", "preview"]
 _SERVICE_ROLES: dict[Role, str] = {"production": "stable", "preview": "preview"}
 
 
-def create_router(
-    name: str, spec: BlueGreenSpec, parent: pulumi.Resource, depends_on: Sequence[pulumi.Resource]
-) -> list[pulumi.CustomResource]:
-    opts = pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on))
-    if spec.kubernetes.gateway is None:
-        return [_selector_service(name, spec, role, opts) for role in ("production", "preview")]
-    return [_http_route(name, spec, role, opts) for role in ("production", "preview")]
+@dataclass(frozen=True)
+class KubernetesRouterArgs:
+    """Inputs of the router."""
+
+    prefix: str
+    """Base of the child names (`<prefix>-route`, `<prefix>-stable-service`): the service component's name."""
+    spec: BlueGreenSpec
+    """The validated config: weights, mode (selector or Gateway), names and port."""
+    after: Sequence[pulumi.Resource] = ()
+    """Resources to wait for: both colors' workloads (and the Namespace when the stack creates it)."""
+
+
+class KubernetesRouter(pulumi.ComponentResource):
+    """Stable and preview Services (selector mode), or production and preview HTTPRoutes (Gateway mode)."""
+
+    resources: list[pulumi.CustomResource]
+
+    def __init__(self, name: str, args: KubernetesRouterArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("bluegreen:index:KubernetesRouter", name, None, opts)
+        owner = opts.parent if opts is not None else None
+        # The router resources used to be direct children of the service component: the alias
+        # lets existing stacks update them in place.
+        child = pulumi.ResourceOptions(
+            parent=self, depends_on=list(args.after), aliases=[pulumi.Alias(parent=owner)]
+        )
+        spec, prefix = args.spec, args.prefix
+        if spec.kubernetes.gateway is None:
+            self.resources = [_selector_service(prefix, spec, role, child) for role in ("production", "preview")]
+        else:
+            self.resources = [_http_route(prefix, spec, role, child) for role in ("production", "preview")]
+        self.register_outputs({"routerNames": router_names(spec.service.name)})
 
 
 def _selector_service(

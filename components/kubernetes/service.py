@@ -6,8 +6,9 @@ import pulumi_kubernetes as k8s
 from ..spec import COLORS, BlueGreenSpec, Color
 from .color import KubernetesColor, KubernetesColorArgs
 from .labels import app_labels
-from .router import create_router
+from .router import KubernetesRouter, KubernetesRouterArgs
 from .routes import router_kind, router_names, urls
+from .workload import ColorWorkload
 
 
 class KubernetesBlueGreenService(pulumi.ComponentResource):
@@ -33,13 +34,17 @@ class KubernetesBlueGreenService(pulumi.ComponentResource):
         self.colors = {
             color: KubernetesColor(
                 f"{name}-{color}",
-                KubernetesColorArgs(spec=spec, color=color, depends_on=prerequisites),
+                KubernetesColorArgs(workload=ColorWorkload.of(spec, color), depends_on=prerequisites),
                 opts=pulumi.ResourceOptions(parent=self),
             )
             for color in COLORS
         }
         workloads = [part for c in self.colors.values() for part in (c.deployment, c.service)]
-        create_router(name, spec, parent=self, depends_on=[*prerequisites, *workloads])
+        self.router = KubernetesRouter(
+            f"{name}-router",
+            KubernetesRouterArgs(prefix=name, spec=spec, after=(*prerequisites, *workloads)),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
         url, test_url = urls(spec)
         self.url = pulumi.Output.from_input(url)

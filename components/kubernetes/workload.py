@@ -1,13 +1,14 @@
 """What one color runs: its Deployment, Service and PodDisruptionBudget specs, as the API takes them.
 
-Pure functions of the validated spec and a color. Nothing here reads the traffic
+Pure functions of one color's own values (`ColorWorkload`). Nothing here can read the traffic
 weights, which is what keeps a flip from rolling pods (see tests/test_kubernetes_flip.py).
 """
 
+from dataclasses import dataclass
 from typing import Any
 
 from ..health import kubernetes_probes
-from ..spec import BlueGreenSpec, Color
+from ..spec import BlueGreenSpec, Color, KubernetesConfig, Service
 from ..spec.kubernetes import Rollout
 from .labels import color_labels, color_selector
 from .shutdown import ShutdownTiming, pre_stop_handler, shutdown_timing
@@ -16,6 +17,26 @@ PORT_NAME = "http"
 COLOR_ENV = "BLUEGREEN_COLOR"
 # Pulumi waits for a Service's endpoints to be ready; a Service over 0 pods never is.
 SKIP_AWAIT = {"pulumi.com/skipAwait": "true"}
+
+
+@dataclass(frozen=True)
+class ColorWorkload:
+    """What one color's Deployment is made of: its own values, and no traffic weights."""
+
+    color: Color
+    """Which color this is."""
+    image: str
+    """Container image of this color."""
+    replicas: int
+    """Pods of this color."""
+    service: Service
+    """Name, port, health spec and drain time (platform-neutral)."""
+    kubernetes: KubernetesConfig
+    """Namespace, rollout and shutdown settings."""
+
+    @classmethod
+    def of(cls, spec: BlueGreenSpec, color: Color) -> "ColorWorkload":
+        return cls(color, spec.color(color).image, spec.replicas(color), spec.service, spec.kubernetes)
 
 
 def object_name(app: str, color: Color) -> str:
@@ -31,33 +52,34 @@ def rolling_update(rollout: Rollout) -> dict[str, Any]:
     }
 
 
-def color_shutdown(spec: BlueGreenSpec) -> ShutdownTiming:
+def color_shutdown(service: Service, kubernetes: KubernetesConfig) -> ShutdownTiming:
     """preStop and grace period, from the readiness probe the pods actually get."""
-    readiness = kubernetes_probes(spec.service.health_check, spec.service.port)["readinessProbe"]
+    readiness = kubernetes_probes(service.health_check, service.port)["readinessProbe"]
     return shutdown_timing(
-        readiness["periodSeconds"], spec.kubernetes.endpoint_propagation_seconds, spec.service.drain_seconds
+        readiness["periodSeconds"], kubernetes.endpoint_propagation_seconds, service.drain_seconds
     )
 
 
-def container(spec: BlueGreenSpec, color: Color) -> dict[str, Any]:
-    port = spec.service.port
+def container(workload: ColorWorkload) -> dict[str, Any]:
+    service, kubernetes = workload.service, workload.kubernetes
+    port = service.port
     return {
-        "name": spec.service.name,
-        "image": spec.color(color).image,
+        "name": service.name,
+        "image": workload.image,
         "ports": [{"name": PORT_NAME, "containerPort": port, "protocol": "TCP"}],
-        "env": [{"name": COLOR_ENV, "value": color}],
-        **kubernetes_probes(spec.service.health_check, port),
+        "env": [{"name": COLOR_ENV, "value": workload.color}],
+        **kubernetes_probes(service.health_check, port),
         "lifecycle": {
-            "preStop": pre_stop_handler(spec.kubernetes.pre_stop, color_shutdown(spec).pre_stop_seconds)
+            "preStop": pre_stop_handler(kubernetes.pre_stop, color_shutdown(service, kubernetes).pre_stop_seconds)
         },
     }
 
 
-def deployment_spec(spec: BlueGreenSpec, color: Color) -> dict[str, Any]:
-    app = spec.service.name
-    rollout = spec.kubernetes.rollout
+def deployment_spec(workload: ColorWorkload) -> dict[str, Any]:
+    app, color = workload.service.name, workload.color
+    rollout = workload.kubernetes.rollout
     return {
-        "replicas": spec.replicas(color),
+        "replicas": workload.replicas,
         "selector": {"matchLabels": color_selector(app, color)},
         "minReadySeconds": rollout.min_ready_seconds,
         "progressDeadlineSeconds": rollout.progress_deadline_seconds,
@@ -65,8 +87,8 @@ def deployment_spec(spec: BlueGreenSpec, color: Color) -> dict[str, Any]:
         "template": {
             "metadata": {"labels": color_labels(app, color)},
             "spec": {
-                "terminationGracePeriodSeconds": color_shutdown(spec).grace_seconds,
-                "containers": [container(spec, color)],
+                "terminationGracePeriodSeconds": color_shutdown(workload.service, workload.kubernetes).grace_seconds,
+                "containers": [container(workload)],
             },
         },
     }

@@ -1,0 +1,152 @@
+"""`AlbRouter`: the only AWS component that reads the traffic weights.
+
+It owns what a flip may touch and what the colors hang off: the two target groups,
+the load balancer with its security group and listeners. Its children keep the
+names (and, through aliases, the state) they had when the service component
+created them directly.
+"""
+
+from typing import TypedDict
+
+import pulumi
+import pulumi_aws as aws
+
+from ..health import alb_target_group_check
+from ..spec import COLORS, AwsConfig, Color, Service, Traffic
+from .listeners import HTTP_PORT, candidate_action, listener_layout, production_action, redirect_action
+from .security import alb_ingress_rules
+from .security_group import SecurityGroup
+
+COLOR_TYPE = "bluegreen:index:AwsColor"
+"""The component that created each target group before the router did (see `_moved_from`)."""
+
+
+class AlbRouterArgs(TypedDict):
+    """Inputs of the ALB router."""
+
+    prefix: str
+    """Base of the child names (`<prefix>-listener`, `<prefix>-blue-tg`): the service component's name."""
+    service: Service
+    """Port, health spec and drain time of the target groups."""
+    traffic: Traffic
+    """The production weights; the test listener follows the candidate color."""
+    aws: AwsConfig
+    """VPC, subnets, TLS and ingress CIDRs of the load balancer."""
+
+
+class AlbRouter(pulumi.ComponentResource):
+    """Target groups of both colors, and an internet-facing ALB whose listeners forward to them by weight."""
+
+    target_group_arns: dict[Color, pulumi.Output[str]]
+    listener_arn: pulumi.Output[str]
+    test_listener_arn: pulumi.Output[str]
+    alb_security_group_id: pulumi.Output[str]
+    load_balancer_dns_name: pulumi.Output[str]
+    url: pulumi.Output[str]
+    test_url: pulumi.Output[str]
+
+    def __init__(self, name: str, args: AlbRouterArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("bluegreen:index:AlbRouter", name, None, opts)
+        prefix, service, aws_config = args["prefix"], args["service"], args["aws"]
+        layout = listener_layout(aws_config)
+        # Every child used to be a direct child of the service component (target groups: of a color),
+        # which is this router's parent; the aliases let existing stacks update in place.
+        owner = opts.parent if opts is not None else None
+        moved = pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(parent=owner)])
+
+        self.target_groups: dict[Color, aws.lb.TargetGroup] = {
+            color: aws.lb.TargetGroup(
+                f"{prefix}-{color}-tg",
+                vpc_id=aws_config.vpc_id,
+                target_type="ip",
+                protocol="HTTP",
+                port=service.port,
+                health_check=alb_target_group_check(service.health_check),
+                deregistration_delay=service.drain_seconds,
+                tags={"bluegreen:service": service.name, "bluegreen:color": color},
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    aliases=[pulumi.Alias(parent=pulumi.create_urn(f"{prefix}-{color}", COLOR_TYPE, parent=owner))],
+                ),
+            )
+            for color in COLORS
+        }
+        self.target_group_arns = {color: group.arn for color, group in self.target_groups.items()}
+
+        # Descriptions are fixed text: changing one replaces the group.
+        self.alb_security_group = SecurityGroup(
+            f"{prefix}-alb-sg",
+            vpc_id=aws_config.vpc_id,
+            description="bluegreen ALB: listener ports from the allowed CIDRs",
+            opts=moved,
+        )
+        self.ingress_rules = [
+            aws.vpc.SecurityGroupIngressRule(
+                f"{prefix}-alb-in-{rule.slug}",
+                security_group_id=self.alb_security_group.id,
+                ip_protocol="tcp",
+                from_port=rule.port,
+                to_port=rule.port,
+                **rule.cidr_args(),
+                opts=moved,
+            )
+            for rule in alb_ingress_rules(layout.cidrs_by_port(aws_config))
+        ]
+        self.load_balancer = aws.lb.LoadBalancer(
+            f"{prefix}-alb",
+            internal=False,
+            load_balancer_type="application",
+            security_groups=[self.alb_security_group.id],
+            subnets=aws_config.subnet_ids,
+            drop_invalid_header_fields=True,
+            enable_deletion_protection=aws_config.deletion_protection,
+            idle_timeout=aws_config.idle_timeout_seconds,
+            opts=moved,
+        )
+        arns = self.target_group_arns
+        self.listener = aws.lb.Listener(
+            f"{prefix}-listener",
+            load_balancer_arn=self.load_balancer.arn,
+            port=layout.production_port,
+            default_actions=[production_action(args["traffic"], arns)],
+            **layout.listener_args(),
+            opts=moved,
+        )
+        self.test_listener = aws.lb.Listener(
+            f"{prefix}-test-listener",
+            load_balancer_arn=self.load_balancer.arn,
+            port=layout.test_port,
+            default_actions=[candidate_action(args["traffic"], arns)],
+            **layout.listener_args(),
+            opts=moved,
+        )
+        self.redirect_listener = (
+            aws.lb.Listener(
+                f"{prefix}-redirect",
+                load_balancer_arn=self.load_balancer.arn,
+                port=HTTP_PORT,
+                protocol="HTTP",
+                default_actions=[redirect_action()],
+                opts=moved,
+            )
+            if layout.redirect_http
+            else None
+        )
+
+        dns = self.load_balancer.dns_name
+        self.load_balancer_dns_name = dns
+        self.url = pulumi.Output.concat(layout.scheme, "://", dns)
+        self.test_url = pulumi.Output.concat(layout.scheme, "://", dns, f":{layout.test_port}")
+        self.listener_arn = self.listener.arn
+        self.test_listener_arn = self.test_listener.arn
+        self.alb_security_group_id = self.alb_security_group.id
+        self.register_outputs(
+            {
+                "targetGroupArns": self.target_group_arns,
+                "listenerArn": self.listener_arn,
+                "testListenerArn": self.test_listener_arn,
+                "albSecurityGroupId": self.alb_security_group_id,
+                "url": self.url,
+                "testUrl": self.test_url,
+            }
+        )
