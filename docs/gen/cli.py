@@ -31,7 +31,6 @@ After `make setup` the CLI is `.venv/bin/bluegreen`; every command has `--help`:
 ```bash
 make setup
 .venv/bin/bluegreen --help
-.venv/bin/bluegreen release --help
 ```"""
 
 

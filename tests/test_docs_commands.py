@@ -1,0 +1,76 @@
+"""Every shell block in README, CONTRIBUTING and docs/ runs on a fresh copy of the repository, or says why not.
+
+A block that needs what this machine lacks (the Pulumi CLI, Docker, kubectl, AWS, a deployed
+stack) carries `<!-- doc-test: skip (reason) -->` right above it; a `text` block that shows a
+command's output carries `<!-- doc-test: output-of "command" -->`, and the real output of that
+command must contain each line shown.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from docs_pages import ROOT, Block, blocks, pages, tracked_files
+
+SHELL = {"bash", "sh", "shell"}
+# Commands that reach a cloud, a cluster, an engine or the Pulumi CLI: a block using one must be skipped.
+NEEDS_TOOLS = re.compile(r"(^|[\s;|&(`$])(pulumi|docker|kubectl|aws|helm|kind|minikube|curl)\b|\bmake (up|down|test)\b")
+
+ALL_BLOCKS = [block for page in pages() for block in blocks(page)]
+RUNNABLE = [b for b in ALL_BLOCKS if b.language in SHELL and b.directive != "skip"]
+OUTPUTS = [b for b in ALL_BLOCKS if b.directive == "output-of"]
+
+
+@pytest.fixture(scope="module")
+def checkout(tmp_path_factory) -> Path:
+    """The repository's files as a fresh clone of this working tree holds them: no .venv, no caches."""
+    target = tmp_path_factory.mktemp("checkout")
+    for path in tracked_files():
+        (target / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / path, target / path)
+    return target
+
+
+_RESULTS: dict[str, subprocess.CompletedProcess[str]] = {}
+
+
+def _run(checkout: Path, script: str) -> subprocess.CompletedProcess[str]:
+    """Run a block (once per distinct text) in the checkout, as a user would paste it into bash."""
+    if script not in _RESULTS:
+        env = {**os.environ, "COLUMNS": "120", "NO_COLOR": "1"}
+        env.pop("VIRTUAL_ENV", None)
+        _RESULTS[script] = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", script],
+            cwd=checkout, env=env, capture_output=True, text=True, timeout=300,
+        )
+    return _RESULTS[script]
+
+
+def test_every_shell_block_either_runs_here_or_says_why_not():
+    unmarked = [b.where for b in RUNNABLE if NEEDS_TOOLS.search(b.text)]
+    assert unmarked == [], "mark these with <!-- doc-test: skip (reason) --> above the block"
+    reasonless = [b.where for b in ALL_BLOCKS if b.directive == "skip" and not re.fullmatch(r"\(.+\)", b.argument)]
+    assert reasonless == []
+    assert [b.where for b in OUTPUTS if b.language != "text"] == []
+
+
+@pytest.mark.parametrize("block", RUNNABLE, ids=[b.where for b in RUNNABLE])
+def test_shell_block_runs_on_a_fresh_checkout(block: Block, checkout: Path):
+    result = _run(checkout, block.text)
+
+    report = f"{block.where} failed:\n{block.text}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
+    assert result.returncode == 0, report
+
+
+@pytest.mark.parametrize("block", OUTPUTS, ids=[b.where for b in OUTPUTS])
+def test_sample_output_comes_from_a_real_run(block: Block, checkout: Path):
+    command = block.argument.strip('"')
+    _run(checkout, "make setup")
+    result = _run(checkout, command)
+    output = result.stdout + result.stderr
+
+    missing = [line for line in block.text.splitlines() if line.strip() and line.strip() not in output]
+    assert missing == [], f"{block.where}: `{command}` no longer prints these lines:\n{output}"
