@@ -123,12 +123,12 @@ BAD = [
         "memory too small for cpu",
         aws(cpu=1024, memory=1024),
         "bluegreen:aws.memory = 1024 is invalid: "
-        "Fargate with cpu 1024 takes memory 2048..8192 in steps of 1024 (MiB)",
+        "with cpu 1024, Fargate takes memory 2048..8192 in steps of 1024 (MiB)",
     ),
     (
         "memory between sizes",
         aws(cpu=256, memory=1536),
-        "bluegreen:aws.memory = 1536 is invalid: Fargate with cpu 256 takes memory 512, 1024, 2048 (MiB)",
+        "bluegreen:aws.memory = 1536 is invalid: with cpu 256, Fargate takes memory 512, 1024, 2048 (MiB)",
     ),
     (
         "retention CloudWatch lacks",
@@ -142,7 +142,7 @@ BAD = [
         aws(certificateARN=CERT),
         f"bluegreen:aws.certificateARN = '{CERT}' is invalid: "
         "unknown key; did you mean certificateArn? (known keys: "
-        "assignPublicIp, certificateArn, cpu, deletionProtection, idleTimeoutSeconds, "
+        "accessLogs, assignPublicIp, certificateArn, cpu, deletionProtection, idleTimeoutSeconds, "
         "ingressCidrs, logRetentionDays, "
         "memory, subnetIds, taskSubnetIds, testIngressCidrs, testListenerPort, vpcId)",
     ),
@@ -179,9 +179,10 @@ def _apply(overrides: dict[str, Any]) -> dict[str, Any]:
 def test_every_problem_in_bluegreen_aws_is_reported_at_once():
     config = _apply(aws(vpcId="vpc-x", subnetIds=["subnet-0a1b2c3d"], cpu=300))
     lines = config_error(config, stack="dev").splitlines()
-    assert lines[0] == "invalid stack config (2 problem(s)):"
-    # Per-key rules first; the rules that compare keys (cpu vs memory) run once each key is valid.
-    assert [line.split(" = ")[0] for line in lines[1:]] == ["bluegreen:aws.vpcId", "bluegreen:aws.subnetIds"]
+    assert lines[0] == "invalid stack config (3 problem(s)):"
+    assert [line.split(" = ")[0] for line in lines[1:]] == [
+        "bluegreen:aws.vpcId", "bluegreen:aws.subnetIds", "bluegreen:aws.cpu"
+    ]
 
 
 # The nearest good values pass -------------------------------------------------------------------

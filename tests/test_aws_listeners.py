@@ -93,7 +93,8 @@ def test_layout_without_certificate_is_plain_http_on_80_without_redirect():
     assert (layout.protocol, layout.production_port, layout.test_port) == ("HTTP", 80, 9080)
     assert layout.redirect_http is False
     assert layout.listener_args() == {"protocol": "HTTP"}
-    assert layout.cidrs_by_port(aws_config()) == {80: ["0.0.0.0/0"], 9080: ["0.0.0.0/0"]}
+    # The test listener serves the unreleased candidate: nobody reaches it unless testIngressCidrs says so.
+    assert layout.cidrs_by_port(aws_config()) == {80: ["0.0.0.0/0"], 9080: []}
 
 
 def test_layout_with_certificate_is_https_on_443_with_tls12_policy_and_redirect():

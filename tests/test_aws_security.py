@@ -47,9 +47,14 @@ def test_rule_names_come_from_content_and_ipv6_goes_to_cidr_ipv6():
 # The real program ------------------------------------------------------------------------------
 
 
-def test_dev_alb_opens_http_and_the_test_port_to_everyone():
+def test_dev_alb_opens_http_to_everyone_and_the_test_port_to_nobody_by_default():
     run = run_config(stack_config("dev"), stack="dev")
-    assert cidr_rules(run, "web-alb-sg-id") == {(80, "0.0.0.0/0"), (9080, "0.0.0.0/0")}
+    assert cidr_rules(run, "web-alb-sg-id") == {(80, "0.0.0.0/0")}
+
+
+def test_the_test_port_opens_only_to_explicit_test_ingress_cidrs():
+    run = run_config(stack_config("dev", {"bluegreen:aws.testIngressCidrs": ["192.0.2.0/24"]}), stack="dev")
+    assert cidr_rules(run, "web-alb-sg-id") == {(80, "0.0.0.0/0"), (9080, "192.0.2.0/24")}
 
 
 def test_staging_alb_opens_redirect_https_and_test_port_to_the_office_only():
@@ -68,7 +73,10 @@ def test_prod_test_listener_is_narrower_than_production():
 
 
 def test_an_ipv6_cidr_becomes_a_cidr_ipv6_rule():
-    run = run_config(stack_config("dev", {"bluegreen:aws.ingressCidrs": ["::/0"]}), stack="dev")
+    run = run_config(
+        stack_config("dev", {"bluegreen:aws.ingressCidrs": ["::/0"], "bluegreen:aws.testIngressCidrs": ["::/0"]}),
+        stack="dev",
+    )
     assert cidr_rules(run, "web-alb-sg-id") == {(80, "::/0"), (9080, "::/0")}
     assert all("cidrIpv4" not in r.inputs for r in run.of_type(INGRESS) if r.inputs.get("cidrIpv6"))
 
@@ -160,3 +168,37 @@ def test_the_aws_program_never_imports_pulumi_aws_ec2():
         [sys.executable, "-c", probe], cwd=PROJECT_DIR, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+# Normalised before naming (issue 9): one network, one spelling, one rule --------------------------
+
+
+def ingress_names(run: ProgramRun) -> list[str]:
+    return sorted(r.name for r in run.of_type(INGRESS) if r.inputs["securityGroupId"] == "web-alb-sg-id")
+
+
+def test_a_bare_host_address_becomes_its_slash_32_network():
+    # AWS refuses "10.0.0.1" as a CIDR; the only network it can mean is 10.0.0.1/32.
+    run = run_config(stack_config("dev", {"bluegreen:aws.ingressCidrs": ["10.0.0.1", "2001:db8::1"]}), stack="dev")
+    assert cidr_rules(run, "web-alb-sg-id") == {(80, "10.0.0.1/32"), (80, "2001:db8::1/128")}
+
+
+@pytest.mark.parametrize(
+    ("cidrs", "rule"),
+    [
+        (["fe80::/10", "FE80::/10"], (80, "fe80::/10")),  # two spellings once made a duplicate URN
+        (["::/0", "0::/0"], (80, "::/0")),  # two rules for one network
+        (["0.0.0.0/0", "0.0.0.0/0"], (80, "0.0.0.0/0")),
+    ],
+)
+def test_two_spellings_of_one_network_make_one_rule(cidrs, rule):
+    run = run_config(stack_config("dev", {"bluegreen:aws.ingressCidrs": cidrs}), stack="dev")
+    assert cidr_rules(run, "web-alb-sg-id") == {rule}
+    assert len(ingress_names(run)) == 1
+
+
+def test_rule_names_are_unique_across_every_listener_port():
+    cidrs = {"bluegreen:aws.ingressCidrs": ["10.0.0.0/8", "::/0"], "bluegreen:aws.testIngressCidrs": ["10.0.0.0/8"]}
+    run = run_config(stack_config("dev", cidrs), stack="dev")
+    names = ingress_names(run)
+    assert len(names) == len(set(names)) == 3

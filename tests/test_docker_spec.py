@@ -21,7 +21,7 @@ def problems(docker: dict) -> list[str]:
         (
             {"haproxyImage": "haproxy"},
             "bluegreen:docker.haproxyImage = 'haproxy' is invalid: must be pinned by a tag other than "
-            "latest, or a digest (e.g. haproxy:2.6.12-alpine)",
+            "latest, or a digest",
         ),
         (
             {"haproxyImage": "docker.io/library/haproxy:latest"},

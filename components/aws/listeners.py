@@ -46,7 +46,7 @@ class ListenerLayout:
         ports = {self.production_port: aws.ingress_cidrs}
         if self.redirect_http:
             ports = {HTTP_PORT: aws.ingress_cidrs, **ports}
-        return {**ports, self.test_port: aws.test_cidrs}
+        return {**ports, self.test_port: aws.test_ingress_cidrs}
 
     def listener_args(self) -> dict[str, Any]:
         """protocol/port/TLS arguments shared by the production and test listeners (minus the port)."""

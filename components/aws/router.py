@@ -13,6 +13,7 @@ import pulumi_aws as aws
 
 from ..health import alb_target_group_check
 from ..spec import COLORS, AwsConfig, Color, Service, Traffic
+from .access_logs import access_logs_args
 from .listeners import HTTP_PORT, candidate_action, listener_layout, production_action, redirect_action
 from .security import alb_ingress_rules
 from .security_group import SecurityGroup
@@ -101,6 +102,7 @@ class AlbRouter(pulumi.ComponentResource):
             drop_invalid_header_fields=True,
             enable_deletion_protection=aws_config.deletion_protection,
             idle_timeout=aws_config.idle_timeout_seconds,
+            access_logs=access_logs_args(aws_config),
             opts=moved,
         )
         arns = self.target_group_arns

@@ -14,8 +14,9 @@ from ..health import docker_healthcheck
 from ..spec import BlueGreenSpec
 from .config_resource import HaproxyConfig
 from .haproxy_config import ROUTER_HEALTH_PATH, render_haproxy_config
-from .naming import PRODUCTION_PORT, TEST_PORT, container_layout, host_config_dir, router_name
+from .naming import PRODUCTION_PORT, container_layout, host_config_dir, router_name
 from .reload import CONFIG_NAME, CONTAINER_CONFIG_DIR
+from .router_security import DROPPED_CAPABILITIES, published_ports, router_limits
 
 
 @dataclass(frozen=True)
@@ -65,10 +66,10 @@ class HaproxyRouter(pulumi.ComponentResource):
             image=haproxy_image.image_id,
             command=["haproxy", "-W", "-db", "-f", f"{CONTAINER_CONFIG_DIR}/{CONFIG_NAME}"],
             networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=args.network)],
-            ports=[
-                docker.ContainerPortArgs(internal=PRODUCTION_PORT, external=spec.docker.http_port),
-                docker.ContainerPortArgs(internal=TEST_PORT, external=spec.docker.test_port),
-            ],
+            # Loopback unless bluegreen:docker.publishAddress opens them; see router_security.py.
+            ports=[docker.ContainerPortArgs(**port) for port in published_ports(spec)],
+            capabilities=docker.ContainerCapabilitiesArgs(drops=list(DROPPED_CAPABILITIES)),
+            **router_limits(spec),
             volumes=[
                 docker.ContainerVolumeArgs(
                     host_path=str(config_dir), container_path=CONTAINER_CONFIG_DIR, read_only=True

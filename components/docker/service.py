@@ -7,6 +7,7 @@ from ..spec import COLORS, BlueGreenSpec
 from .color import DockerColor, DockerColorArgs
 from .naming import container_names, network_name
 from .router import HaproxyRouter, HaproxyRouterArgs
+from .router_security import url_host
 
 
 class DockerBlueGreenService(pulumi.ComponentResource):
@@ -42,8 +43,9 @@ class DockerBlueGreenService(pulumi.ComponentResource):
             f"{name}-router", HaproxyRouterArgs(prefix=name, spec=spec, network=network.name), opts=child
         )
 
-        self.url = pulumi.Output.from_input(f"http://localhost:{spec.docker.http_port}")
-        self.test_url = pulumi.Output.from_input(f"http://localhost:{spec.docker.test_port}")
+        host = url_host(spec.docker.publish_address)
+        self.url = pulumi.Output.from_input(f"http://{host}:{spec.docker.http_port}")
+        self.test_url = pulumi.Output.from_input(f"http://{host}:{spec.docker.test_port}")
         self.network_name = network.name
         self.router_name = self.router.router_name
         self._containers = container_names(spec)

@@ -11,6 +11,7 @@ from ..health import kubernetes_probes
 from ..spec import BlueGreenSpec, Color, KubernetesConfig, Service
 from ..spec.kubernetes import Rollout
 from .labels import color_labels, color_selector
+from .pod_security import container_security_context, pod_security_context
 from .shutdown import ShutdownTiming, pre_stop_handler, shutdown_timing
 
 PORT_NAME = "http"
@@ -72,6 +73,8 @@ def container(workload: ColorWorkload) -> dict[str, Any]:
         "lifecycle": {
             "preStop": pre_stop_handler(kubernetes.pre_stop, color_shutdown(service, kubernetes).pre_stop_seconds)
         },
+        "resources": kubernetes.resources.as_dict(),
+        "securityContext": container_security_context(kubernetes),
     }
 
 
@@ -88,6 +91,9 @@ def deployment_spec(workload: ColorWorkload) -> dict[str, Any]:
             "metadata": {"labels": color_labels(app, color)},
             "spec": {
                 "terminationGracePeriodSeconds": color_shutdown(workload.service, workload.kubernetes).grace_seconds,
+                # No API token in the pod unless the app calls the Kubernetes API.
+                "automountServiceAccountToken": workload.kubernetes.automount_service_account_token,
+                "securityContext": pod_security_context(workload.kubernetes),
                 "containers": [container(workload)],
             },
         },

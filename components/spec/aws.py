@@ -6,13 +6,14 @@ offer, a test listener port that collides with the production listeners.
 """
 
 import ipaddress
+import re
 from itertools import pairwise
 from typing import TYPE_CHECKING, Annotated
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
-from .base import ConfigModel, Port, between, field_error, matches
+from .base import ConfigModel, Port, WholeNumber, between, matches
 from .problems import ConfigProblem
 
 if TYPE_CHECKING:
@@ -49,14 +50,28 @@ LONGEST_TG_ROLE = "-green-tg"
 MAX_AWS_SERVICE_NAME = TARGET_GROUP_NAME_LIMIT - AUTONAME_SUFFIX - len(LONGEST_TG_ROLE)
 
 
+def _cidr_text(value: object) -> object:
+    # ipaddress would read the integer 0 as the address 0.0.0.0; a CIDR in config is text.
+    if not isinstance(value, str):
+        raise PydanticCustomError("cidr", "must be a CIDR string such as 10.0.0.0/16")
+    return value
+
+
 def _cidr(value: str) -> str:
+    # Normalised so one network has one spelling: `FE80::/10` and `fe80::/10`, or `::/0` and
+    # `0::/0`, become the same rule (and the same resource name), and a bare host address
+    # `10.0.0.1` becomes `10.0.0.1/32`, the only network it can mean (AWS refuses it bare).
     try:
-        ipaddress.ip_network(value, strict=True)
+        return ipaddress.ip_network(value, strict=True).compressed
     except ValueError:
         raise PydanticCustomError(
             "cidr", "must be a network in CIDR notation with no host bits set, e.g. 0.0.0.0/0 or 10.0.0.0/16"
         ) from None
-    return value
+
+
+def _distinct(cidrs: list[str]) -> list[str]:
+    """The normalised networks once each, in the order given."""
+    return list(dict.fromkeys(cidrs))
 
 
 VpcId = Annotated[str, matches(r"vpc-[0-9a-f]{8,17}", "vpc-0123456789abcdef0")]
@@ -68,7 +83,38 @@ CertificateArn = Annotated[
         "arn:aws:acm:<region>:<account>:certificate/<id> (an ACM certificate in the ALB's region)",
     ),
 ]
-Cidr = Annotated[str, AfterValidator(_cidr)]
+Cidr = Annotated[str, BeforeValidator(_cidr_text), AfterValidator(_cidr)]
+CidrList = Annotated[list[Cidr], AfterValidator(_distinct)]
+
+
+def _bucket_name(name: str) -> str:
+    # https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
+    if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", name) or ".." in name or re.fullmatch(
+        r"\d+\.\d+\.\d+\.\d+", name
+    ):
+        raise PydanticCustomError(
+            "bucket", "must be an S3 bucket name: 3-63 lowercase letters, digits, '.' or '-', starting and ending "
+            "with a letter or digit"
+        )
+    return name
+
+
+def _log_prefix(prefix: str) -> str:
+    # ELB refuses a prefix that starts or ends with '/' or contains "AWSLogs" (it adds that itself).
+    if prefix.startswith("/") or prefix.endswith("/") or "AWSLogs" in prefix or not prefix.isprintable():
+        raise PydanticCustomError(
+            "log_prefix", "must not start or end with '/' or contain 'AWSLogs' (ELB adds AWSLogs/<account>/...)"
+        )
+    return prefix
+
+
+class AccessLogs(ConfigModel):
+    """ALB access logs in S3; the bucket policy must let the region's ELB account write to it."""
+
+    bucket: Annotated[str, AfterValidator(_bucket_name)]
+    """Existing S3 bucket in the ALB's region."""
+    prefix: Annotated[str, AfterValidator(_log_prefix)] | None = None
+    """Key prefix inside the bucket (no leading or trailing '/'); logs go to the bucket root when unset."""
 
 
 class AwsConfig(ConfigModel):
@@ -80,10 +126,10 @@ class AwsConfig(ConfigModel):
     """Subnets in at least two availability zones (an ALB requires two); ALB and tasks share them."""
     certificate_arn: CertificateArn | None = None
     """ACM certificate; when set the production listener is HTTPS and port 80 redirects."""
-    ingress_cidrs: list[Cidr] = Field(default_factory=lambda: ["0.0.0.0/0"], min_length=1)
-    """Who may reach the production listener (and the port 80 redirect)."""
-    test_ingress_cidrs: list[Cidr] | None = Field(default=None, min_length=1)
-    """Who may reach the test listener (default: ingressCidrs); narrow it to keep candidates private."""
+    ingress_cidrs: CidrList = Field(default_factory=lambda: ["0.0.0.0/0"], min_length=1)
+    """Who may reach the production listener (and the port 80 redirect); bare addresses mean /32 or /128."""
+    test_ingress_cidrs: CidrList = Field(default_factory=list)
+    """Who may reach the test listener, which serves the unreleased candidate; nobody by default."""
     task_subnet_ids: list[SubnetId] | None = Field(default=None, min_length=1)
     """Subnets for the tasks (usually private, with a NAT gateway or VPC endpoints); defaults to subnetIds."""
     deletion_protection: bool = False
@@ -92,61 +138,63 @@ class AwsConfig(ConfigModel):
     """ALB idle timeout; keep it below the app's keep-alive timeout."""
     test_listener_port: Port = 9443
     """Port of the test listener that sends 100% to the candidate color."""
-    cpu: int = 256
+    cpu: WholeNumber = 256
     """Fargate task CPU units."""
-    memory: int = 512
+    memory: WholeNumber = Field(default=512, validate_default=True)
     """Fargate task memory (MiB)."""
     assign_public_ip: bool = False
     """Give tasks public IPs (only for subnets without a NAT gateway)."""
-    log_retention_days: int = 30
+    log_retention_days: WholeNumber = 30
     """How long CloudWatch keeps each color's container logs."""
-
-    @property
-    def test_cidrs(self) -> list[str]:
-        return self.ingress_cidrs if self.test_ingress_cidrs is None else self.test_ingress_cidrs
+    access_logs: AccessLogs | None = None
+    """Write ALB access logs to S3 (off by default)."""
 
     @property
     def task_subnets(self) -> list[str]:
         return self.subnet_ids if self.task_subnet_ids is None else self.task_subnet_ids
 
-    @model_validator(mode="after")
-    def _aws_limits(self) -> "AwsConfig":
-        rule = _first_broken_rule(self)
-        if rule is not None:
-            raise field_error(*rule)
-        return self
+    # Field validators, not one model validator: each runs even when another field is bad,
+    # so a config with four mistakes reports four.
+    @field_validator("subnet_ids")
+    @classmethod
+    def _distinct_subnets(cls, subnets: list[str]) -> list[str]:
+        if len(set(subnets)) != len(subnets):
+            raise PydanticCustomError("distinct", "must list distinct subnets (an ALB needs two availability zones)")
+        return subnets
 
+    @field_validator("test_listener_port")
+    @classmethod
+    def _test_port_free(cls, port: int) -> int:
+        if port in RESERVED_LISTENER_PORTS:
+            raise PydanticCustomError(
+                "reserved_port", "must differ from 80 and 443, which the production and redirect listeners use"
+            )
+        return port
 
-def _first_broken_rule(config: AwsConfig) -> tuple[str, object, str] | None:
-    """(camelCase field, value, rule) of the first AWS limit the config breaks, if any."""
-    if len(set(config.subnet_ids)) != len(config.subnet_ids):
-        return (
-            "subnetIds",
-            config.subnet_ids,
-            "must list distinct subnets (an ALB needs two availability zones)",
-        )
-    if config.test_listener_port in RESERVED_LISTENER_PORTS:
-        return (
-            "testListenerPort",
-            config.test_listener_port,
-            "must differ from 80 and 443, which the production and redirect listeners use",
-        )
-    if config.cpu not in FARGATE_MEMORY:
-        return "cpu", config.cpu, f"must be a Fargate CPU size: {', '.join(map(str, FARGATE_MEMORY))}"
-    sizes = FARGATE_MEMORY[config.cpu]
-    if config.memory not in sizes:
-        return (
-            "memory",
-            config.memory,
-            f"Fargate with cpu {config.cpu} takes memory {_describe_sizes(sizes)} (MiB)",
-        )
-    if config.log_retention_days not in LOG_RETENTION_DAYS:
-        return (
-            "logRetentionDays",
-            config.log_retention_days,
-            f"must be a CloudWatch retention: {', '.join(map(str, LOG_RETENTION_DAYS))}",
-        )
-    return None
+    @field_validator("cpu")
+    @classmethod
+    def _fargate_cpu(cls, cpu: int) -> int:
+        if cpu not in FARGATE_MEMORY:
+            raise PydanticCustomError("fargate_cpu", "must be a Fargate CPU size: {sizes}",
+                                      {"sizes": ", ".join(map(str, FARGATE_MEMORY))})
+        return cpu
+
+    @field_validator("memory")
+    @classmethod
+    def _fargate_memory(cls, memory: int, info: ValidationInfo) -> int:
+        cpu = info.data.get("cpu")
+        if cpu in FARGATE_MEMORY and memory not in FARGATE_MEMORY[cpu]:
+            raise PydanticCustomError("fargate_memory", "with cpu {cpu}, Fargate takes memory {sizes} (MiB)",
+                                      {"cpu": cpu, "sizes": _describe_sizes(FARGATE_MEMORY[cpu])})
+        return memory
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _retention(cls, days: int) -> int:
+        if days not in LOG_RETENTION_DAYS:
+            raise PydanticCustomError("retention", "must be a CloudWatch retention: {days}",
+                                      {"days": ", ".join(map(str, LOG_RETENTION_DAYS))})
+        return days
 
 
 def _describe_sizes(sizes: tuple[int, ...]) -> str:

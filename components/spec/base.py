@@ -61,6 +61,17 @@ def between(low: int, high: int) -> Range:
     return Range(func=check, low=low, high=high)
 
 
+def _refuse_boolean(value: Any, parse: ValidatorFunctionWrapHandler) -> Any:
+    # YAML `true` would otherwise pass as the integer 1 (`cpu: true` as 1 CPU unit).
+    if isinstance(value, bool):
+        raise PydanticCustomError("int_type", "must be a number, not a boolean")
+    return parse(value)
+
+
+NOT_BOOLEAN = WrapValidator(_refuse_boolean)
+"""Field metadata for a number with no range of its own: `Annotated[int, NOT_BOOLEAN]`."""
+
+
 def matches(regex: str, shape: str) -> Shape:
     """Field metadata: a string that fully matches `regex`; the message shows the expected shape."""
     compiled = re.compile(regex)
@@ -90,3 +101,5 @@ def non_empty(value: str) -> str:
 
 NonEmptyStr = Annotated[str, AfterValidator(non_empty)]
 Port = Annotated[int, between(1, 65535)]
+WholeNumber = Annotated[int, NOT_BOOLEAN]
+"""An integer whose allowed values are checked elsewhere (a list of sizes AWS offers, say)."""

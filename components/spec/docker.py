@@ -1,39 +1,64 @@
-"""`bluegreen:docker`: host ports and image of the local HAProxy router."""
+"""`bluegreen:docker`: host ports, exposure, image and confinement of the local HAProxy router."""
 
-import re
+import ipaddress
+from pathlib import Path
 from typing import Annotated
 
-from pydantic import AfterValidator, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
-from .base import ConfigModel, Port, field_error
+from .base import ConfigModel, Port, between
+from .images import ImageRef
 
 # The same HAProxy major.minor as Debian 12's package that the traffic test runs, so
 # the config the test exercises is the config this image parses.
 DEFAULT_HAPROXY_IMAGE = "haproxy:2.6.12-alpine"
 
-
-def _pinned_image(image: str) -> str:
-    # A floating `haproxy` or `haproxy:latest` could change the config dialect between two
-    # `pulumi up` runs; a tag or digest keeps the router reproducible.
-    name = image.rsplit("/", 1)[-1]
-    if not image.strip() or ("@sha256:" not in image and (":" not in name or name.endswith(":latest"))):
-        raise PydanticCustomError(
-            "pinned", "must be pinned by a tag other than latest, or a digest (e.g. {example})",
-            {"example": DEFAULT_HAPROXY_IMAGE},
-        )
-    if not re.fullmatch(r"[A-Za-z0-9._/:@-]+", image):
-        raise PydanticCustomError("image_ref", "must be an image reference such as {example}",
-                                  {"example": DEFAULT_HAPROXY_IMAGE})
-    return image
+# Host directories whose contents the router would then read (the bind mount is read-only, but
+# `pulumi up` writes haproxy.cfg there first, and `pulumi destroy` removes what it wrote).
+SYSTEM_DIRS = frozenset(
+    Path(p)
+    for p in (
+        "/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64", "/libx32", "/opt", "/proc",
+        "/root", "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr", "/var", "/Users", "/System", "/Library",
+        "/private", "/private/etc", "/private/var", "/private/tmp", "/Applications", "/Volumes",
+    )
+)
+# Trees where no config dir belongs at any depth.
+SYSTEM_TREES = ("/bin", "/boot", "/dev", "/etc", "/lib", "/proc", "/sbin", "/sys", "/usr", "/System", "/private/etc")
 
 
-def _absolute_dir(path: str | None) -> str | None:
+def _config_dir(path: str | None) -> str | None:
+    if path is None:
+        return None
     # Docker bind mounts take absolute host paths only; a relative one would depend on
     # the directory `pulumi up` happens to run from.
-    if path is not None and not path.startswith("/"):
+    if not path.startswith("/"):
         raise PydanticCustomError("absolute", "must be an absolute host path (Docker bind mounts need one)")
+    if any(ch in path for ch in ":,\n\r\0"):
+        raise PydanticCustomError("bind_path", "must not contain ':', ',' or control characters (Docker "
+                                  "bind-mount syntax)")
+    resolved = Path(path).resolve(strict=False)
+    if resolved in SYSTEM_DIRS or resolved == Path.home() or any(
+        resolved.is_relative_to(tree) for tree in SYSTEM_TREES
+    ):
+        raise PydanticCustomError(
+            "system_dir",
+            "is a system or home directory ({resolved}): use a directory of its own, such as "
+            "<project>/.bluegreen/<stack> (the default when configDir is unset)",
+            {"resolved": str(resolved)},
+        )
     return path
+
+
+def _publish_address(address: str) -> str:
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        raise PydanticCustomError(
+            "ip_address", "must be an IP address of this host: 127.0.0.1 (only this machine, the default) or "
+            "0.0.0.0 (every network the host is on)"
+        ) from None
 
 
 class DockerConfig(ConfigModel):
@@ -41,16 +66,23 @@ class DockerConfig(ConfigModel):
 
     http_port: Port = 8080
     """Host port of the production frontend."""
-    test_port: Port = 9080
+    test_port: Port = Field(default=9080, validate_default=True)
     """Host port of the test frontend (100% to the candidate color)."""
-    haproxy_image: Annotated[str, AfterValidator(_pinned_image)] = DEFAULT_HAPROXY_IMAGE
-    """Official HAProxy image of the router, pinned by tag or digest."""
-    config_dir: Annotated[str | None, AfterValidator(_absolute_dir)] = None
+    publish_address: Annotated[str, AfterValidator(_publish_address)] = "127.0.0.1"
+    """Host address both ports are published on; 127.0.0.1 keeps them on this machine, 0.0.0.0 opens them
+    to every network the host is on."""
+    haproxy_image: ImageRef = DEFAULT_HAPROXY_IMAGE
+    """Official HAProxy image of the router, pinned by a tag other than `latest` or by a digest."""
+    router_memory_mb: Annotated[int, between(32, 65536)] = 256
+    """Memory limit of the router container (MiB, swap included)."""
+    config_dir: Annotated[str | None, AfterValidator(_config_dir)] = None
     """Host directory that holds haproxy.cfg (bind-mounted into the router); default
-    `.bluegreen/<stack>-<service>` under the project."""
+    `.bluegreen/<stack>-<service>` under the project. Never a system or home directory."""
 
-    @model_validator(mode="after")
-    def _ports_differ(self) -> "DockerConfig":
-        if self.http_port == self.test_port:
-            raise field_error("testPort", self.test_port, "must differ from httpPort")
-        return self
+    @field_validator("test_port")
+    @classmethod
+    def _ports_differ(cls, test_port: int, info: ValidationInfo) -> int:
+        # A field validator, so it is reported alongside every other problem in one pass.
+        if test_port == info.data.get("http_port"):
+            raise PydanticCustomError("ports_differ", "must differ from httpPort")
+        return test_port

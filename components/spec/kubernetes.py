@@ -7,10 +7,11 @@ hostnames), so a typo fails at `pulumi preview` instead of halfway through `pulu
 import re
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
-from .base import ConfigModel, between, field_error
+from .base import ConfigModel, between
+from .kubernetes_pods import PodResources, PodSecurityLevel
 from .problems import ConfigProblem, missing
 
 if TYPE_CHECKING:
@@ -60,7 +61,8 @@ def _int_or_percent(value: Any) -> Any:
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return value
     if isinstance(value, str) and (match := _PERCENT.fullmatch(value)) and int(match.group(1)) <= 100:
-        return value
+        # One spelling per value ("00%" and "050%" are "0%" and "50%"), so is_zero() sees every zero.
+        return f"{int(match.group(1))}%"
     raise PydanticCustomError(
         "int_or_percent", "must be a whole number of pods (0 or more) or a percentage from '0%' to '100%'"
     )
@@ -91,12 +93,13 @@ class GatewayRef(ConfigModel):
     preview_hostname: Hostname | None = None
     """Host of the preview HTTPRoute; when unset it matches header `X-Bluegreen-Preview: true` instead."""
 
-    @model_validator(mode="after")
-    def _hosts_differ(self) -> "GatewayRef":
-        if self.preview_hostname is not None and self.preview_hostname == self.hostname:
-            raise field_error("previewHostname", self.preview_hostname, "must differ from hostname, or both routes "
-                      "serve the same requests")
-        return self
+    @field_validator("preview_hostname")
+    @classmethod
+    def _hosts_differ(cls, preview: str | None, info: ValidationInfo) -> str | None:
+        if preview is not None and preview == info.data.get("hostname"):
+            raise PydanticCustomError("hosts_differ", "must differ from hostname, or both routes serve the same "
+                                      "requests")
+        return preview
 
 
 class Rollout(ConfigModel):
@@ -104,23 +107,33 @@ class Rollout(ConfigModel):
 
     max_surge: IntOrPercent = "25%"
     """Extra pods allowed above `replicas` during a rollout (rounded up)."""
-    max_unavailable: IntOrPercent = 0
+    max_unavailable: IntOrPercent = Field(default=0, validate_default=True)
     """Pods allowed below `replicas` during a rollout (rounded down); 0 keeps full capacity."""
     min_ready_seconds: Annotated[int, between(0, 3600)] = 0
     """Seconds a new pod must stay ready before it counts as available."""
-    progress_deadline_seconds: Annotated[int, between(1, 3600)] = 600
+    progress_deadline_seconds: Annotated[int, between(1, 3600)] = Field(default=600, validate_default=True)
     """Seconds without progress before the rollout is reported failed (and `pulumi up` stops)."""
 
-    @model_validator(mode="after")
-    def _can_progress(self) -> "Rollout":
-        if is_zero(self.max_surge) and is_zero(self.max_unavailable):
-            raise field_error("maxUnavailable", self.max_unavailable, "maxSurge and maxUnavailable cannot both be 0, "
-                      "or the rollout can neither add nor remove a pod (keep maxUnavailable 0, set maxSurge "
-                      "to 1 or '25%')")
-        if self.progress_deadline_seconds <= self.min_ready_seconds:
-            raise field_error("progressDeadlineSeconds", self.progress_deadline_seconds,
-                      f"must be greater than minReadySeconds ({self.min_ready_seconds})")
-        return self
+    # Field validators (each reads the fields declared before it), so every broken rule is reported.
+    @field_validator("max_unavailable")
+    @classmethod
+    def _can_progress(cls, max_unavailable: int | str, info: ValidationInfo) -> int | str:
+        surge = info.data.get("max_surge")
+        if surge is not None and is_zero(surge) and is_zero(max_unavailable):
+            raise PydanticCustomError(
+                "stuck_rollout", "maxSurge and maxUnavailable cannot both be 0, or the rollout can neither add "
+                "nor remove a pod (keep maxUnavailable 0, set maxSurge to 1 or '25%')"
+            )
+        return max_unavailable
+
+    @field_validator("progress_deadline_seconds")
+    @classmethod
+    def _deadline_after_ready(cls, deadline: int, info: ValidationInfo) -> int:
+        min_ready = info.data.get("min_ready_seconds")
+        if min_ready is not None and deadline <= min_ready:
+            raise PydanticCustomError("deadline", "must be greater than minReadySeconds ({min_ready})",
+                                      {"min_ready": min_ready})
+        return deadline
 
 
 class KubernetesConfig(ConfigModel):
@@ -140,12 +153,25 @@ class KubernetesConfig(ConfigModel):
     """How pods wait for endpoint removal before SIGTERM: `exec` runs `sleep` in the container;
     `sleep` uses the kubelet's built-in sleep action (Kubernetes 1.30+, for images without a shell)."""
 
-    @model_validator(mode="after")
-    def _namespace_can_be_created(self) -> "KubernetesConfig":
-        if self.create_namespace and self.namespace in BUILT_IN_NAMESPACES:
-            raise field_error("createNamespace", True, f"namespace {self.namespace!r} always exists; set "
-                      "createNamespace to false or choose another namespace")
-        return self
+    resources: PodResources = Field(default_factory=PodResources)
+    """CPU and memory requests and limits of every app container."""
+    pod_security: PodSecurityLevel = "restricted"
+    """Pod Security Standard the pods meet: `restricted` (non-root, no privilege escalation, no
+    capabilities, RuntimeDefault seccomp) or `baseline` for images that must run as root."""
+    run_as_user: Annotated[int, between(1, 2147483647)] | None = None
+    """UID the app runs as; needed when the image's USER is a name, which `runAsNonRoot` cannot verify."""
+    automount_service_account_token: bool = False
+    """Mount the service account token into the pods (only for apps that call the Kubernetes API)."""
+
+    @field_validator("create_namespace")
+    @classmethod
+    def _namespace_can_be_created(cls, create: bool, info: ValidationInfo) -> bool:
+        namespace = info.data.get("namespace")
+        if create and namespace in BUILT_IN_NAMESPACES:
+            raise PydanticCustomError("built_in_namespace", "namespace '{namespace}' always exists; set "
+                                      "createNamespace to false or choose another namespace",
+                                      {"namespace": namespace})
+        return create
 
 
 def kubernetes_problems(spec: "BlueGreenSpec") -> list[ConfigProblem]:

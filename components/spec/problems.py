@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic.alias_generators import to_camel
 
 NAMESPACE = "bluegreen"
 
@@ -51,8 +52,8 @@ def config_key(loc: tuple[str | int, ...]) -> str:
 def problems_from(error: ValidationError, root: type[BaseModel]) -> list[ConfigProblem]:
     found = []
     for item in error.errors():
-        loc = tuple(item["loc"])
         kind = item["type"]
+        loc = tuple(item["loc"]) if kind == "extra_forbidden" else _config_spelling(item["loc"])
         if kind == "extra_forbidden":
             found.append(ConfigProblem(config_key(loc), item["input"], _unknown_key_rule(root, loc)))
         elif kind == "field_rule":
@@ -63,6 +64,12 @@ def problems_from(error: ValidationError, root: type[BaseModel]) -> list[ConfigP
         else:
             found.append(ConfigProblem(config_key(loc), item["input"], _rule(item)))
     return found
+
+
+def _config_spelling(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    # A default checked with `validate_default` is reported under its Python name (`test_port`);
+    # users wrote, or would write, the camelCase key.
+    return tuple(to_camel(part) if isinstance(part, str) and "_" in part else part for part in loc)
 
 
 def _rule(item: Any) -> str:

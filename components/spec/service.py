@@ -1,27 +1,43 @@
 """The platform-neutral part of the config: the service, its health check, colors, traffic."""
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from .base import ConfigModel, NonEmptyStr, Port, between, field_error
+from .base import ConfigModel, Port, between
+from .health_path import path_rule_broken
+from .images import ImageRef
 
 Color = Literal["blue", "green"]
 COLORS: tuple[Color, Color] = ("blue", "green")
 
 
-def _absolute_path(path: str) -> str:
-    if not path.startswith("/"):
-        raise PydanticCustomError("path", "must start with '/'")
+def _health_path(path: str) -> str:
+    rule = path_rule_broken(path)
+    if rule is not None:
+        raise PydanticCustomError("path", "{rule}", {"rule": rule})
     return path
+
+
+def _service_name(name: str) -> str:
+    # The name becomes ALB, target group, Kubernetes and container names: keep it DNS-safe.
+    if not re.fullmatch(r"[a-z]([a-z0-9-]{0,18}[a-z0-9])?", name):
+        raise PydanticCustomError(
+            "service_name",
+            "must be 1-20 lowercase letters, digits or '-', starting with a letter "
+            "(it prefixes ALB and target group names, which AWS caps at 32 characters)",
+        )
+    return name
 
 
 class HealthCheck(ConfigModel):
     """One health spec; every platform renders it (see components/health.py)."""
 
-    path: Annotated[str, AfterValidator(_absolute_path)] = "/health"
-    """HTTP path that answers 2xx/3xx when the instance can take traffic."""
+    path: Annotated[str, AfterValidator(_health_path)] = "/health"
+    """HTTP path (and optional query) that answers 2xx/3xx when the instance can take traffic; RFC 3986
+    characters only."""
     interval_seconds: Annotated[int, between(5, 300)] = 10
     """Seconds between checks. 5..300, the range an ALB target group accepts."""
     timeout_seconds: Annotated[int, between(2, 120)] = 5
@@ -55,7 +71,7 @@ class HealthCheck(ConfigModel):
 class Service(ConfigModel):
     """`bluegreen:service`: what runs, on which port, and how it is checked."""
 
-    name: NonEmptyStr = "web"
+    name: Annotated[str, AfterValidator(_service_name)] = "web"
     """Base name of every resource (`web-blue-tg`, `web-listener`)."""
     port: Port = 8080
     """Port the container listens on."""
@@ -66,26 +82,13 @@ class Service(ConfigModel):
     health_check: HealthCheck = Field(default_factory=HealthCheck)
     """The one health spec."""
 
-    @model_validator(mode="after")
-    def _name_is_dns_label(self) -> "Service":
-        import re
-
-        # The name becomes ALB, target group, Kubernetes and container names: keep it DNS-safe.
-        if not re.fullmatch(r"[a-z]([a-z0-9-]{0,18}[a-z0-9])?", self.name):
-            raise field_error(
-                "name",
-                self.name,
-                "must be 1-20 lowercase letters, digits or '-', starting with a letter "
-                "(it prefixes ALB and target group names, which AWS caps at 32 characters)",
-            )
-        return self
 
 
 class ColorSpec(ConfigModel):
     """`bluegreen:blue` / `bluegreen:green`: what one color runs."""
 
-    image: NonEmptyStr
-    """Container image, pinned by tag or digest."""
+    image: ImageRef
+    """Container image, pinned by a tag other than `latest` or by a digest."""
     replicas: Annotated[int, between(0, 100)] | None = None
     """Overrides `service.replicas` for this color (0 scales it down)."""
 
