@@ -41,9 +41,17 @@ def type_and_name(urn: str) -> tuple[str, str]:
     return qualified.split("$")[-1], name
 
 
+# Issue 9 closed the AWS test listener by default: dev's rule that opened it to the internet is
+# deleted on purpose, not moved, so the comparison opens it again explicitly.
+OPENED_SINCE = {"dev": {"bluegreen:aws.testIngressCidrs": ["0.0.0.0/0"]}}
+
+
 @pytest.mark.parametrize("stack", sorted(BEFORE))
 def test_every_stack_file_declares_the_same_resources_and_aliases_cover_every_move(stack: str) -> None:
-    after = run(stack)
+    config = read_stack_config(stack, project_dir=STACK_DIRS[stack])
+    for path, value in OPENED_SINCE.get(stack, {}).items():
+        config = set_path(config, path, value)
+    after = run_config(config, stack=stack)
     now = {engine_urn(after, r, stack): r for r in after.resources.values()}
     before = set(BEFORE[stack])
     # Same custom resources by type and name; the only new components are the routers.
