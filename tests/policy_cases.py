@@ -49,8 +49,20 @@ def check(
     return pack.check(resources)
 
 
+def docs_link(policy: str) -> str:
+    """The line every violation message ends with: its rule's anchor in the generated docs."""
+    return f"\nSee docs/policies.md#{policy}"
+
+
+def without_link(violation: Violation) -> str:
+    """The message without its docs link, after checking the link names the violation's own rule."""
+    link = docs_link(violation.policy_name)
+    assert violation.message.endswith(link), violation.message
+    return violation.message.removesuffix(link)
+
+
 def messages(violations: list[Violation], policy: str) -> list[str]:
-    return [v.message for v in violations if v.policy_name == policy]
+    return [without_link(v) for v in violations if v.policy_name == policy]
 
 
 def policies(violations: list[Violation]) -> set[str]:

@@ -32,6 +32,8 @@ def test_analyzer_info_describes_every_policy(policy_pack):
         assert policy.description.endswith("."), policy.name
         assert policy.severity != 0, f"{policy.name} has no severity"
         assert policy.policy_type != 0, f"{policy.name} has no policy type"
+        assert policy.url == f"docs/policies.md#{policy.name}", policy.name
+        assert policy.remediation_steps.endswith("."), f"{policy.name} has no remediation steps"
     by_name = {p.name: p for p in info.policies}
     schema = json_format.MessageToDict(by_name["aws-target-group-deregistration-delay"].configSchema.properties)
     assert schema["maxSeconds"]["default"] == 120

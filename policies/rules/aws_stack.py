@@ -5,10 +5,11 @@ and the groups it splits traffic between must agree on what "healthy" means, or 
 flip moves traffic to a color that is judged by a laxer check.
 """
 
+from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from .aws_links import refers_to, resolve
+from .aws_links import ArnIndex
 from .aws_types import (
     ECS_SERVICE,
     LISTENER_RULES,
@@ -19,19 +20,11 @@ from .aws_types import (
 )
 from .listener_actions import actions, forward_actions, forwards, weight_of
 from .spec import Knob, StackResource, StackRule
-from .values import UNKNOWN, items, mapping, number, show
+from .values import UNKNOWN, canonical, has_unknown, items, mapping, number, show
 
 
-def _routers(resources: list[StackResource]) -> list[StackResource]:
-    return [r for r in resources if r.type in LISTENERS | LISTENER_RULES]
-
-
-def _serves(arn: str, tg: StackResource | None, service: StackResource) -> bool:
-    for balancer in items(service.props.get("loadBalancers")):
-        target = mapping(balancer).get("targetGroupArn")
-        if target == arn or (tg is not None and refers_to(target, tg)):
-            return True
-    return False
+def _of_type(resources: list[StackResource], types: frozenset[str]) -> list[StackResource]:
+    return [r for r in resources if r.type in types]
 
 
 # Non-ECS ways to put targets in a group, and the input that names the group.
@@ -42,35 +35,72 @@ _OTHER_REGISTRARS = {
 }
 
 
-def _registered_outside_ecs(arn: str, tg: StackResource | None, resources: list[StackResource]) -> bool:
-    """Targets attached directly, or by an Auto Scaling group: not ECS, so desiredCount does not apply."""
-    for resource in resources:
-        key = _OTHER_REGISTRARS.get(resource.type)
-        if key is None:
-            continue
-        value = resource.props.get(key)
-        for named in value if isinstance(value, list) else [value]:
-            if named == arn or (tg is not None and refers_to(named, tg)):
-                return True
-    return False
+class _Registrations:
+    """What puts targets in which target group: ECS services, attachments, Auto Scaling groups."""
+
+    def __init__(self, resources: list[StackResource], groups: ArnIndex) -> None:
+        self._groups = groups
+        self.services_by_arn: dict[str, list[StackResource]] = defaultdict(list)
+        self.services_by_group: dict[str, list[StackResource]] = defaultdict(list)
+        # Services whose target is unknown until deployment (and not traceable by dependency): any group may be theirs.
+        self.unknown_services: list[StackResource] = []
+        self.other_arns: set[str] = set()
+        self.other_groups: set[str] = set()
+        for resource in resources:
+            if resource.type == ECS_SERVICE:
+                self._add_service(resource)
+            elif resource.type in _OTHER_REGISTRARS:
+                value = resource.props.get(_OTHER_REGISTRARS[resource.type])
+                for named in value if isinstance(value, list) else [value]:
+                    if isinstance(named, str):
+                        self.other_arns.add(named)
+                    self.other_groups.update(tg.urn for tg in groups.named(named))
+
+    def _add_service(self, service: StackResource) -> None:
+        balancers = service.props.get("loadBalancers")
+        targets = [UNKNOWN] if balancers is UNKNOWN else [mapping(b).get("targetGroupArn") for b in items(balancers)]
+        for target in targets:
+            if target is UNKNOWN:
+                by_dependency = self._groups.depended_on(service, "loadBalancers")
+                if not by_dependency:
+                    self.unknown_services.append(service)
+                for tg in by_dependency:
+                    self.services_by_group[tg.urn].append(service)
+                continue
+            if isinstance(target, str):
+                self.services_by_arn[target].append(service)
+            for tg in self._groups.named(target):
+                self.services_by_group[tg.urn].append(service)
+
+    def services(self, arn: str, tg: StackResource | None) -> list[StackResource]:
+        found = {s.urn: s for s in self.services_by_arn.get(arn, ())}
+        if tg is not None:
+            found.update((s.urn, s) for s in self.services_by_group.get(tg.urn, ()))
+        return list(found.values())
+
+    def outside_ecs(self, arn: str, tg: StackResource | None) -> bool:
+        """Targets attached directly, or by an Auto Scaling group: not ECS, so desiredCount does not apply."""
+        return arn in self.other_arns or (tg is not None and tg.urn in self.other_groups)
 
 
 def weighted_groups_have_tasks(resources: list[StackResource], config: Mapping[str, Any]) -> list[tuple[str, str]]:
-    groups = [r for r in resources if r.type in TARGET_GROUPS]
-    services = [r for r in resources if r.type == ECS_SERVICE]
+    groups = ArnIndex(_of_type(resources, TARGET_GROUPS))
+    registrations = _Registrations(resources, groups)
     found = []
-    for router in _routers(resources):
+    for router in _of_type(resources, LISTENERS | LISTENER_RULES):
         for action in forward_actions(router.type, router.props):
             for forward in forwards(action):
                 weight = weight_of(forward)
                 if not isinstance(forward.arn, str) or weight is None or weight <= 0:
                     continue  # unknown ARN (first preview) or no traffic: nothing to judge
-                tg = resolve(forward.arn, groups)
-                where = tg.label if tg else f"target group {forward.arn}"
-                if _registered_outside_ecs(forward.arn, tg, resources):
+                tg = groups.resolve(forward.arn)
+                where = tg.label if tg else f"target group {show(forward.arn)}"
+                if registrations.outside_ecs(forward.arn, tg):
                     continue
-                attached = [s for s in services if _serves(forward.arn, tg, s)]
+                attached = registrations.services(forward.arn, tg)
                 if not attached:
+                    if registrations.unknown_services:
+                        continue  # a service whose target group is not known yet may be the one
                     found.append(
                         (
                             router.urn,
@@ -80,7 +110,7 @@ def weighted_groups_have_tasks(resources: list[StackResource], config: Mapping[s
                         )
                     )
                     continue
-                if any(s.props.get("schedulingStrategy") == "DAEMON" for s in attached):
+                if any(s.props.get("schedulingStrategy") in ("DAEMON", UNKNOWN) for s in attached):
                     continue  # one task per instance: desiredCount does not apply
                 # An unset desiredCount is the provider's default, 0.
                 counts = [s.props.get("desiredCount") for s in attached]
@@ -99,26 +129,25 @@ def weighted_groups_have_tasks(resources: list[StackResource], config: Mapping[s
 
 def _listener_groups(resources: list[StackResource]) -> list[tuple[StackResource, list[StackResource]]]:
     """Each listener with every target group its default actions and rules forward to."""
-    groups = [r for r in resources if r.type in TARGET_GROUPS]
-    listeners = [r for r in resources if r.type in LISTENERS]
-    rules = [r for r in resources if r.type in LISTENER_RULES]
+    groups = ArnIndex(_of_type(resources, TARGET_GROUPS))
+    listeners = _of_type(resources, LISTENERS)
+    index = ArnIndex(listeners)
+    rules_of: dict[str, list[StackResource]] = defaultdict(list)
+    for rule in _of_type(resources, LISTENER_RULES):
+        for listener in index.referred(rule.props.get("listenerArn"), rule, "listenerArn"):
+            rules_of[listener.urn].append(rule)
     result = []
     for listener in listeners:
-        members: list[StackResource] = []
-        routers = [listener] + [r for r in rules if _rule_of(r, listener)]
-        for router in routers:
+        members: dict[str, StackResource] = {}
+        for router in [listener, *rules_of.get(listener.urn, [])]:
             key = "actions" if router.type in LISTENER_RULES else "defaultActions"
             for action in forward_actions(router.type, router.props):
                 for forward in forwards(action):
-                    tg = resolve(forward.arn, groups, router, key)
-                    if tg is not None and tg.urn not in {m.urn for m in members}:
-                        members.append(tg)
-        result.append((listener, members))
+                    tg = groups.resolve(forward.arn, router, key)
+                    if tg is not None:
+                        members.setdefault(tg.urn, tg)
+        result.append((listener, list(members.values())))
     return result
-
-
-def _rule_of(rule: StackResource, listener: StackResource) -> bool:
-    return refers_to(rule.props.get("listenerArn"), listener, rule, "listenerArn")
 
 
 def identical_health_checks(resources: list[StackResource], config: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -130,7 +159,7 @@ def identical_health_checks(resources: list[StackResource], config: Mapping[str,
         expected = reference.props.get("healthCheck")
         for other in members[1:]:
             actual = other.props.get("healthCheck")
-            if UNKNOWN in (expected, actual) or actual == expected:
+            if has_unknown(expected) or has_unknown(actual) or canonical(actual) == canonical(expected):
                 continue
             found.append(
                 (
@@ -151,25 +180,31 @@ def _redirects_to_https(listener: StackResource) -> bool:
 
 
 def http_redirects_to_https(resources: list[StackResource], config: Mapping[str, Any]) -> list[tuple[str, str]]:
-    exempt = {float(p) for p in config["exemptPorts"]}
-    balancers = [r for r in resources if r.type in LOAD_BALANCERS]
-    listeners = [r for r in resources if r.type in LISTENERS]
+    exempt = {number(p) for p in config["exemptPorts"]} - {None}
+    balancers = ArnIndex(_of_type(resources, LOAD_BALANCERS))
+    listeners = _of_type(resources, LISTENERS)
+    with_https = {
+        balancer.urn
+        for other in listeners
+        if other.props.get("protocol") == "HTTPS"
+        for balancer in balancers.referred(other.props.get("loadBalancerArn"), other, "loadBalancerArn")
+    }
     found = []
     for listener in listeners:
         if listener.props.get("protocol") != "HTTP" or number(listener.props.get("port")) in exempt:
             continue
-        balancer = resolve(listener.props.get("loadBalancerArn"), balancers, listener, "loadBalancerArn")
+        if has_unknown(listener.props.get("defaultActions")):
+            continue  # its actions are computed at deploy time: they may be the redirect
+        balancer = balancers.resolve(listener.props.get("loadBalancerArn"), listener, "loadBalancerArn")
         if balancer is None:
             continue  # an ALB outside this stack: its scheme is unknown here
+        if UNKNOWN in (balancer.props.get("internal"), balancer.props.get("loadBalancerType")):
+            continue
         public = balancer.props.get("internal") is not True
         application = balancer.props.get("loadBalancerType", "application") == "application"
         if not (public and application) or _redirects_to_https(listener):
             continue
-        has_https = any(
-            other.props.get("protocol") == "HTTPS"
-            and refers_to(other.props.get("loadBalancerArn"), balancer, other, "loadBalancerArn")
-            for other in listeners
-        )
+        has_https = balancer.urn in with_https
         if not has_https and not config["requireHttps"]:
             continue  # a stack that is deliberately plain HTTP (no certificate), e.g. dev
         fix = (

@@ -9,7 +9,7 @@ from typing import Any
 
 from .aws_types import ECS_SERVICE, TASK_DEFINITION
 from .spec import Knob, Rule, Subject
-from .values import UNKNOWN, items, mapping, number, show
+from .values import UNKNOWN, has_unknown, is_secret, items, mapping, number, secret, show
 
 
 def container_definitions(props: dict[str, Any]) -> list[dict[str, Any]] | None:
@@ -17,9 +17,11 @@ def container_definitions(props: dict[str, Any]) -> list[dict[str, Any]] | None:
     raw = props.get("containerDefinitions")
     if isinstance(raw, str):
         try:
-            raw = json.loads(raw)
+            parsed = json.loads(raw)
         except ValueError:
             return None
+        # A secret JSON string (an env value from a secret makes the whole string one) stays secret inside.
+        raw = secret(parsed, set()) if is_secret(raw) else parsed
     if not isinstance(raw, list):
         return None
     return [c for c in raw if isinstance(c, dict)]
@@ -28,16 +30,16 @@ def container_definitions(props: dict[str, Any]) -> list[dict[str, Any]] | None:
 def container_health_check(subject: Subject, config: Mapping[str, Any]) -> list[str]:
     messages = []
     for index, container in enumerate(container_definitions(subject.props) or []):
-        name = container.get("name", f"#{index + 1}")
+        name = show(container.get("name", f"#{index + 1}"))
         command = items(mapping(container.get("healthCheck")).get("command"))
         if not command:
             messages.append(
-                f'{subject.label} container "{name}" has no healthCheck, so ECS counts it healthy as soon as it '
+                f"{subject.label} container {name} has no healthCheck, so ECS counts it healthy as soon as it "
                 'starts; add healthCheck.command (e.g. ["CMD-SHELL", "curl -fsS http://127.0.0.1:8080/health '
                 '|| exit 1"]).'
             )
         elif str(command[0]).upper() == "NONE":
-            messages.append(f'{subject.label} container "{name}" disables its healthCheck; give it a command.')
+            messages.append(f"{subject.label} container {name} disables its healthCheck; give it a command.")
     return messages
 
 
@@ -53,7 +55,7 @@ def circuit_breaker(subject: Subject, config: Mapping[str, Any]) -> list[str]:
     if controller != "ECS":
         return []  # CODE_DEPLOY and EXTERNAL controllers roll back on their own terms
     breaker = subject.props.get("deploymentCircuitBreaker")
-    if breaker is UNKNOWN:
+    if has_unknown(breaker):
         return []
     breaker = mapping(breaker)
     if breaker.get("enable") is True and breaker.get("rollback") is True:

@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from .values import show
+
 MUTABLE_TAGS = frozenset({"latest"})
 
 
@@ -18,10 +20,10 @@ def image_problem(image: Any) -> str | None:
         return None  # digest reference or image ID: immutable
     last_segment = image.rsplit("/", 1)[-1]
     if ":" not in last_segment:
-        return f'image "{image}" has no tag, so it means ":latest"'
+        return f'image {show(image)} has no tag, so it means ":latest"'
     tag = last_segment.rsplit(":", 1)[1]
     if tag.lower() in MUTABLE_TAGS:
-        return f'image "{image}" uses the moving tag "{tag}"'
+        return f"image {show(image)} uses the moving tag {show(tag)}"
     return None
 
 

@@ -4,12 +4,14 @@ A Service "fronts" a Deployment when its selector matches the pod template's lab
 (in the same namespace; an unset namespace matches any, since the provider fills it).
 """
 
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from .pod_specs import DEPLOYMENT, PROBES, containers, namespace, pod_labels
+from .label_index import LabelsIndex, SelectorsIndex
+from .pod_specs import DEPLOYMENT, PROBES, containers, namespace, pod_labels, pod_spec
 from .spec import Knob, StackResource, StackRule
-from .values import UNKNOWN, dig, items, mapping, number, show
+from .values import UNKNOWN, canonical, dig, has_unknown, items, mapping, number, show
 
 SERVICE = "kubernetes:core/v1:Service"
 PDB_TYPES = frozenset({"kubernetes:policy/v1:PodDisruptionBudget", "kubernetes:policy/v1beta1:PodDisruptionBudget"})
@@ -24,21 +26,28 @@ def _same_namespace(a: StackResource, b: StackResource) -> bool:
     return ns_a is None or ns_b is None or ns_a == ns_b
 
 
-def _selects(selector: Mapping[str, Any], labels: Mapping[str, Any]) -> bool:
-    return bool(selector) and all(labels.get(key) == value for key, value in selector.items())
-
-
 def service_selector(service: StackResource) -> dict[str, Any]:
     return mapping(dig(service.props, "spec", "selector"))
 
 
+def _budget_selector(budget: StackResource) -> dict[str, Any]:
+    return mapping(dig(budget.props, "spec", "selector", "matchLabels"))
+
+
+def _pods_labels(deployment: StackResource) -> dict[str, Any]:
+    return pod_labels(deployment.props)
+
+
+def _of_type(resources: list[StackResource], *types: str) -> list[StackResource]:
+    return [r for r in resources if r.type in types]
+
+
 def fronted(resources: list[StackResource]) -> list[tuple[StackResource, list[StackResource]]]:
     """Each Deployment with the Services that select its pods (only those with at least one)."""
-    services = [r for r in resources if r.type == SERVICE]
+    services = SelectorsIndex(_of_type(resources, SERVICE), service_selector)
     result = []
-    for deployment in (r for r in resources if r.type == DEPLOYMENT):
-        labels = pod_labels(deployment.props)
-        selecting = [s for s in services if _same_namespace(s, deployment) and _selects(service_selector(s), labels)]
+    for deployment in _of_type(resources, DEPLOYMENT):
+        selecting = [s for s in services.selecting(_pods_labels(deployment)) if _same_namespace(s, deployment)]
         if selecting:
             result.append((deployment, selecting))
     return result
@@ -84,20 +93,19 @@ def _blocks_all(budget: dict[str, Any], replicas: float) -> str | None:
 
 
 def disruption_budget(resources: list[StackResource], config: Mapping[str, Any]) -> list[tuple[str, str]]:
-    budgets = [r for r in resources if r.type in PDB_TYPES]
+    all_budgets = _of_type(resources, *PDB_TYPES)
+    budgets = SelectorsIndex(all_budgets, _budget_selector)
+    # A budget whose selector is computed at deploy time may be the one that covers a Deployment.
+    unknown_budgets = [b for b in all_budgets if has_unknown(dig(b.props, "spec", "selector", "matchLabels"))]
     found = []
     for deployment, services in fronted(resources):
         replicas = _replicas(deployment)
         if replicas is None or replicas == 0:
             continue
-        labels = pod_labels(deployment.props)
-        covering = [
-            b
-            for b in budgets
-            if _same_namespace(b, deployment)
-            and _selects(mapping(dig(b.props, "spec", "selector", "matchLabels")), labels)
-        ]
+        covering = [b for b in budgets.selecting(_pods_labels(deployment)) if _same_namespace(b, deployment)]
         if not covering:
+            if any(_same_namespace(b, deployment) for b in unknown_budgets):
+                continue
             found.append(
                 (
                     deployment.urn,
@@ -129,14 +137,13 @@ def _route_groups(
     A selector flip is two or more Services whose selectors agree on everything except a
     color label (`color: blue` vs `color: green`): the same app, different colors.
     """
-    by_name = {(mapping(s.props.get("metadata")).get("name") or s.name): s for s in services}
+    by_name = {_object_name(s): s for s in services}
     groups = []
     for route in (r for r in resources if is_http_route(r.type)):
         for rule in items(dig(route.props, "spec", "rules")):
-            refs = [
-                by_name.get(ref.get("name")) for ref in items(mapping(rule).get("backendRefs")) if isinstance(ref, dict)
-            ]
-            group = [s for s in refs if s is not None]
+            names = [mapping(ref).get("name") for ref in items(mapping(rule).get("backendRefs"))]
+            # A name that is not a string (malformed) names no Service.
+            group = [by_name[name] for name in names if isinstance(name, str) and name in by_name]
             if len(group) > 1:
                 groups.append(group)
     apps: dict[str, list[StackResource]] = {}
@@ -144,49 +151,66 @@ def _route_groups(
         selector = service_selector(service)
         app = {k: v for k, v in selector.items() if k not in color_labels}
         if app and len(app) < len(selector):
-            apps.setdefault(show(app) + (namespace(service.props) or ""), []).append(service)
+            apps.setdefault(canonical(app) + (namespace(service.props) or ""), []).append(service)
     groups.extend(group for group in apps.values() if len(group) > 1)
     return groups
+
+
+def _object_name(resource: StackResource) -> str:
+    """`metadata.name` when it is a string, else the Pulumi name (the provider's auto-name starts with it)."""
+    name = dig(resource.props, "metadata", "name")
+    return name if isinstance(name, str) and name else resource.name
 
 
 def _probes(deployment: StackResource) -> list[dict[str, Any]]:
     return [{key: c.get(key) for key in PROBES} for c in containers(deployment.type, deployment.props)]
 
 
+def _probes_unknown(deployment: StackResource) -> bool:
+    """Whether any probe, or the list of containers holding them, is computed at deploy time."""
+    listed = pod_spec(deployment.type, deployment.props).get("containers")
+    if listed is UNKNOWN or (isinstance(listed, list) and UNKNOWN in listed):
+        return True
+    return has_unknown(_probes(deployment))
+
+
+def _probe_key(deployment: StackResource) -> str:
+    # Compared as text: 1 == True == 1.0 in Python, but a probe field of another type is a difference.
+    return canonical(_probes(deployment))
+
+
 def _outliers(backends: list[StackResource]) -> list[StackResource]:
     """Backends whose probes differ from the majority; every backend when there is no majority (blue vs green)."""
-    counts: dict[str, int] = {}
-    for backend in backends:
-        key = show(_probes(backend))
-        counts[key] = counts.get(key, 0) + 1
+    keys = {backend.urn: _probe_key(backend) for backend in backends}
+    counts = Counter(keys.values())
     if len(counts) < 2:
         return []
     top = max(counts.values())
     majority = [key for key, count in counts.items() if count == top]
     usual = majority[0] if len(majority) == 1 else None
-    return [b for b in backends if show(_probes(b)) != usual]
+    return [b for b in backends if keys[b.urn] != usual]
 
 
 def router_backends_identical_probes(
     resources: list[StackResource], config: Mapping[str, Any]
 ) -> list[tuple[str, str]]:
-    services = [r for r in resources if r.type == SERVICE]
-    deployments = [r for r in resources if r.type == DEPLOYMENT]
+    services = _of_type(resources, SERVICE)
+    deployments = LabelsIndex(_of_type(resources, DEPLOYMENT), _pods_labels)
     found, reported = [], set()
-    for group in _route_groups(resources, services, set(config["colorLabels"])):
-        backends: list[StackResource] = []
+    for group in _route_groups(resources, services, {c for c in config["colorLabels"] if isinstance(c, str)}):
+        by_urn: dict[str, StackResource] = {}
         for service in group:
-            for d in deployments:
-                selected = _same_namespace(service, d) and _selects(service_selector(service), pod_labels(d.props))
-                if selected and d.urn not in {b.urn for b in backends}:
-                    backends.append(d)
-        if UNKNOWN in (p for b in backends for c in _probes(b) for p in c.values()):
+            for d in deployments.selected_by(service_selector(service)):
+                if _same_namespace(service, d):
+                    by_urn.setdefault(d.urn, d)
+        backends = list(by_urn.values())
+        if any(_probes_unknown(b) for b in backends):
             continue
         for backend in _outliers(backends):
             if backend.urn in reported:
                 continue  # one router may appear twice (HTTPRoute and selector flip)
             reported.add(backend.urn)
-            others = [b for b in backends if b.urn != backend.urn and _probes(b) != _probes(backend)]
+            others = [b for b in backends if _probe_key(b) != _probe_key(backend)]
             found.append(
                 (
                     backend.urn,

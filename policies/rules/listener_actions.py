@@ -31,7 +31,11 @@ def forwards(action: dict[str, Any]) -> list[Forward]:
     """The weighted target groups of one forward action (a bare targetGroupArn counts as weight 1)."""
     groups = mapping(action.get("forward")).get("targetGroups")
     if isinstance(groups, list):
-        return [Forward(g.get("arn"), g.get("weight", DEFAULT_WEIGHT)) for g in groups if isinstance(g, dict)]
+        return [
+            Forward(g.get("arn"), g.get("weight", DEFAULT_WEIGHT)) if isinstance(g, dict) else Forward(UNKNOWN, UNKNOWN)
+            for g in groups
+            if isinstance(g, dict) or g is UNKNOWN
+        ]
     if action.get("targetGroupArn") is not None:
         return [Forward(action["targetGroupArn"], DEFAULT_WEIGHT)]
     return []

@@ -7,7 +7,7 @@ purpose: they run to completion and serve no traffic, so probes do not apply.
 
 from typing import Any
 
-from .values import dig, items, mapping
+from .values import dig, items, mapping, show
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 WORKLOADS = frozenset(
@@ -40,7 +40,7 @@ def containers(type_token: str, props: dict[str, Any]) -> list[dict[str, Any]]:
 
 def container_name(container: dict[str, Any], index: int) -> str:
     name = container.get("name")
-    return f'container "{name}"' if isinstance(name, str) else f"container #{index + 1}"
+    return f"container {show(name)}" if isinstance(name, str) else f"container #{index + 1}"
 
 
 def namespace(props: dict[str, Any]) -> str | None:

@@ -9,6 +9,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .guidance import policy_url
+from .values import clip
+
 Level = Literal["advisory", "mandatory", "disabled"]
 Severity = Literal["low", "medium", "high", "critical"]
 
@@ -26,7 +29,7 @@ class _Named:
 
     @property
     def label(self) -> str:
-        return f'{self.kind} "{self.name}"'
+        return f'{self.kind} "{clip(self.name)}"'
 
 
 @dataclass(frozen=True)
@@ -75,8 +78,14 @@ class Rule:
     types: frozenset[str]
     check: ResourceCheck
     level: Level
+    """The level when no config file names the rule; policies/config/<stack>.json sets it per stack."""
     severity: Severity
     knobs: dict[str, Knob] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        """Its anchor in the docs, which every violation message ends with."""
+        return policy_url(self.name)
 
 
 @dataclass(frozen=True)
@@ -87,8 +96,14 @@ class StackRule:
     description: str
     check: StackCheck
     level: Level
+    """The level when no config file names the rule; policies/config/<stack>.json sets it per stack."""
     severity: Severity
     knobs: dict[str, Knob] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        """Its anchor in the docs, which every violation message ends with."""
+        return policy_url(self.name)
 
 
 def with_defaults(knobs: Mapping[str, Knob], config: Mapping[str, Any]) -> dict[str, Any]:

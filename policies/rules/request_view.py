@@ -1,0 +1,94 @@
+"""One plain, read-only view of an analyzer request, parsed once and shared by every policy.
+
+pulumi_policy parses a request's properties once per policy (28 times for one resource
+here). `analyzer.py` parses it once with `resource_view`/`stack_view` and publishes the
+result in `CURRENT` for the duration of the call; the policy wrappers in `policies.py`
+read it from there. Rules must treat the view as read-only: it is shared by all of them
+(tests/test_policy_robustness.py checks that no rule changes it).
+"""
+
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from google.protobuf import struct_pb2
+
+from .spec import StackResource
+from .values import SECRET_SIG, SIG_KEY, UNKNOWN, UNKNOWN_SENTINELS, secret
+
+
+@dataclass(frozen=True)
+class ResourceView:
+    """The inputs of the resource one `Analyze` call judges."""
+
+    props: dict[str, Any]
+    secrets: frozenset[str]
+    """Every secret string in the inputs: messages are scrubbed of them before they leave the pack."""
+
+
+@dataclass(frozen=True)
+class StackView:
+    """Every resource of one `AnalyzeStack` call."""
+
+    resources: list[StackResource]
+    secrets: frozenset[str]
+
+
+# Set by analyzer.py around the SDK's own handling of one request; None outside one (then
+# the wrappers parse the SDK's arguments themselves).
+CURRENT: ContextVar[ResourceView | StackView | None] = ContextVar("bluegreen_request_view", default=None)
+
+
+def _value(value: struct_pb2.Value, secrets: set[str]) -> Any:
+    kind = value.WhichOneof("kind")
+    if kind == "string_value":
+        text = value.string_value
+        return UNKNOWN if text in UNKNOWN_SENTINELS else text
+    if kind == "number_value":
+        return value.number_value
+    if kind == "bool_value":
+        return value.bool_value
+    if kind == "list_value":
+        return [_value(item, secrets) for item in value.list_value.values]
+    if kind == "struct_value":
+        return _object(value.struct_value, secrets)
+    return None
+
+
+def _object(struct: struct_pb2.Struct, secrets: set[str]) -> Any:
+    fields = struct.fields
+    if SIG_KEY in fields and fields[SIG_KEY].string_value == SECRET_SIG:
+        return secret(_value(fields["value"], secrets), secrets) if "value" in fields else None
+    # Assets and archives keep their signature object: no rule looks inside them.
+    return {key: _value(item, secrets) for key, item in fields.items()}
+
+
+def properties(struct: struct_pb2.Struct) -> tuple[dict[str, Any], set[str]]:
+    """Plain inputs out of a request's properties, and the secret strings found in them."""
+    secrets: set[str] = set()
+    return {key: _value(item, secrets) for key, item in struct.fields.items()}, secrets
+
+
+def resource_view(request: Any) -> ResourceView:
+    """The view of an `AnalyzeRequest`."""
+    props, secrets = properties(request.properties)
+    return ResourceView(props, frozenset(secrets))
+
+
+def stack_view(request: Any) -> StackView:
+    """The view of an `AnalyzeStackRequest`: each resource as the stack rules see it."""
+    resources, secrets = [], set()
+    for resource in request.resources:
+        props, found = properties(resource.properties)
+        secrets |= found
+        resources.append(
+            StackResource(
+                type=resource.type,
+                urn=resource.urn,
+                name=resource.name,
+                props=props,
+                parent=resource.parent or resource.options.parent or None,
+                property_dependencies={key: list(deps.urns) for key, deps in resource.propertyDependencies.items()},
+            )
+        )
+    return StackView(resources, frozenset(secrets))
