@@ -8,6 +8,7 @@ a mock monitor that echoes inputs back as outputs and keeps a copy.
 import hashlib
 import runpy
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from pulumi.runtime.sync_await import _sync_await
 from .stack_files import PROJECT_DIR, engine_config
 
 STACK_TYPE = "pulumi:pulumi:Stack"
+STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
 
 
 @dataclass(frozen=True)
@@ -79,8 +81,20 @@ def fake_outputs(type_token: str, name: str, inputs: dict[str, Any]) -> dict[str
     return {**inputs, **extra}
 
 
+StackOutputs = Mapping[str, Mapping[str, Any]]
+"""Outputs of the stacks a program references (`pulumi.StackReference`), by stack name."""
+
+
 class _EchoMocks(pulumi.runtime.Mocks):
+    def __init__(self, stack_outputs: StackOutputs | None = None):
+        self.stack_outputs = stack_outputs or {}
+
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+        if args.typ == STACK_REFERENCE_TYPE:
+            stack = args.inputs["name"]
+            if stack not in self.stack_outputs:
+                raise KeyError(f"no outputs given for referenced stack {stack!r}")
+            return stack, {"name": stack, "outputs": dict(self.stack_outputs[stack]), "secretOutputNames": []}
         return f"{args.name}-id", fake_outputs(args.typ, args.name, args.inputs)
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list | None]:
@@ -88,8 +102,8 @@ class _EchoMocks(pulumi.runtime.Mocks):
 
 
 class _RecordingMonitor(mocks.MockMonitor):
-    def __init__(self, run: ProgramRun):
-        super().__init__(_EchoMocks())
+    def __init__(self, run: ProgramRun, stack_outputs: StackOutputs | None = None):
+        super().__init__(_EchoMocks(stack_outputs))
         self.run = run
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
@@ -131,16 +145,22 @@ def run_program(
     secret_keys: list[str] | None = None,
     project_dir: Path = PROJECT_DIR,
     into: ProgramRun | None = None,
+    stack_outputs: StackOutputs | None = None,
 ) -> ProgramRun:
     """Run `__main__.py` with engine-style config (`{"bluegreen:traffic": '{"blue": 90, ...}'}`).
 
-    Pass `into` to keep what was registered even when the program raises.
+    Pass `into` to keep what was registered even when the program raises, and
+    `stack_outputs` to answer the program's stack references.
     """
     run = ProgramRun() if into is None else into
     settings.ROOT.set(None)
     pulumi.runtime.set_all_config(config, secret_keys or [])
     pulumi.runtime.set_mocks(
-        _EchoMocks(), project="bluegreen", stack=stack, preview=False, monitor=_RecordingMonitor(run)
+        _EchoMocks(stack_outputs),
+        project="bluegreen",
+        stack=stack,
+        preview=False,
+        monitor=_RecordingMonitor(run, stack_outputs),
     )
     # set_mocks makes a root stack of its own; run_in_stack makes the one the program exports to.
     settings.ROOT.set(None)
@@ -160,8 +180,14 @@ def run_program(
 
 
 def run_config(
-    config: dict[str, Any], stack: str = "test", into: ProgramRun | None = None, project_dir: Path = PROJECT_DIR
+    config: dict[str, Any],
+    stack: str = "test",
+    into: ProgramRun | None = None,
+    project_dir: Path = PROJECT_DIR,
+    stack_outputs: StackOutputs | None = None,
 ) -> ProgramRun:
     """Run the program with a YAML-shaped config map (as a stack file holds it), flattened as the engine does."""
     flat, secret_keys = engine_config(config)
-    return run_program(flat, stack=stack, secret_keys=secret_keys, project_dir=project_dir, into=into)
+    return run_program(
+        flat, stack=stack, secret_keys=secret_keys, project_dir=project_dir, into=into, stack_outputs=stack_outputs
+    )

@@ -13,8 +13,13 @@ from .spec import BlueGreenSpec
 class PlatformService(Protocol):
     """What every platform's component offers the stack."""
 
-    url: pulumi.Output[str]
-    test_url: pulumi.Output[str]
+    @property
+    def url(self) -> "pulumi.Output[str] | pulumi.Output[str | None]":
+        """Production entry point (None when only a shared Gateway listener knows the host name)."""
+        ...
+
+    @property
+    def test_url(self) -> pulumi.Output[str]: ...
 
     def platform_outputs(self) -> dict[str, pulumi.Input[object]]:
         """Router and per-color ids, exported as stack outputs (e.g. `listenerArn`)."""

@@ -1,12 +1,13 @@
 """`AlbRouter`: the only AWS component that reads the traffic weights.
 
 It owns what a flip may touch and what the colors hang off: the two target groups,
-the load balancer with its security group and listeners. Its children keep the
-names (and, through aliases, the state) they had when the service component
-created them directly.
+and either a whole ALB (security group, load balancer, listeners) or, on a shared
+ALB, one weighted listener rule on each of the platform's listeners. Its children
+keep the names (and, through aliases, the state) they had when the service
+component created them directly.
 """
 
-from typing import TypedDict
+from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
 import pulumi_aws as aws
@@ -17,9 +18,10 @@ from .access_logs import access_logs_args
 from .listeners import HTTP_PORT, candidate_action, listener_layout, production_action, redirect_action
 from .security import alb_ingress_rules
 from .security_group import SecurityGroup
+from .shared_routing import SharedRouting, rule_conditions, shared_urls
 
 COLOR_TYPE = "bluegreen:index:AwsColor"
-"""The component that created each target group before the router did (see `_moved_from`)."""
+"""The component that created each target group before the router did."""
 
 
 class AlbRouterArgs(TypedDict):
@@ -33,23 +35,25 @@ class AlbRouterArgs(TypedDict):
     """The production weights; the test listener follows the candidate color."""
     aws: AwsConfig
     """VPC, subnets, TLS and ingress CIDRs of the load balancer."""
+    shared: NotRequired[SharedRouting | None]
+    """A shared ALB to put listener rules on, instead of creating a load balancer."""
 
 
 class AlbRouter(pulumi.ComponentResource):
-    """Target groups of both colors, and an internet-facing ALB whose listeners forward to them by weight."""
+    """Target groups of both colors, and listeners (own ALB) or listener rules (shared ALB) forwarding by weight."""
 
     target_group_arns: dict[Color, pulumi.Output[str]]
     listener_arn: pulumi.Output[str]
     test_listener_arn: pulumi.Output[str]
     alb_security_group_id: pulumi.Output[str]
     load_balancer_dns_name: pulumi.Output[str]
+    rule_arns: dict[str, pulumi.Output[str]]
     url: pulumi.Output[str]
     test_url: pulumi.Output[str]
 
     def __init__(self, name: str, args: AlbRouterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("bluegreen:index:AlbRouter", name, None, opts)
         prefix, service, aws_config = args["prefix"], args["service"], args["aws"]
-        layout = listener_layout(aws_config)
         # Every child used to be a direct child of the service component (target groups: of a color),
         # which is this router's parent; the aliases let existing stacks update in place.
         owner = opts.parent if opts is not None else None
@@ -74,6 +78,28 @@ class AlbRouter(pulumi.ComponentResource):
         }
         self.target_group_arns = {color: group.arn for color, group in self.target_groups.items()}
 
+        self.rule_arns = {}
+        shared = args.get("shared")
+        if shared is None:
+            self._own_alb(prefix, args, moved)
+        else:
+            self._listener_rules(prefix, args["traffic"], shared)
+        self.register_outputs(
+            {
+                "targetGroupArns": self.target_group_arns,
+                "ruleArns": self.rule_arns,
+                "listenerArn": self.listener_arn,
+                "testListenerArn": self.test_listener_arn,
+                "albSecurityGroupId": self.alb_security_group_id,
+                "url": self.url,
+                "testUrl": self.test_url,
+            }
+        )
+
+    def _own_alb(self, prefix: str, args: AlbRouterArgs, moved: pulumi.ResourceOptions) -> None:
+        """The stack's own internet-facing ALB: security group, load balancer, listeners."""
+        aws_config = args["aws"]
+        layout = listener_layout(aws_config)
         # Descriptions are fixed text: changing one replaces the group.
         self.alb_security_group = SecurityGroup(
             f"{prefix}-alb-sg",
@@ -142,13 +168,31 @@ class AlbRouter(pulumi.ComponentResource):
         self.listener_arn = self.listener.arn
         self.test_listener_arn = self.test_listener.arn
         self.alb_security_group_id = self.alb_security_group.id
-        self.register_outputs(
-            {
-                "targetGroupArns": self.target_group_arns,
-                "listenerArn": self.listener_arn,
-                "testListenerArn": self.test_listener_arn,
-                "albSecurityGroupId": self.alb_security_group_id,
-                "url": self.url,
-                "testUrl": self.test_url,
-            }
+
+    def _listener_rules(self, prefix: str, traffic: Traffic, shared: SharedRouting) -> None:
+        """One rule per shared listener: production by weight, test 100% to the candidate."""
+        arns, child = self.target_group_arns, pulumi.ResourceOptions(parent=self)
+        conditions = rule_conditions(shared.listener)
+        self.rule = aws.lb.ListenerRule(
+            f"{prefix}-rule",
+            listener_arn=shared.listener_arn,
+            priority=shared.listener.priority,
+            # A listener rule's forward action has the listener default action's shape.
+            actions=[cast(Any, production_action(traffic, arns))],
+            conditions=conditions,
+            opts=child,
         )
+        self.test_rule = aws.lb.ListenerRule(
+            f"{prefix}-test-rule",
+            listener_arn=shared.test_listener_arn,
+            priority=shared.listener.priority,
+            actions=[cast(Any, candidate_action(traffic, arns))],
+            conditions=conditions,
+            opts=child,
+        )
+        self.rule_arns = {"production": self.rule.arn, "test": self.test_rule.arn}
+        self.url, self.test_url = shared_urls(shared)
+        self.listener_arn = pulumi.Output.from_input(shared.listener_arn)
+        self.test_listener_arn = pulumi.Output.from_input(shared.test_listener_arn)
+        self.alb_security_group_id = pulumi.Output.from_input(shared.alb_security_group_id)
+        self.load_balancer_dns_name = pulumi.Output.from_input(shared.dns_name)

@@ -2,6 +2,8 @@
 
 The router (`AlbRouter`) alone reads `bluegreen:traffic`; everything created here
 or in a color takes only values a flip never changes, which is the flip contract.
+With `sharedListener` the ALB and cluster belong to a platform stack: the service
+adds only its rules, target groups, colors and the security group rules its tasks need.
 """
 
 import pulumi
@@ -12,6 +14,7 @@ from .color import AwsColor
 from .router import AlbRouter
 from .security import TASK_EGRESS, app_port_rule
 from .security_group import SecurityGroup
+from .shared_routing import SharedRouting, resolve_shared_routing
 
 
 class AwsBlueGreenService(pulumi.ComponentResource):
@@ -30,9 +33,15 @@ class AwsBlueGreenService(pulumi.ComponentResource):
         app_port = spec.service.port
         child = pulumi.ResourceOptions(parent=self)
 
+        shared: SharedRouting | None = None
+        platform_cluster: pulumi.Input[str] | None = None
+        if aws_config.shared_listener is not None:
+            shared, platform_cluster = resolve_shared_routing(
+                name, aws_config.shared_listener, aws_config.platform_stack, aws_config.test_listener_port, self
+            )
         self.router = AlbRouter(
             f"{name}-router",
-            {"prefix": name, "service": spec.service, "traffic": spec.traffic, "aws": aws_config},
+            {"prefix": name, "service": spec.service, "traffic": spec.traffic, "aws": aws_config, "shared": shared},
             opts=child,
         )
         alb_security_group_id = self.router.alb_security_group_id
@@ -65,7 +74,12 @@ class AwsBlueGreenService(pulumi.ComponentResource):
                 opts=child,
             ),
         ]
-        self.cluster = aws.ecs.Cluster(f"{name}-cluster", opts=child)
+        cluster_arn = aws_config.cluster_arn or platform_cluster
+        if cluster_arn is None:
+            self.cluster = aws.ecs.Cluster(f"{name}-cluster", opts=child)
+            cluster_arn, self.cluster_name = self.cluster.arn, self.cluster.name
+        else:
+            self.cluster_name = pulumi.Output.from_input(cluster_arn).apply(lambda arn: arn.rsplit("/", 1)[-1])
 
         self.colors: dict[Color, AwsColor] = {
             color: AwsColor(
@@ -76,7 +90,7 @@ class AwsBlueGreenService(pulumi.ComponentResource):
                     "replicas": spec.replicas(color),
                     "service": spec.service,
                     "target_group_arn": self.router.target_group_arns[color],
-                    "cluster_arn": self.cluster.arn,
+                    "cluster_arn": cluster_arn,
                     "task_security_group_id": self.task_security_group.id,
                     "subnet_ids": aws_config.task_subnets,
                     "assign_public_ip": aws_config.assign_public_ip,
@@ -95,7 +109,6 @@ class AwsBlueGreenService(pulumi.ComponentResource):
         self.test_url = self.router.test_url
         self.listener_arn = self.router.listener_arn
         self.test_listener_arn = self.router.test_listener_arn
-        self.cluster_name = self.cluster.name
         self.register_outputs({"url": self.url, "testUrl": self.test_url, **self.platform_outputs()})
 
     def platform_outputs(self) -> dict[str, pulumi.Input[object]]:
@@ -108,4 +121,5 @@ class AwsBlueGreenService(pulumi.ComponentResource):
             "serviceArns": {color: c.service_arn for color, c in self.colors.items()},
             "clusterName": self.cluster_name,
             "loadBalancerDnsName": self.load_balancer_dns_name,
+            **({"listenerRuleArns": self.router.rule_arns} if self.router.rule_arns else {}),
         }

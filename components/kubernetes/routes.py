@@ -76,7 +76,7 @@ def production_route_spec(spec: BlueGreenSpec) -> dict[str, Any]:
     app, port = spec.service.name, spec.service.port
     return {
         "parentRefs": [parent_ref(gateway)],
-        "hostnames": [gateway.hostname],
+        **_hostnames(gateway.hostname),
         "rules": [
             {
                 "matches": [_all_paths()],
@@ -103,11 +103,16 @@ def preview_route_spec(spec: BlueGreenSpec) -> dict[str, Any]:
         hostname = gateway.preview_hostname
     return {
         "parentRefs": [parent_ref(gateway)],
-        "hostnames": [hostname],
+        **_hostnames(hostname),
         "rules": [
             {"matches": [match], "backendRefs": [backend_ref(app, candidate_color(spec.traffic), port, 1)]}
         ],
     }
+
+
+def _hostnames(hostname: str | None) -> dict[str, Any]:
+    """No `hostnames` at all when the Gateway listener (sectionName) sets the host: the route inherits it."""
+    return {} if hostname is None else {"hostnames": [hostname]}
 
 
 def route_annotations(spec: BlueGreenSpec, role: Literal["production", "preview"]) -> dict[str, str]:
@@ -119,12 +124,13 @@ def route_annotations(spec: BlueGreenSpec, role: Literal["production", "preview"
 # --- URLs ------------------------------------------------------------------------
 
 
-def urls(spec: BlueGreenSpec) -> tuple[str, str]:
+def urls(spec: BlueGreenSpec) -> tuple[str | None, str]:
     """(url, test_url): where production traffic and the candidate are reached.
 
     Selector mode: the stable and preview Services' in-cluster DNS names. Gateway mode:
-    http://<hostname>, and http://<previewHostname> or, without one, the candidate's
-    own Service (the preview header cannot travel in a URL).
+    http://<hostname> (None when the Gateway listener sets the host: only it knows the
+    name), and http://<previewHostname> or, without one, the candidate's own Service
+    (the preview header cannot travel in a URL).
     """
     app, port, namespace = spec.service.name, spec.service.port, spec.kubernetes.namespace
     names = router_names(app)
@@ -140,12 +146,11 @@ def urls(spec: BlueGreenSpec) -> tuple[str, str]:
         if gateway.preview_hostname is None
         else f"http://{gateway.preview_hostname}"
     )
-    return f"http://{gateway.hostname}", test_url
+    return (None if gateway.hostname is None else f"http://{gateway.hostname}"), test_url
 
 
 def _gateway(spec: BlueGreenSpec) -> GatewayRef:
     gateway = spec.kubernetes.gateway
-    if gateway is None or gateway.hostname is None:
-        # kubernetes_problems() rejects this config before any resource is built.
-        raise ValueError("Gateway mode needs bluegreen:kubernetes.gateway.hostname")
+    if gateway is None:
+        raise ValueError("the HTTPRoutes exist only in Gateway mode (bluegreen:kubernetes.gateway)")
     return gateway

@@ -14,7 +14,8 @@ from .workload import ColorWorkload
 class KubernetesBlueGreenService(pulumi.ComponentResource):
     """Both colors' workloads, the router that splits traffic between them, and the namespace if asked."""
 
-    url: pulumi.Output[str]
+    url: pulumi.Output[str | None]
+    """http://<hostname>; None when the Gateway listener named by sectionName sets the host."""
     test_url: pulumi.Output[str]
     colors: dict[Color, KubernetesColor]
 

@@ -10,10 +10,11 @@ import re
 from itertools import pairwise
 from typing import TYPE_CHECKING, Annotated
 
-from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from .base import ConfigModel, Port, WholeNumber, between, matches
+from .aws_shared import ClusterArn, PlatformStack, SharedListener
+from .base import ConfigModel, Port, WholeNumber, between, field_error, matches
 from .problems import ConfigProblem
 
 if TYPE_CHECKING:
@@ -148,6 +149,13 @@ class AwsConfig(ConfigModel):
     """How long CloudWatch keeps each color's container logs."""
     access_logs: AccessLogs | None = None
     """Write ALB access logs to S3 (off by default)."""
+    cluster_arn: ClusterArn | None = None
+    """An existing ECS cluster to run in instead of creating one (with sharedListener: default the
+    platform stack's `clusterArn` output)."""
+    shared_listener: SharedListener | None = None
+    """Put the service behind a rule on a shared ALB's listeners instead of creating an ALB."""
+    platform_stack: PlatformStack | None = None
+    """Stack (org/project/stack) whose outputs supply the shared listener, ALB security group and cluster."""
 
     @property
     def task_subnets(self) -> list[str]:
@@ -195,6 +203,47 @@ class AwsConfig(ConfigModel):
             raise PydanticCustomError("retention", "must be a CloudWatch retention: {days}",
                                       {"days": ", ".join(map(str, LOG_RETENTION_DAYS))})
         return days
+
+    @model_validator(mode="after")
+    def _shared_listener_fits(self) -> "AwsConfig":
+        rule = _shared_listener_rule(self)
+        if rule is not None:
+            raise field_error(*rule)
+        return self
+
+
+# Settings of an ALB the service owns; with a shared listener the platform stack owns the ALB.
+OWNED_ALB_ONLY = (
+    "certificateArn", "deletionProtection", "idleTimeoutSeconds", "ingressCidrs", "testIngressCidrs", "accessLogs"
+)
+SHARED_IDS = ("listenerArn", "testListenerArn", "albSecurityGroupId")
+
+
+def _shared_listener_rule(config: AwsConfig) -> tuple[str, object, str] | None:
+    shared = config.shared_listener
+    if shared is None:
+        if config.platform_stack is not None:
+            return ("platformStack", config.platform_stack, "is only read with sharedListener; set "
+                    "sharedListener (priority and hostHeaders or pathPatterns) or remove platformStack")
+        return None
+    given = {field.alias or name for name, field in AwsConfig.model_fields.items() if name in config.model_fields_set}
+    for key in OWNED_ALB_ONLY:
+        if key in given:
+            return (key, getattr(config, _snake(key)), "configures an ALB this stack owns; with sharedListener "
+                    "the platform stack owns the ALB, so set it there and remove it here")
+    if config.platform_stack is None:
+        for key in SHARED_IDS:
+            if getattr(shared, _snake(key)) is None:
+                return (f"sharedListener.{key}", None, "is required without platformStack (or set platformStack "
+                        "to take it from the platform stack's outputs)")
+        if config.cluster_arn is None:
+            return ("clusterArn", None, "is required with sharedListener and no platformStack: the service "
+                    "runs in the platform's cluster")
+    return None
+
+
+def _snake(camel: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", camel).lower()
 
 
 def _describe_sizes(sizes: tuple[int, ...]) -> str:

@@ -89,7 +89,8 @@ class GatewayRef(ConfigModel):
     section_name: DnsLabel | None = None
     """Listener of the Gateway to attach to; all listeners when unset."""
     hostname: Hostname | None = None
-    """Host the production HTTPRoute serves; `url` is http://<hostname>. Required in Gateway mode."""
+    """Host the production HTTPRoute serves; `url` is http://<hostname>. Required in Gateway mode unless
+    `sectionName` names a listener whose own hostname is this service's (a fleet on a shared Gateway)."""
     preview_hostname: Hostname | None = None
     """Host of the preview HTTPRoute; when unset it matches header `X-Bluegreen-Preview: true` instead."""
 
@@ -188,12 +189,13 @@ def kubernetes_problems(spec: "BlueGreenSpec") -> list[ConfigProblem]:
                 "bluegreen:kubernetes.gateway (a Gateway API Gateway) to split traffic by weight",
             )
         )
-    if gateway is not None and gateway.hostname is None:
+    if gateway is not None and gateway.hostname is None and gateway.section_name is None:
         found.append(
             missing(
                 "bluegreen:kubernetes.gateway.hostname",
-                "Gateway mode needs the host the production HTTPRoute serves (e.g. web.example.com); "
-                "the url output is http://<hostname>",
+                "Gateway mode needs the host the production HTTPRoute serves (e.g. web.example.com), or "
+                "sectionName naming a Gateway listener whose hostname is this service's; the url output is "
+                "http://<hostname>",
             )
         )
     found += _deadline_problems(spec)
