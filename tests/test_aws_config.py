@@ -142,9 +142,9 @@ BAD = [
         aws(certificateARN=CERT),
         f"bluegreen:aws.certificateARN = '{CERT}' is invalid: "
         "unknown key; did you mean certificateArn? (known keys: "
-        "accessLogs, assignPublicIp, certificateArn, cpu, deletionProtection, idleTimeoutSeconds, "
+        "accessLogs, assignPublicIp, certificateArn, clusterArn, cpu, deletionProtection, idleTimeoutSeconds, "
         "ingressCidrs, logRetentionDays, "
-        "memory, subnetIds, taskSubnetIds, testIngressCidrs, testListenerPort, vpcId)",
+        "memory, platformStack, sharedListener, subnetIds, taskSubnetIds, testIngressCidrs, testListenerPort, vpcId)",
     ),
     (
         "service name too long for target groups",
