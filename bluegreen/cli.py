@@ -1,13 +1,17 @@
 """`bluegreen`: the operator CLI. Releases, shifts, rollbacks and promotions go through stack config
-and `pulumi up` only (Automation API), gated on health read from the platform itself.
+and `pulumi up` only (Automation API), follow each stack's `bluegreen:rollout` strategy, and are gated on
+health read from the platform and on the strategy's analysis.
 
-Exit codes: 0 done; 1 a health gate or update failed (traffic is back on the previous
-color if it had moved), or `check`/`status` found a problem; 2 the request was refused
-before anything ran (bad option, invalid config, wrong promotion order); 3 the
-automatic rollback failed too, and production needs a human now.
+Exit codes (docs/releases.md has the table): 0 done; 1 failed (traffic is back on the previous color if it
+had moved), or `check`/`status` found a problem; 2 refused before anything changed (bad option, invalid
+config, wrong promotion order, stack locked, not confirmed); 3 the automatic rollback failed too, and
+production needs a human now; 4 paused, config equal to the deployed weights (a manual gate, or analysis
+without data); 5 the stack's config changed under the release, which stopped; 130 interrupted.
 """
 
 import importlib.util
+import shlex
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,30 +22,37 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from components.spec import BlueGreenSpec, ConfigError
+from components.spec import BlueGreenSpec, ConfigError, Traffic
 from components.traffic import live_color
 
-from .console_output import ConsoleObserver, make_console, render_check, render_plan, render_status
+from .analysis.measurement import Analysis
+from .cli_options import ColorChoice, check_image, check_stack, duration, short_name
+from .cli_options import OnInterrupt as OnInterruptChoice
+from .console_output import ConsoleObserver, make_console, render_check, render_plan
 from .exit_codes import ExitCode
-from .health_gates import HealthGate, check_all, gates_for
+from .health_gates import HealthGate, check_all, deployed_traffic, gates_for
 from .promotion import check_order, live_image, require_healthy
-from .rollout import Rollout, Timing
+from .release_session import SessionOptions, is_protected, report, run_session
+from .rollout import AnalysisFactory, HookRunner, OnInterrupt, Timing
 from .rollout_plan import (
+    Override,
     PlanError,
     RolloutPlan,
     parse_steps,
     plan_release,
+    plan_resume,
     plan_rollback,
     plan_shift,
     spec_of,
 )
-from .stack_driver import AutomationDriver, StackDriver, StackError
-from .stack_files import STACKS, find_project_dir
+from .stack_driver import AutomationDriver, PulumiMissingError, StackDriver, StackError
+from .stack_files import STACKS, find_project_dir, read_stack_config
 
 REFUSED = ExitCode.REFUSED
 T = TypeVar("T")
 
 GatesFactory = Callable[[BlueGreenSpec, dict[str, Any], bool | None], Sequence[HealthGate]]
+AnalysisBuilder = Callable[[BlueGreenSpec, dict[str, Any], str, dict[str, Any]], Analysis | None]
 
 
 def default_gates(spec: BlueGreenSpec, config: dict[str, Any], http: bool | None) -> Sequence[HealthGate]:
@@ -55,48 +66,101 @@ def default_gates(spec: BlueGreenSpec, config: dict[str, Any], http: bool | None
     )
 
 
+def default_analysis(
+    spec: BlueGreenSpec, outputs: dict[str, Any], stack: str, config: dict[str, Any]
+) -> Analysis | None:
+    from .analysis import build_analysis
+
+    return build_analysis(spec, outputs, stack, config)
+
+
+def default_hook_runner() -> HookRunner:
+    from .analysis.hooks import run_hook
+
+    return run_hook
+
+
 @dataclass
 class CliEnv:
     """Everything a command reaches outside itself; tests pass their own via `CliRunner.invoke(obj=...)`."""
 
     driver_for: Callable[[str], StackDriver] = AutomationDriver.select
     gates: GatesFactory = default_gates
+    analysis: AnalysisBuilder = default_analysis
+    hook_runner: Callable[[], HookRunner] = default_hook_runner
     clock: Callable[[], float] = time.monotonic
-    sleep: Callable[[float], None] = time.sleep
+    sleep: Callable[[float], None] | None = None
+    """None: sleep until the next poll or a signal, whichever comes first."""
+    confirm: Callable[[str], bool] = lambda question: typer.confirm(question, default=False)
+    project_dir: Path = field(default_factory=find_project_dir)
     out: Console = field(default_factory=make_console)
     err: Console = field(default_factory=lambda: make_console(stderr=True))
 
 
 app = typer.Typer(
     name="bluegreen",
-    help="Blue/green releases of the bluegreen stacks: check, status, release, shift, rollback, promote.",
+    help="Blue/green releases of the bluegreen stacks: check, status, release, shift, resume, rollback, promote.",
     no_args_is_help=True,
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
-    add_completion=False,
 )
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"bluegreen {version('bluegreen')}")
+        except PackageNotFoundError:
+            typer.echo("bluegreen (not installed as a package)")
+        raise typer.Exit(0)
+
+
 @app.callback()
-def _main(ctx: typer.Context) -> None:
+def _main(
+    ctx: typer.Context,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
     if ctx.obj is None:
         ctx.obj = CliEnv()
 
 
-StackOpt = Annotated[str, typer.Option("--stack", "-s", help="Stack to act on (local, dev, staging, prod).")]
+StackOpt = Annotated[
+    str, typer.Option("--stack", "-s", help="Stack to act on: local, dev, staging, prod, or org/name (acme/prod-eu).")
+]
 StepsOpt = Annotated[
-    str, typer.Option(help="Traffic percentages for the new color, in order; each is baked before the next.")
+    str | None,
+    typer.Option(
+        help="Override the strategy: traffic percentages for the new color, in order (10,50,100), each "
+        "held for --bake. Default: the stack's bluegreen:rollout steps.",
+        show_default=False,
+    ),
 ]
 BakeOpt = Annotated[
-    float, typer.Option("--bake", min=0, help="Seconds to watch health after each traffic step.")
+    float | None,
+    typer.Option(
+        "--bake",
+        metavar="DURATION",
+        parser=duration(),
+        help="Override every timed pause of the strategy (30s, 5m, or seconds). Default: the strategy's "
+        "pauses (60s each with --steps).",
+        show_default=False,
+    ),
 ]
-PollOpt = Annotated[float, typer.Option("--poll", min=0.001, help="Seconds between health observations.")]
+PollOpt = Annotated[
+    float,
+    typer.Option("--poll", metavar="DURATION", parser=duration(minimum=0.01), help="Time between health observations."),
+]
 WaitOpt = Annotated[
-    float, typer.Option("--wait-timeout", min=0, help="Seconds to wait for the new color to become healthy.")
+    float,
+    typer.Option(
+        "--wait-timeout", metavar="DURATION", parser=duration(), help="Longest wait for the new color to be healthy."
+    ),
 ]
-FailuresOpt = Annotated[
-    int, typer.Option(min=0, help="Consecutive unhealthy observations tolerated during a bake.")
-]
+FailuresOpt = Annotated[int, typer.Option(min=0, help="Consecutive unhealthy observations tolerated during a pause.")]
 HttpOpt = Annotated[
     bool | None,
     typer.Option(
@@ -105,95 +169,221 @@ HttpOpt = Annotated[
         show_default=False,
     ),
 ]
+OnInterruptOpt = Annotated[
+    OnInterruptChoice,
+    typer.Option(
+        "--on-interrupt",
+        help="On Ctrl-C or SIGTERM after traffic moved: rollback (send 100% back, the default) or pause "
+        "(leave the deployed weights; resume later). Exit code 130 either way.",
+    ),
+]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation on a protected stack.")]
+ForceLockOpt = Annotated[
+    bool, typer.Option("--force", help="Take over the stack's lock from a release that is gone (crashed, runner lost).")
+]
 
 
 @app.command()
 def release(
     ctx: typer.Context,
     stack: StackOpt,
-    image: Annotated[str, typer.Option("--image", "-i", help="Image to release, pinned (repo/web:1.5.0).")],
-    steps: StepsOpt = "10,50,100",
+    image: Annotated[
+        str,
+        typer.Option("--image", "-i", help="Image to release, pinned by tag or digest, not latest (repo/web:1.5.0)."),
+    ],
+    steps: StepsOpt = None,
     replicas: Annotated[
         int | None, typer.Option(min=0, help="Replicas of the new color (default: keep, or match live if 0).")
     ] = None,
-    bake: BakeOpt = 60.0,
+    bake: BakeOpt = None,
     poll: PollOpt = 5.0,
     wait_timeout: WaitOpt = 600.0,
     failures_allowed: FailuresOpt = 0,
     http: HttpOpt = None,
+    on_interrupt: OnInterruptOpt = OnInterruptChoice.rollback,
+    yes: YesOpt = False,
+    force: ForceLockOpt = False,
 ) -> None:
-    """Deploy --image to the idle color, wait until it is healthy, then shift traffic to it step by step.
+    """Deploy --image to the idle color, wait until it is healthy, run the preTraffic hook, then follow the
+    stack's rollout strategy: each weight in one update, each pause watched by health gates and analysis.
 
-    Any failed gate or update after traffic moved sends 100% back to the previous color and exits 1.
+    A failed gate, measurement, hook or update after traffic moved sends 100% back to the previous color
+    (exit 1). A manual gate or analysis without data pauses (exit 4). Ctrl-C rolls back (exit 130).
     """
     env: CliEnv = ctx.obj
+    pinned = _guard(env, stack, lambda: check_image(image))
+    override = _override(env, stack, steps, bake)
     driver = _driver(env, stack)
     config = _guard(env, stack, driver.config)
-    plan = _plan(env, stack, lambda: plan_release(config, image, parse_steps(steps), replicas))
-    _execute(env, driver, config, plan, Timing(wait_timeout, bake, poll, failures_allowed), http)
+    plan = _plan(env, stack, lambda: plan_release(config, pinned, override, replicas))
+    _execute(
+        env, driver, config, plan, _options(ctx, poll, wait_timeout, failures_allowed, on_interrupt, force), http, yes
+    )
 
 
 @app.command()
 def shift(
     ctx: typer.Context,
     stack: StackOpt,
-    steps: StepsOpt = "100",
-    bake: BakeOpt = 60.0,
+    steps: StepsOpt = None,
+    bake: BakeOpt = None,
     poll: PollOpt = 5.0,
     wait_timeout: WaitOpt = 600.0,
     failures_allowed: FailuresOpt = 0,
     http: HttpOpt = None,
+    on_interrupt: OnInterruptOpt = OnInterruptChoice.rollback,
+    yes: YesOpt = False,
+    force: ForceLockOpt = False,
 ) -> None:
-    """Move more traffic to the candidate color (the one with less), with the same health gates as release.
-
-    Checks the candidate first; a failed gate sends 100% back to the live color and exits 1.
+    """Move more traffic to the candidate color (the one with less): the strategy's steps above its current
+    weight, or --steps. Checks the candidate first; a failure sends 100% back to the live color (exit 1).
     """
     env: CliEnv = ctx.obj
+    override = _override(env, stack, steps, bake)
     driver = _driver(env, stack)
     config = _guard(env, stack, driver.config)
-    plan = _plan(env, stack, lambda: plan_shift(config, parse_steps(steps)))
-    _execute(env, driver, config, plan, Timing(wait_timeout, bake, poll, failures_allowed), http)
+    plan = _plan(env, stack, lambda: plan_shift(config, override))
+    _execute(
+        env, driver, config, plan, _options(ctx, poll, wait_timeout, failures_allowed, on_interrupt, force), http, yes
+    )
+
+
+@app.command()
+def resume(
+    ctx: typer.Context,
+    stack: StackOpt,
+    to: Annotated[
+        ColorChoice | None,
+        typer.Option(
+            "--to",
+            help="The release's candidate color, when the weights alone cannot tell (both on the strategy).",
+            show_default=False,
+        ),
+    ] = None,
+    steps: StepsOpt = None,
+    bake: BakeOpt = None,
+    poll: PollOpt = 5.0,
+    wait_timeout: WaitOpt = 600.0,
+    failures_allowed: FailuresOpt = 0,
+    http: HttpOpt = None,
+    on_interrupt: OnInterruptOpt = OnInterruptChoice.rollback,
+    yes: YesOpt = False,
+    force: ForceLockOpt = False,
+) -> None:
+    """Continue a paused or interrupted release from the weights the stack has (no saved state).
+
+    The timed pauses at the current weight run again, a manual gate there is passed, then the rest of the
+    strategy follows. Refused when config and the deployed weights differ (roll back first).
+    """
+    env: CliEnv = ctx.obj
+    override = _override(env, stack, steps, bake)
+    driver = _driver(env, stack)
+    config = _guard(env, stack, driver.config)
+    outputs = _guard(env, stack, driver.outputs)
+
+    def build() -> RolloutPlan:
+        spec = spec_of(config)
+        deployed = deployed_traffic(spec, outputs) if outputs.get("weights") else None
+        return plan_resume(config, deployed, override, candidate=None if to is None else to.value)
+
+    plan = _plan(env, stack, build)
+    _execute(
+        env, driver, config, plan, _options(ctx, poll, wait_timeout, failures_allowed, on_interrupt, force), http, yes
+    )
 
 
 @app.command()
 def rollback(
     ctx: typer.Context,
     stack: StackOpt,
-    force: Annotated[bool, typer.Option(help="Skip the health check of the color taking traffic.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(help="Emergency: skip the health check of the color taking traffic, and take over a held lock."),
+    ] = False,
+    no_check: Annotated[
+        bool, typer.Option("--no-check", help="Skip the health check of the color taking traffic.")
+    ] = False,
     poll: PollOpt = 5.0,
     wait_timeout: WaitOpt = 60.0,
     http: HttpOpt = None,
+    yes: YesOpt = False,
 ) -> None:
     """Send 100% of traffic back: to the live color if traffic is split, else to the other color.
 
-    Refused when that color has 0 replicas (it would route to nothing).
+    Also repairs a bluegreen:traffic block that does not sum to 100, and says so. Refused when that color
+    has 0 replicas (it would route to nothing).
     """
     env: CliEnv = ctx.obj
+    _guard(env, stack, lambda: check_stack(stack, env.project_dir))
     driver = _driver(env, stack)
     config = _guard(env, stack, driver.config)
-    plan = _plan(env, stack, lambda: plan_rollback(config, check=not force))
-    _execute(env, driver, config, plan, Timing(wait_timeout=wait_timeout, poll_interval=poll), http)
+    outputs = _guard(env, stack, driver.outputs)
+    deployed = _deployed_weights(config, outputs)
+    plan = _plan(env, stack, lambda: plan_rollback(config, check=not (force or no_check), deployed=deployed))
+    _execute(env, driver, config, plan, _options(ctx, poll, wait_timeout, 0, "rollback", force), http, yes)
+
+
+@app.command()
+def abort(
+    ctx: typer.Context,
+    stack: StackOpt,
+    poll: PollOpt = 5.0,
+    wait_timeout: WaitOpt = 60.0,
+    http: HttpOpt = None,
+    yes: YesOpt = False,
+    force: ForceLockOpt = False,
+) -> None:
+    """Abandon a paused or interrupted release: 100% back to the live color, naming what is abandoned."""
+    env: CliEnv = ctx.obj
+    _guard(env, stack, lambda: check_stack(stack, env.project_dir))
+    driver = _driver(env, stack)
+    config = _guard(env, stack, driver.config)
+    spec = _guard(env, stack, lambda: spec_of(config))
+    live = live_color(spec.traffic)
+    if spec.traffic.of(live) == 100:
+        _refuse(
+            env,
+            f"no release to abort on {stack}: {live} has 100% of traffic (use `bluegreen rollback --stack "
+            f"{stack}` to go back to the other color)",
+        )
+    candidate = "green" if live == "blue" else "blue"
+    env.out.print(
+        f"aborting the release of {escape(spec.color(candidate).image)} on {candidate} "
+        f"({spec.traffic.of(candidate)}% of traffic) on stack {stack}"
+    )
+    outputs = _guard(env, stack, driver.outputs)
+    plan = _plan(env, stack, lambda: plan_rollback(config, deployed=_deployed_weights(config, outputs)))
+    _execute(env, driver, config, plan, _options(ctx, poll, wait_timeout, 0, "rollback", force), http, yes)
 
 
 @app.command()
 def promote(
     ctx: typer.Context,
     source: Annotated[str, typer.Option("--from", help="Stack whose live image is promoted.")],
-    target: Annotated[str, typer.Option("--to", help="The next stack in local → dev → staging → prod.")],
-    steps: StepsOpt = "10,50,100",
-    bake: BakeOpt = 60.0,
+    target: Annotated[
+        str, typer.Option("--to", help="Stack to release it to; its bluegreen:promotion.from must name --from.")
+    ],
+    steps: StepsOpt = None,
+    bake: BakeOpt = None,
     poll: PollOpt = 5.0,
     wait_timeout: WaitOpt = 600.0,
     failures_allowed: FailuresOpt = 0,
     http: HttpOpt = None,
+    on_interrupt: OnInterruptOpt = OnInterruptChoice.rollback,
+    yes: YesOpt = False,
+    force: ForceLockOpt = False,
 ) -> None:
-    """Release, in the next stack, the image that serves 100% of traffic, healthy, in the source stack.
+    """Release, in --to, the image that serves 100% of traffic, healthy, in --from, following --to's strategy.
 
-    Refused when the source is mid-rollout, has undeployed config changes, or is unhealthy.
+    The order comes from the target's config (bluegreen:promotion.from). Refused when the source is
+    mid-rollout, has undeployed config changes, or is unhealthy.
     """
     env: CliEnv = ctx.obj
-    _guard(env, source, lambda: check_order(source, target))
-    percentages = _guard(env, target, lambda: parse_steps(steps))
+    _guard(env, source, lambda: check_stack(source, env.project_dir, "--from"))
+    _guard(env, target, lambda: check_stack(target, env.project_dir, "--to"))
+    target_file_spec = _guard(env, target, lambda: spec_of(read_stack_config(short_name(target), env.project_dir)))
+    _guard(env, source, lambda: check_order(source, target, target_file_spec))
+    override = _override(env, target, steps, bake)
     source_driver = _driver(env, source)
     source_config = _guard(env, source, source_driver.config)
     source_spec = _guard(env, source, lambda: spec_of(source_config))
@@ -212,32 +402,54 @@ def promote(
     if spec.color(current).image == image and spec.traffic.of(current) == 100:
         env.out.print(f"{target} already serves {escape(image)} on {current} at 100%; nothing to do")
         raise typer.Exit(0)
-    plan = _plan(env, target, lambda: plan_release(config, image, percentages))
-    _execute(env, driver, config, plan, Timing(wait_timeout, bake, poll, failures_allowed), http)
+    plan = _plan(env, target, lambda: plan_release(config, image, override))
+    _execute(
+        env, driver, config, plan, _options(ctx, poll, wait_timeout, failures_allowed, on_interrupt, force), http, yes
+    )
 
 
 @app.command()
 def status(
     ctx: typer.Context,
     stack: Annotated[
-        list[str] | None, typer.Option("--stack", "-s", help="Stack(s) to show; default: all four.")
+        list[str] | None, typer.Option("--stack", "-s", help="Stack(s) to show; default: local, dev, staging, prod.")
     ] = None,
     http: HttpOpt = None,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print JSON (one object per stack) instead of tables.")
+    ] = False,
+    watch: Annotated[
+        float | None,
+        typer.Option(
+            "--watch",
+            metavar="DURATION",
+            parser=duration(minimum=1),
+            help="Show again every interval (5s) until Ctrl-C.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Per stack: weights (config and deployed), live/candidate color, images, replicas, health, outputs.
+    """Per stack: weights (config and deployed), live/candidate color, images, replicas, health, the rollout
+    strategy (steps expanded, the current one marked), the release lock and outputs.
 
     Exits 1 when a stack cannot be read or a color that serves traffic is unhealthy.
     """
-    from .stack_status import gather_status
+    from .status_view import show_status
 
     env: CliEnv = ctx.obj
-    healthy = True
-    for name in stack or STACKS:
-        with env.out.status(f"reading stack {name}..."):
-            found = gather_status(name, env.driver_for, lambda spec, config: env.gates(spec, config, http))
-        render_status(env.out, found)
-        healthy = healthy and found.ok
-    raise typer.Exit(0 if healthy else 1)
+    for name in stack or ():
+        _guard(env, name, lambda name=name: check_stack(name, env.project_dir))
+    while True:
+        try:
+            healthy = show_status(stack or list(STACKS), env, http, json_output)
+        except PulumiMissingError as error:
+            _refuse(env, str(error), code=1)
+        if watch is None:
+            raise typer.Exit(0 if healthy else 1)
+        try:
+            (env.sleep or time.sleep)(watch)
+        except KeyboardInterrupt:
+            raise typer.Exit(0 if healthy else 1) from None
 
 
 @app.command()
@@ -246,7 +458,9 @@ def check(
     stack: Annotated[
         list[str] | None, typer.Option("--stack", "-s", help="Stack(s) to check; default: all four.")
     ] = None,
-    json_path: Annotated[Path | None, typer.Option("--json", help="Also write the results as JSON.")] = None,
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="Also write the results as JSON; `-` writes them to stdout.")
+    ] = None,
     markdown_path: Annotated[
         Path | None, typer.Option("--markdown", help="Also write Markdown (for a PR comment or job summary).")
     ] = None,
@@ -273,21 +487,55 @@ def check(
         _refuse(env, f"--project-dir {directory} holds no Pulumi.yaml: point it at the project to check")
     if importlib.util.find_spec("pulumi_policy") is None:
         _refuse(env, "`bluegreen check` runs the policy pack, which needs pulumi-policy: install 'bluegreen[check]'")
-    env.out.print(f"[dim]{escape(SCOPE_NOTE)}[/dim]")
+    to_stdout = json_path is not None and str(json_path) == "-"
+    # With `--json -`, stdout carries only JSON; the human report goes to stderr.
+    human = env.err if to_stdout else env.out
+    human.print(f"[dim]{escape(SCOPE_NOTE)}[/dim]")
     try:
-        with env.out.status("running the program under mocks and the policy pack over gRPC..."):
+        with human.status("running the program under mocks and the policy pack over gRPC..."):
             checks = run_checks(stack or STACKS, directory)
     except PolicyPackError as error:
         _refuse(env, f"the policy pack did not start: {error}", code=1)
     for result in checks:
-        render_check(env.out, result)
+        render_check(human, result)
     for path, render in ((json_path, json_text), (markdown_path, markdown)):
-        if path is not None:
-            try:
-                path.write_text(render(checks))
-            except OSError as error:
-                _refuse(env, f"cannot write {path}: {error.strerror}", code=1)
+        if path is None:
+            continue
+        if str(path) == "-":
+            sys.stdout.write(render(checks))
+            sys.stdout.flush()
+            continue
+        try:
+            path.write_text(render(checks))
+        except OSError as error:
+            _refuse(env, f"cannot write {path}: {error.strerror}", code=1)
     raise typer.Exit(0 if all(c.passed for c in checks) else 1)
+
+
+def _options(
+    ctx: typer.Context, poll: float, wait_timeout: float, failures: int, on_interrupt: str, force: bool
+) -> SessionOptions:
+    mode: OnInterrupt = "pause" if on_interrupt == OnInterruptChoice.pause else "rollback"
+    command = shlex.join(["bluegreen", *sys.argv[1:]]) if sys.argv[1:] else f"bluegreen {ctx.command_path}"
+    return SessionOptions(command, Timing(wait_timeout, poll, failures), mode, force)
+
+
+def _override(env: CliEnv, stack: str, steps: str | None, bake: float | None) -> Override:
+    """Options checked before any stack is contacted: the stack name and file, --steps."""
+    _guard(env, stack, lambda: check_stack(stack, env.project_dir))
+    parsed = None if steps is None else tuple(_guard(env, stack, lambda: parse_steps(steps)))
+    return Override(parsed, bake)
+
+
+def _deployed_weights(config: dict[str, Any], outputs: dict[str, Any]) -> Traffic | None:
+    """The weights of the last update, read without validating config (a rollback may be repairing it)."""
+    weights = outputs.get("weights")
+    if not isinstance(weights, dict):
+        return None
+    try:
+        return Traffic(blue=int(weights["blue"]), green=int(weights["green"]))
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _driver(env: CliEnv, stack: str) -> StackDriver:
@@ -304,7 +552,7 @@ def _guard(env: CliEnv, stack: str, action: Callable[[], T]) -> T:
     except ConfigError as error:
         lines = "\n".join(f"  {problem}" for problem in error.problems)
         _refuse(env, f"invalid stack config in {stack} ({len(error.problems)} problem(s)):\n{lines}")
-    except (PlanError, StackError) as error:
+    except (PlanError, StackError, FileNotFoundError) as error:
         _refuse(env, str(error))
 
 
@@ -319,16 +567,40 @@ def _execute(
     driver: StackDriver,
     config: dict[str, Any],
     plan: RolloutPlan,
-    timing: Timing,
+    options: SessionOptions,
     http: bool | None,
+    yes: bool,
 ) -> NoReturn:
-    gates = env.gates(spec_of(config), config, http)
-    rollout = Rollout(plan, driver, gates, ConsoleObserver(env.out), timing, clock=env.clock, sleep=env.sleep)
-    result = rollout.run()
-    if result.outcome == "done":
-        env.out.print(f"[bold green]done:[/] {escape(result.message)} on stack {driver.name}")
-    else:
-        env.err.print(f"[bold red]{result.outcome.replace('_', ' ')}:[/] {escape(result.message)}")
+    try:
+        spec: BlueGreenSpec | None = spec_of(config)
+    except ConfigError:
+        spec = None  # a rollback repairing a broken traffic block
+    if is_protected(driver.name, spec) and not yes:
+        question = f"stack {driver.name} is protected; run these {len(plan.steps)} step(s) on it?"
+        try:
+            agreed = env.confirm(question)
+        except (typer.Abort, EOFError):
+            agreed = False
+        if not agreed:
+            _refuse(env, f"stack {driver.name} is protected and the change was not confirmed (pass --yes in CI)")
+    gate_spec = plan.steps[-1].spec if plan.steps else spec
+    gates = env.gates(gate_spec, config, http) if gate_spec is not None else []
+    analysis: AnalysisFactory | None = None
+    if gate_spec is not None and gate_spec.rollout.analysis is not None:
+        rollout_spec = gate_spec
+
+        def build(outputs: dict[str, Any]) -> Analysis | None:
+            return env.analysis(rollout_spec, outputs, driver.name, config)
+
+        analysis = build
+
+    run_hook = env.hook_runner() if any(s.kind == "hook" for s in plan.steps) else None
+    result = _guard(
+        env,
+        driver.name,
+        lambda: run_session(driver, plan, options, gates, env.out, env.err, env.clock, env.sleep, analysis, run_hook),
+    )
+    report(env.out, env.err, driver, plan, result)
     raise typer.Exit(result.exit_code)
 
 

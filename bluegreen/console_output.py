@@ -1,5 +1,6 @@
-"""Rich rendering for the CLI: rollout progress, plans, stack status and policy check reports."""
+"""Rich rendering for the CLI: rollout progress, plans, summaries, stack status and policy check reports."""
 
+import math
 import time
 from typing import Any
 
@@ -7,11 +8,18 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from components.spec.durations import show_duration
+
+from .analysis.measurement import Measurement
 from .check_report import text_lines
 from .health_gates import GateResult
 from .offline_check import StackCheck
+from .rollout import StepRecord
 from .rollout_plan import RolloutPlan, Step
 from .stack_status import StackStatus
+
+PROGRESS_LINES = 10
+"""Countdown lines printed per pause at most (one per tenth of it)."""
 
 
 def make_console(stderr: bool = False) -> Console:
@@ -24,14 +32,30 @@ class ConsoleObserver:
 
     def __init__(self, console: Console):
         self.console = console
+        self._progress: tuple[Step, int] | None = None
 
     def step(self, index: int, total: int, step: Step) -> None:
         self.console.rule(f"[bold]step {index + 1}/{total}: {escape(step.label)}", align="left")
-        for change in step.changes:
-            command = f"  pulumi config set --path {change.path} {change.value}"
-            self.console.print(command, markup=False)
         if step.changes:
+            pairs = " ".join(f"--plaintext {c.path}={c.value}" for c in step.changes)
+            self.console.print(f"  pulumi config set-all --path {pairs}", markup=False)
             self.console.print("  pulumi up")
+
+    def measurements(self, seconds_left: float, found: list[Measurement]) -> None:
+        left = f"{show_duration(round(seconds_left))} left" if seconds_left > 0 else "end of pause"
+        for measurement in found:
+            color = {"pass": "green", "fail": "red"}.get(measurement.verdict, "yellow")
+            self.console.print(f"  [dim]{left}[/dim] [{color}]{escape(measurement.line())}[/{color}]")
+
+    def progress(self, step: Step, seconds_left: float) -> None:
+        total = step.seconds or 0.0
+        tenth = math.ceil(seconds_left / total * PROGRESS_LINES) if total > 0 else 0
+        if self._progress == (step, tenth):
+            return
+        self._progress = (step, tenth)
+        weight = step.spec.traffic.of(step.color)
+        left = f"{show_duration(round(seconds_left))} left" if seconds_left > 0 else "done"
+        self.console.print(f"  [dim]holding {step.color} at {weight}%: {left}[/dim]")
 
     def output(self, line: str) -> None:
         self.console.print(line.rstrip(), style="dim", markup=False)
@@ -51,13 +75,28 @@ def render_plan(console: Console, stack: str, plan: RolloutPlan) -> None:
     table.add_column("#", justify="right")
     table.add_column("step")
     table.add_column("config changes", overflow="fold")
-    table.add_column("gate")
+    table.add_column("then")
     for number, step in enumerate(plan.steps, 1):
         changes = "\n".join(str(c) for c in step.changes) or "-"
         table.add_row(str(number), escape(step.label), escape(changes), step.gate or "-")
     console.print(table)
+    for note in plan.notes:
+        console.print(f"[yellow]{escape(note)}[/yellow]")
     if plan.rollback is not None:
         console.print(f"on failure after traffic moves: {escape(plan.rollback.label)}")
+
+
+def render_summary(console: Console, records: list[StepRecord]) -> None:
+    if not records:
+        return
+    table = Table(title="summary", title_justify="left")
+    for column in ("step", "result", "took", "detail"):
+        table.add_column(column, overflow="fold")
+    for record in records:
+        style = "green" if record.result == "ok" else "red" if record.result == "failed" else "yellow"
+        took = show_duration(round(record.seconds)) if record.seconds >= 1 else "-"
+        table.add_row(escape(record.label), f"[{style}]{record.result}[/]", took, escape(record.detail))
+    console.print(table)
 
 
 def render_status(console: Console, status: StackStatus) -> None:
@@ -75,12 +114,18 @@ def render_status(console: Console, status: StackStatus) -> None:
         elif not color.health:
             health = "unknown (not deployed)" if not status.outputs else "no gates"
         else:
-            health = "\n".join(
-                f"[{'green' if r.healthy else 'red'}]{escape(str(r))}[/]" for r in color.health
-            )
+            health = "\n".join(f"[{'green' if r.healthy else 'red'}]{escape(str(r))}[/]" for r in color.health)
         image = escape(color.image)
         table.add_row(color.color, f"{color.weight}%", deployed, image, str(color.replicas), health)
     console.print(table)
+    if status.lock is not None:
+        console.print(f"[yellow]locked by {escape(status.lock.describe())}[/yellow]")
+    if status.strategy:
+        marked = [
+            f"[bold]▶ {escape(step)}[/bold]" if index == status.position else escape(step)
+            for index, step in enumerate(status.strategy)
+        ]
+        console.print("strategy: " + " → ".join(marked))
     if status.outputs:
         outputs = Table(show_header=False, box=None, padding=(0, 2))
         for key, value in sorted(status.outputs.items()):

@@ -8,6 +8,9 @@ class ExitCode(IntEnum):
     FAILED = 1
     REFUSED = 2
     ROLLBACK_FAILED = 3
+    PAUSED = 4
+    CONFLICT = 5
+    INTERRUPTED = 130
 
 
 MEANINGS: dict[ExitCode, str] = {
@@ -18,9 +21,21 @@ MEANINGS: dict[ExitCode, str] = {
         "invalid stack config"
     ),
     ExitCode.REFUSED: (
-        "refused before anything ran: bad option, invalid stack config, wrong promotion order, stack not found"
+        "refused before anything changed: bad option, invalid stack config, wrong promotion order, stack not "
+        "found, stack locked by another release, protected stack not confirmed"
     ),
     ExitCode.ROLLBACK_FAILED: (
         "the automatic rollback failed too: production needs a human now (the message has the commands)"
+    ),
+    ExitCode.PAUSED: (
+        "paused, config equal to the deployed weights: a manual gate (`pause: {}`), or analysis without data "
+        "past inconclusiveLimit; continue with `bluegreen resume`, undo with `bluegreen rollback`"
+    ),
+    ExitCode.CONFLICT: (
+        "the stack's config changed under the release (someone else acted on the stack); it stopped and "
+        "changed nothing more"
+    ),
+    ExitCode.INTERRUPTED: (
+        "interrupted by Ctrl-C or SIGTERM: traffic rolled back, or left as deployed with `--on-interrupt pause`"
     ),
 }

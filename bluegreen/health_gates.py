@@ -8,9 +8,12 @@
   (kubectl already holds the user's cluster credentials; no extra dependency).
 
 Every gate answers with a GateResult and never raises for an unhealthy or
-unreachable target: "cannot tell" is unhealthy.
+unreachable target: "cannot tell" is unhealthy. `check_all` enforces that for any
+gate: each check runs under a hard deadline, and an exception or an overrun
+becomes an unhealthy observation naming it, never a crash.
 """
 
+import http.client
 import json
 import subprocess
 import urllib.error
@@ -21,6 +24,11 @@ from typing import Any, Protocol
 
 from components.spec import BlueGreenSpec, Color, Traffic
 from components.traffic import live_color
+
+from .deadline import Done, Late, call_with_deadline
+
+DEFAULT_DEADLINE_SECONDS = 30.0
+"""Longest any one gate check may take when the gate names no deadline of its own."""
 
 
 @dataclass(frozen=True)
@@ -69,7 +77,7 @@ class HttpGate:
         url = self.url_for(color, spec, outputs)
         if url is None:
             return GateResult(self.name, color, False, "stack has no url/testUrl output yet")
-        timeout = self.timeout_seconds or spec.service.health_check.timeout_seconds
+        timeout = self.deadline_for(spec)
         try:
             with urllib.request.urlopen(url, timeout=timeout) as response:
                 status = response.status
@@ -77,7 +85,15 @@ class HttpGate:
             status = error.code
         except (urllib.error.URLError, OSError) as error:
             return GateResult(self.name, color, False, f"GET {url}: {getattr(error, 'reason', error)}")
+        except http.client.HTTPException as error:
+            # BadStatusLine, RemoteDisconnected (an OSError too), IncompleteRead...: not HTTP, not healthy.
+            reason = _http_problem(error)
+            return GateResult(self.name, color, False, f"GET {url}: {reason}")
         return GateResult(self.name, color, 200 <= status < 400, f"GET {url} -> {status}")
+
+    def deadline_for(self, spec: BlueGreenSpec) -> float:
+        """The whole GET, headers and all, must finish within the health check's own timeout."""
+        return self.timeout_seconds or spec.service.health_check.timeout_seconds
 
 
 class TargetHealthGate:
@@ -190,4 +206,23 @@ def gates_for(
 def check_all(
     gates: Sequence[HealthGate], color: Color, spec: BlueGreenSpec, outputs: dict[str, Any]
 ) -> list[GateResult]:
-    return [gate.check(color, spec, outputs) for gate in gates]
+    return [observe(gate, color, spec, outputs) for gate in gates]
+
+
+def observe(gate: HealthGate, color: Color, spec: BlueGreenSpec, outputs: dict[str, Any]) -> GateResult:
+    """One check under a hard deadline; whatever goes wrong is an unhealthy observation, not an exception."""
+    deadline_for = getattr(gate, "deadline_for", None)
+    own = deadline_for(spec) if callable(deadline_for) else None
+    seconds = float(own) if isinstance(own, int | float) else DEFAULT_DEADLINE_SECONDS
+    outcome = call_with_deadline(lambda: gate.check(color, spec, outputs), seconds)
+    if isinstance(outcome, Done):
+        return outcome.value
+    if isinstance(outcome, Late):
+        return GateResult(gate.name, color, False, f"no answer within {seconds:g}s")
+    return GateResult(gate.name, color, False, f"the check failed: {outcome}")
+
+
+def _http_problem(error: http.client.HTTPException) -> str:
+    if isinstance(error, http.client.BadStatusLine):
+        return f"bad status line {str(error)[:60]!r}"
+    return f"{type(error).__name__}: {error}"

@@ -6,6 +6,7 @@ and the outputs the program exports become the stack outputs.
 """
 
 import copy
+from collections.abc import Mapping
 from typing import Any
 
 from .program_run import run_config
@@ -22,6 +23,7 @@ class MockProgramDriver:
         self._outputs = dict(outputs or {})
         self.updates: list[dict[str, Any]] = []
         self.failed_updates = 0
+        self._tags: dict[str, str] = {}
 
     @classmethod
     def deployed(cls, name: str, config: dict[str, Any]) -> "MockProgramDriver":
@@ -34,8 +36,24 @@ class MockProgramDriver:
     def config(self) -> dict[str, Any]:
         return copy.deepcopy(self._config)
 
+    def set_config_paths(self, values: Mapping[str, ConfigScalar]) -> None:
+        config = self._config
+        for path, value in values.items():
+            config = set_path(config, path, value)
+        self._config = config  # one assignment: all the paths or none of them
+
     def set_config(self, path: str, value: ConfigScalar) -> None:
-        self._config = set_path(self._config, path, value)
+        """One path, as `pulumi config set --path` (what a person does by hand)."""
+        self.set_config_paths({path: value})
+
+    def tags(self) -> dict[str, str]:
+        return dict(self._tags)
+
+    def set_tag(self, key: str, value: str) -> None:
+        self._tags[key] = value
+
+    def remove_tag(self, key: str) -> None:
+        self._tags.pop(key, None)
 
     def up(self, on_output: OnOutput) -> dict[str, Any]:
         try:

@@ -1,7 +1,9 @@
 """Which image may move from one stack to the next: live at 100%, deployed as configured, and healthy.
 
-Stacks promote in one order only, local → dev → staging → prod, so an image
-reaches prod only after it has served all traffic in staging.
+The order is config, not code: each stack names the stack it takes releases from
+in `bluegreen:promotion.from` (prod from staging, staging from dev, ...), so an
+image reaches prod only after it has served all traffic in staging, and stacks
+named `acme/prod-eu` chain just as well.
 """
 
 from typing import Any
@@ -11,22 +13,25 @@ from components.traffic import live_color
 
 from .health_gates import GateResult, deployed_traffic
 from .rollout_plan import PlanError
-from .stack_files import STACKS
+
+KEY = "bluegreen:promotion.from"
 
 
-def check_order(source: str, target: str) -> None:
-    """Refuse anything but the next stack in STACKS."""
-    for option, stack in (("--from", source), ("--to", target)):
-        if stack not in STACKS:
-            raise PlanError(f"{option} = {stack!r} is invalid: stacks are {', '.join(STACKS)}")
-    index = STACKS.index(source)
-    if index == len(STACKS) - 1:
-        raise PlanError(f"--from = {source!r} is invalid: {source} is the last stack; nothing comes after it")
-    expected = STACKS[index + 1]
-    if target != expected:
+def check_order(source: str, target: str, target_spec: BlueGreenSpec) -> None:
+    """Refuse a promotion the target's own config does not name: `bluegreen:promotion.from` must be `source`.
+
+    `staging` matches `--from staging` and `--from acme/staging`; `acme/staging` matches only itself.
+    """
+    wanted = target_spec.promotion.from_
+    if wanted is None:
         raise PlanError(
-            f"--to = {target!r} is invalid: promotion goes {' → '.join(STACKS)}, "
-            f"so the stack after {source} is {expected}"
+            f"--to = {target!r} is invalid: stack {target} sets no {KEY}, so nothing is promoted into it; "
+            f"set it to the stack before it (`pulumi config set --path {KEY} {source} --stack {target}`)"
+        )
+    if source != wanted and source.rsplit("/", 1)[-1] != wanted:
+        raise PlanError(
+            f"--from = {source!r} is invalid: stack {target} takes promotions from {wanted} only "
+            f"({KEY} = {wanted!r} in its stack file)"
         )
 
 

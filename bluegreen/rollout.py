@@ -1,33 +1,53 @@
-"""Execute a RolloutPlan through a StackDriver, gate every step on health, and roll back by itself.
+"""Execute a RolloutPlan through a StackDriver: one rule for every failure, so no stack is left half-moved.
 
-A step sets its config paths and runs `pulumi up`; then its gate runs:
-`ready` polls until the color is healthy (or the wait times out), `bake` holds the
-new split for the bake time and fails on the first unhealthy observation beyond
-`failures_allowed`. Any failure after traffic moved sends 100% back to the color
-that was live before, again only through config and `pulumi up`.
+A step writes its config changes in one write and runs `pulumi up`; then it is
+watched: `deploy`/`check` poll until the color is healthy, a `pause` holds the
+weight while health gates run every poll and the analysis measures every
+`analysis.interval`, a `manual` step stops until `bluegreen resume`.
+
+The rule: once traffic has moved, any failure (a gate, a measurement, an update,
+an exception in the engine itself) sends 100% back to the color that was live, in
+one write and one update, and the result says what failed and what is deployed.
+Stops that are not failures (a manual gate, analysis without data, an interrupt
+with `--on-interrupt pause`) leave the last deployed weights, which config then
+equals. Before every step the stack's config is read again; if someone changed it,
+the engine stops and touches nothing more.
 """
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from components.spec import BlueGreenSpec, Color
+from components.spec import BlueGreenSpec, Color, Traffic
+from components.spec.durations import show_duration
+from components.spec.rollout import AnalysisSpec, HookSpec
 
+from .analysis.measurement import Analysis, Measurement
+from .deadline import Done, Late, call_with_deadline
 from .exit_codes import ExitCode
-from .health_gates import GateResult, HealthGate, check_all
-from .rollout_plan import RolloutPlan, Step
+from .health_gates import GateResult, HealthGate, check_all, deployed_traffic
+from .rollout_plan import RolloutPlan, Step, other
 from .stack_driver import StackDriver, StackError
 
-Outcome = Literal["done", "failed", "rolled_back", "rollback_failed"]
+Outcome = Literal["done", "failed", "rolled_back", "rollback_failed", "paused", "conflict", "interrupted"]
 
 EXIT_CODES: dict[Outcome, int] = {
     "done": ExitCode.DONE,
     "failed": ExitCode.FAILED,
     "rolled_back": ExitCode.FAILED,
     "rollback_failed": ExitCode.ROLLBACK_FAILED,
+    "paused": ExitCode.PAUSED,
+    "conflict": ExitCode.CONFLICT,
+    "interrupted": ExitCode.INTERRUPTED,
 }
 """What each outcome exits with; exit_codes.MEANINGS says what the codes mean."""
+
+OnInterrupt = Literal["rollback", "pause"]
+HookRunner = Callable[[HookSpec, dict[str, Any], float], Measurement]
+AnalysisFactory = Callable[[dict[str, Any]], Analysis | None]
+"""Builds the analysis from the stack outputs of the first update that moved traffic (or None)."""
 
 
 @dataclass(frozen=True)
@@ -36,12 +56,21 @@ class Timing:
 
     wait_timeout: float = 600.0
     """Longest wait for a color to become healthy before a `ready` gate fails."""
-    bake_seconds: float = 60.0
-    """How long each traffic step is watched before the next one."""
     poll_interval: float = 5.0
     """Pause between health observations."""
     failures_allowed: int = 0
-    """Consecutive unhealthy observations tolerated during a bake."""
+    """Consecutive unhealthy observations tolerated during a pause."""
+
+
+class Interrupts(Protocol):
+    """Set by a signal handler; the engine looks at it between (never inside) its writes."""
+
+    @property
+    def requested(self) -> str | None: ...
+
+
+class NoInterrupts:
+    requested: str | None = None
 
 
 class Observer(Protocol):
@@ -50,7 +79,19 @@ class Observer(Protocol):
     def step(self, index: int, total: int, step: Step) -> None: ...
     def output(self, line: str) -> None: ...
     def health(self, results: list[GateResult]) -> None: ...
+    def measurements(self, seconds_left: float, found: list[Measurement]) -> None: ...
+    def progress(self, step: Step, seconds_left: float) -> None: ...
     def note(self, message: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """One row of the summary table."""
+
+    label: str
+    result: str
+    seconds: float
+    detail: str = ""
 
 
 @dataclass
@@ -59,10 +100,22 @@ class RolloutResult:
     message: str
     steps_done: int
     outputs: dict[str, Any] = field(default_factory=dict)
+    records: list[StepRecord] = field(default_factory=list)
+    deployed: Traffic | None = None
+    """The weights of the last update this run made or found."""
 
     @property
     def exit_code(self) -> int:
         return EXIT_CODES[self.outcome]
+
+
+class _HaltError(Exception):
+    """Ends a step early with an outcome that is not a failure (paused, conflict, interrupted)."""
+
+    def __init__(self, outcome: Outcome, message: str):
+        super().__init__(message)
+        self.outcome: Outcome = outcome
+        self.message = message
 
 
 @dataclass
@@ -76,90 +129,258 @@ class Rollout:
     timing: Timing = field(default_factory=Timing)
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
+    analysis: AnalysisFactory | None = None
+    run_hook: HookRunner | None = None
+    interrupts: Interrupts = field(default_factory=NoInterrupts)
+    on_interrupt: OnInterrupt = "rollback"
+    records: list[StepRecord] = field(default_factory=list)
+    _outputs: dict[str, Any] = field(default_factory=dict)
+    _expected: dict[str, Any] = field(default_factory=dict)
+    _deployed: Traffic | None = None
+    _analysis: Analysis | None = None
+    _analysis_built: bool = False
+    _counts: dict[tuple[str, str], int] = field(default_factory=dict)
+    _last_health: tuple[tuple[str, bool, str], ...] = ()
 
     def run(self) -> RolloutResult:
         try:
-            outputs = self.driver.outputs()
-        except StackError as error:
-            return RolloutResult("failed", f"{error}; nothing changed", 0)
-        traffic_moved = False
+            self._outputs = self.driver.outputs()
+            self._expected = self.driver.config()
+        except Exception as error:  # nothing has changed yet: report and stop
+            return self._result("failed", f"{_what(error)}; nothing changed", 0)
+        self._deployed = self._weights_of(self.plan.steps[0].spec if self.plan.steps else None)
+        moved = False
         total = len(self.plan.steps)
         for index, step in enumerate(self.plan.steps):
-            self.observer.step(index, total, step)
-            # Marked before the update: a half-applied weight change must still be undone.
-            traffic_moved = traffic_moved or step.moves_traffic
+            started = self.clock()
             try:
-                if step.changes:
-                    for change in step.changes:
-                        self.driver.set_config(change.path, change.value)
-                    outputs = self.driver.up(self.observer.output)
-                failure = self._gate(step, outputs)
-            except StackError as error:
-                failure = str(error)
+                self._before(step)
+                self.observer.step(index, total, step)
+                # Marked before the write: a half-applied weight change must still be undone.
+                moved = moved or step.moves_traffic
+                failure = self._execute(step)
+            except _HaltError as stop:
+                self._record(step, stop.outcome, started, stop.message)
+                return self._stopped(stop, index, moved)
+            except Exception as error:  # an engine or driver error is a failure like any other
+                failure = _what(error)
+            self._record(step, "failed" if failure else "ok", started, failure or "")
             if failure:
-                return self._fail(failure, index, traffic_moved)
-        return RolloutResult("done", f"{total} step(s) done", total, outputs)
+                return self._fail(failure, index, moved, step)
+        return self._result("done", f"{total} step(s) done", total)
 
-    def _gate(self, step: Step, outputs: dict[str, Any]) -> str | None:
-        if step.gate is None:
-            return None
+    # -- steps -------------------------------------------------------------------------------------
+
+    def _before(self, step: Step) -> None:
+        if self.interrupts.requested:
+            raise _HaltError("interrupted", f"{self.interrupts.requested} before '{step.label}'")
+        current = self.driver.config()
+        if current != self._expected:
+            changed = sorted(
+                k for k in current.keys() | self._expected.keys() if current.get(k) != self._expected.get(k)
+            )
+            raise _HaltError(
+                "conflict",
+                f"the stack's config changed under the release ({', '.join(changed)}) before '{step.label}'; "
+                "someone else is acting on this stack, so the release stops here and changes nothing more",
+            )
+
+    def _execute(self, step: Step) -> str | None:
+        if step.changes:
+            self.driver.set_config_paths({c.path: c.value for c in step.changes})
+            self._expected = self.driver.config()
+            self._outputs = self.driver.up(self.observer.output)
+            self._deployed = self._weights_of(step.spec)
+        if step.kind in ("deploy", "check"):
+            return self._wait_ready(step)
+        if step.kind == "hook":
+            return self._hook(step)
+        if step.kind == "pause":
+            return self._pause(step)
+        if step.kind == "manual":
+            raise _HaltError("paused", f"manual gate: '{step.label}'")
+        if step.settle and self.gates:
+            results = self._observe(step.color, step.spec)
+            if not all(r.healthy for r in results):
+                return f"{step.color} is unhealthy at {step.spec.traffic.of(step.color)}%: {_unhealthy(results)}"
+        return None
+
+    def _wait_ready(self, step: Step) -> str | None:
         if not self.gates:
             self.observer.note("no health gates for this platform; not waiting")
             return None
-        if step.gate == "ready":
-            return self._wait_ready(step.color, step.spec, outputs)
-        return self._bake(step.color, step.spec, outputs)
-
-    def _wait_ready(self, color: Color, spec: BlueGreenSpec, outputs: dict[str, Any]) -> str | None:
         deadline = self.clock() + self.timing.wait_timeout
         while True:
-            results = self._observe(color, spec, outputs)
+            self._check_interrupt(step)
+            results = self._observe(step.color, step.spec)
             if all(r.healthy for r in results):
                 return None
             if self.clock() >= deadline:
-                waited = f"{self.timing.wait_timeout:g}s"
-                return f"{color} did not become healthy within {waited}: {_unhealthy(results)}"
+                waited = show_duration(self.timing.wait_timeout)
+                return f"{step.color} did not become healthy within {waited}: {_unhealthy(results)}"
             self.sleep(self.timing.poll_interval)
 
-    def _bake(self, color: Color, spec: BlueGreenSpec, outputs: dict[str, Any]) -> str | None:
-        deadline = self.clock() + self.timing.bake_seconds
+    def _hook(self, step: Step) -> str | None:
+        hook = step.spec.rollout.hooks.pre_traffic
+        if hook is None or self.run_hook is None:
+            return None
+        run_hook = self.run_hook
+        outcome = call_with_deadline(lambda: run_hook(hook, self._outputs, hook.timeout), hook.timeout + 5)
+        if not isinstance(outcome, Done):
+            why = f"no answer within {show_duration(hook.timeout)}" if isinstance(outcome, Late) else str(outcome)
+            return f"preTraffic hook failed: {why}"
+        self.observer.measurements(0, [outcome.value])
+        if outcome.value.verdict != "pass":
+            return f"preTraffic hook failed: {outcome.value.line()}"
+        return None
+
+    def _pause(self, step: Step) -> str | None:
+        seconds = step.seconds or 0.0
+        weight = step.spec.traffic.of(step.color)
+        analysis, rules = self._analysis_for(step)
+        start = self.clock()
+        end = start + seconds
+        next_measure = start + rules.interval if rules else math.inf
+        measured = False
         misses = 0
         while True:
-            results = self._observe(color, spec, outputs)
-            misses = 0 if all(r.healthy for r in results) else misses + 1
-            if misses > self.timing.failures_allowed:
-                return f"{color} turned unhealthy while baking: {_unhealthy(results)}"
-            remaining = deadline - self.clock()
-            if remaining <= 0:
+            self._check_interrupt(step)
+            now = self.clock()
+            left = max(0.0, end - now)
+            if self.gates:
+                results = self._observe(step.color, step.spec)
+                misses = 0 if all(r.healthy for r in results) else misses + 1
+                if misses > self.timing.failures_allowed:
+                    return f"{step.color} turned unhealthy at {weight}%: {_unhealthy(results)}"
+            if rules is not None and (now >= next_measure or (left <= 0 and not measured)):
+                measured = True
+                while next_measure <= now:
+                    next_measure += rules.interval
+                failure = self._measure(step, analysis, rules, left)
+                if failure:
+                    return failure
+            self.observer.progress(step, left)
+            if left <= 0:
                 return None
-            self.sleep(min(self.timing.poll_interval, remaining))
+            self.sleep(min(self.timing.poll_interval, left, max(next_measure - now, 0.001)))
 
-    def _observe(self, color: Color, spec: BlueGreenSpec, outputs: dict[str, Any]) -> list[GateResult]:
-        results = check_all(self.gates, color, spec, outputs)
-        self.observer.health(results)
+    def _measure(self, step: Step, analysis: Analysis | None, rules: AnalysisSpec, left: float) -> str | None:
+        candidate, live = step.color, other(step.color)
+        limit = max(rules.interval, 10.0)
+        if analysis is None:
+            # Metrics are configured but nothing can measure them here: no data, never a pass.
+            found = [_no_data(m.name, candidate, "no analysis provider for this stack") for m in rules.metrics]
+        else:
+            outcome = call_with_deadline(lambda: analysis.measure(candidate, live), limit)
+            if isinstance(outcome, Done):
+                found = list(outcome.value)
+            else:
+                why = f"no answer within {limit:g}s" if isinstance(outcome, Late) else f"raised {outcome}"
+                found = [_no_data(m.name, candidate, why) for m in rules.metrics]
+        self.observer.measurements(left, found)
+        for measurement in found:
+            key = (measurement.metric, measurement.verdict)
+            self._counts[key] = self._counts.get(key, 0) + 1
+            count = self._counts[key]
+            if measurement.verdict == "fail" and count > rules.failure_limit:
+                return (
+                    f"analysis failed at step '{step.label}': {measurement.line()} "
+                    f"({count} failed measurement(s), failureLimit {rules.failure_limit})"
+                )
+        for measurement in found:
+            count = self._counts.get((measurement.metric, "inconclusive"), 0)
+            if measurement.verdict == "inconclusive" and count > rules.inconclusive_limit:
+                raise _HaltError(
+                    "paused",
+                    f"analysis inconclusive at step '{step.label}': {measurement.line()} "
+                    f"({count} measurement(s) without a verdict, inconclusiveLimit {rules.inconclusive_limit}); "
+                    "a release without data is never promoted",
+                )
+        return None
+
+    def _analysis_for(self, step: Step) -> tuple[Analysis | None, AnalysisSpec | None]:
+        rules = step.spec.rollout.analysis
+        if rules is None or self.analysis is None:
+            return None, rules
+        if not self._analysis_built:
+            self._analysis_built = True
+            self._analysis = self.analysis(self._outputs)
+        return self._analysis, rules
+
+    def _check_interrupt(self, step: Step) -> None:
+        if self.interrupts.requested:
+            raise _HaltError("interrupted", f"{self.interrupts.requested} during '{step.label}'")
+
+    def _observe(self, color: Color, spec: BlueGreenSpec) -> list[GateResult]:
+        results = check_all(self.gates, color, spec, self._outputs)
+        seen = tuple((r.gate, r.healthy, r.detail) for r in results)
+        if seen != self._last_health:
+            # Only changes are printed: a 10-minute pause is not 120 identical lines.
+            self._last_health = seen
+            self.observer.health(results)
         return results
 
-    def _fail(self, reason: str, index: int, traffic_moved: bool) -> RolloutResult:
+    # -- endings -----------------------------------------------------------------------------------
+
+    def _stopped(self, stop: _HaltError, index: int, moved: bool) -> RolloutResult:
+        if stop.outcome == "interrupted" and self.on_interrupt == "rollback" and moved:
+            return self._fail(f"interrupted ({stop.message})", index, moved, None, outcome="interrupted")
+        if stop.outcome == "interrupted" and not moved:
+            stayed = f"production traffic stayed on {self.plan.live}" if self.plan.rollback else "nothing moved"
+            return self._result("interrupted", f"{stop.message}; {stayed}", index)
+        return self._result(stop.outcome, f"{stop.message}; weights left as deployed", index)
+
+    def _fail(
+        self, reason: str, index: int, moved: bool, step: Step | None, outcome: Outcome = "rolled_back"
+    ) -> RolloutResult:
         rollback = self.plan.rollback
-        if rollback is None or not traffic_moved:
+        if rollback is None or not moved:
             stayed = f"production traffic stayed on {self.plan.live}" if rollback else "nothing rolled back"
-            return RolloutResult("failed", f"{reason}; {stayed}", index)
+            return self._result("failed" if outcome == "rolled_back" else outcome, f"{reason}; {stayed}", index)
         self.observer.note(f"rolling back: {rollback.label}")
+        started = self.clock()
         try:
-            for change in rollback.changes:
-                self.driver.set_config(change.path, change.value)
-            outputs = self.driver.up(self.observer.output)
-        except StackError as error:
-            manual = " && ".join(f"pulumi config set --path {c.path} {c.value}" for c in rollback.changes)
-            return RolloutResult(
+            self.driver.set_config_paths({c.path: c.value for c in rollback.changes})
+            self._outputs = self.driver.up(self.observer.output)
+            self._deployed = self._weights_of(rollback.spec)
+        except Exception as error:  # any failure here needs a human
+            self._record(rollback, "failed", started, _what(error))
+            pairs = " ".join(f"--plaintext {c.path}={c.value}" for c in rollback.changes)
+            stack = self.driver.name
+            return self._result(
                 "rollback_failed",
-                f"{reason}; the automatic rollback failed too: {error}\n"
-                f"Restore production by hand: {manual} && pulumi up --stack {self.driver.name}",
+                f"{reason}; the automatic rollback failed too: {_what(error)}\n"
+                f"Restore production by hand: pulumi config set-all --path {pairs} --stack {stack} "
+                f"&& pulumi up --stack {stack}",
                 index,
             )
-        self._observe(self.plan.live, rollback.spec, outputs)
-        back = f"{reason}; traffic is back at 100% on {self.plan.live}"
-        return RolloutResult("rolled_back", back, index, outputs)
+        self._record(rollback, "ok", started)
+        self._observe(self.plan.live, rollback.spec)
+        return self._result(outcome, f"{reason}; traffic is back at 100% on {self.plan.live}", index)
+
+    def _result(self, outcome: Outcome, message: str, index: int) -> RolloutResult:
+        return RolloutResult(outcome, message, index, dict(self._outputs), list(self.records), self._deployed)
+
+    def _record(self, step: Step, result: str, started: float, detail: str = "") -> None:
+        self.records.append(StepRecord(step.label, result, max(0.0, self.clock() - started), detail))
+
+    def _weights_of(self, spec: BlueGreenSpec | None) -> Traffic | None:
+        if spec is None:
+            return self._deployed
+        weights = self._outputs.get("weights")
+        return deployed_traffic(spec, self._outputs) if isinstance(weights, dict) else self._deployed
+
+
+def _what(error: BaseException) -> str:
+    text = str(error).strip()
+    # Our own errors are written for the operator; anything else is named by its type.
+    if isinstance(error, StackError) and text:
+        return text
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def _no_data(metric: str, color: Color, why: str) -> Measurement:
+    return Measurement(metric, color, None, "-", "inconclusive", why)
 
 
 def _unhealthy(results: list[GateResult]) -> str:

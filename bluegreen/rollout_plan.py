@@ -1,9 +1,14 @@
-"""Pure planning: the stack's config plus an operator request in, an ordered list of config changes out.
+"""Pure planning: the stack's config, its strategy and an operator request in, an ordered list of steps out.
 
-Nothing here touches a stack. Every step's resulting config, and the rollback's,
-is validated with the config model before a plan is returned, so a request that
-would fail halfway (a weight on a color with 0 replicas, a split on a Kubernetes
-stack without a Gateway) is refused before the first `pulumi up`.
+Nothing here touches a stack. The strategy is `bluegreen:rollout` (its steps,
+preset or the default); `--steps`/`--bake` override it for one run. Every step's
+resulting config, and the rollback's, is validated with the config model before a
+plan is returned, so a request that would fail halfway (a weight on a color with
+0 replicas, a split on a Kubernetes stack without a Gateway) is refused before the
+first `pulumi up`.
+
+`resume` needs no saved state: where a release stands is the stack's own weights,
+read against the strategy (see `plan_resume`).
 """
 
 import itertools
@@ -11,14 +16,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from components.spec import BlueGreenSpec, Color, ConfigError
+from components.spec import COLORS, BlueGreenSpec, Color, ConfigError, Traffic
+from components.spec.durations import show_duration
 from components.traffic import candidate_color, live_color
 
 from .stack_driver import ConfigScalar
 from .stack_files import set_path, spec_of
 
-Gate = Literal["ready", "bake"]
-"""`ready`: wait until the candidate is healthy. `bake`: hold a traffic split while health stays good."""
+StepKind = Literal["deploy", "check", "hook", "weight", "pause", "manual"]
+"""deploy: set the image, wait until healthy. check: wait until healthy. hook: the preTraffic hook.
+weight: move traffic (one update). pause: hold the weight, watching health and analysis.
+manual: stop here until `bluegreen resume`."""
+
+DEFAULT_BAKE_SECONDS = 60.0
+"""The pause after each `--steps` weight when `--bake` is not given."""
 
 
 class PlanError(ValueError):
@@ -36,18 +47,28 @@ class ConfigChange:
 
 @dataclass(frozen=True)
 class Step:
-    """Set `changes` (none for a pure health check), run `pulumi up`, then pass `gate` on `color`."""
+    """One step of a plan; `changes` are written in one config write, then one `pulumi up`."""
 
+    kind: StepKind
     label: str
     changes: tuple[ConfigChange, ...]
-    gate: Gate | None
     color: Color
+    """The color the step is about (the one taking traffic)."""
     spec: BlueGreenSpec
     """The validated config once this step is applied."""
+    seconds: float | None = None
+    """How long a pause holds its weight."""
+    settle: bool = False
+    """A weight step with no pause after it: observe health once after the update."""
 
     @property
     def moves_traffic(self) -> bool:
         return any(c.path.startswith("bluegreen:traffic") for c in self.changes)
+
+    @property
+    def gate(self) -> str | None:
+        """What is watched after the step: `ready` (until healthy), `bake` (for a while) or nothing."""
+        return {"deploy": "ready", "check": "ready", "pause": "bake", "manual": "resume"}.get(self.kind)
 
 
 @dataclass(frozen=True)
@@ -58,6 +79,25 @@ class RolloutPlan:
     steps: tuple[Step, ...]
     rollback: Step | None
     """Run when a step fails after traffic moved; None when the plan is itself a rollback."""
+    notes: tuple[str, ...] = ()
+    """Things the operator should know before it runs (a repaired traffic block)."""
+
+
+@dataclass(frozen=True)
+class Override:
+    """CLI options that replace the strategy in config for one run."""
+
+    steps: tuple[int, ...] | None = None
+    """--steps: these weights, each followed by a pause of `bake`."""
+    bake: float | None = None
+    """--bake: the length of every timed pause."""
+
+
+@dataclass(frozen=True)
+class StrategyStep:
+    kind: Literal["weight", "pause", "manual"]
+    value: float
+    """The weight, or the pause in seconds (0 for a manual gate)."""
 
 
 def other(color: Color) -> Color:
@@ -69,9 +109,7 @@ def parse_steps(text: str, option: str = "--steps") -> list[int]:
     try:
         steps = [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
-        raise PlanError(
-            f"{option} = {text!r} is invalid: must be comma-separated integers, e.g. 10,50,100"
-        ) from None
+        raise PlanError(f"{option} = {text!r} is invalid: must be comma-separated integers, e.g. 10,50,100") from None
     if not steps:
         raise PlanError(f"{option} = {text!r} is invalid: give at least one percentage, e.g. 10,50,100")
     if any(not 1 <= step <= 100 for step in steps):
@@ -81,10 +119,36 @@ def parse_steps(text: str, option: str = "--steps") -> list[int]:
     return steps
 
 
+def strategy(spec: BlueGreenSpec, override: Override = Override()) -> list[StrategyStep]:
+    """The steps this run follows: `--steps` if given, else `bluegreen:rollout` expanded; `--bake` applied."""
+    if override.steps is not None:
+        bake = DEFAULT_BAKE_SECONDS if override.bake is None else override.bake
+        found: list[StrategyStep] = []
+        for weight in override.steps:
+            found += [StrategyStep("weight", weight), StrategyStep("pause", bake)]
+        return found
+    found = []
+    for step in spec.rollout.expanded_steps():
+        if step.set_weight is not None:
+            found.append(StrategyStep("weight", step.set_weight))
+        elif step.is_manual_gate:
+            found.append(StrategyStep("manual", 0))
+        else:
+            seconds = step.pause_seconds or 0.0
+            found.append(StrategyStep("pause", seconds if override.bake is None else override.bake))
+    return found
+
+
+def describe(steps: Sequence[StrategyStep]) -> list[str]:
+    """`["setWeight 10", "pause 5m", "pause (manual: bluegreen resume)", ...]`, as `status` shows them."""
+    words = {"weight": lambda s: f"setWeight {s.value:g}", "pause": lambda s: f"pause {show_duration(s.value)}"}
+    return [words[s.kind](s) if s.kind in words else "pause until `bluegreen resume`" for s in steps]
+
+
 def plan_release(
-    config: dict[str, Any], image: str, steps: Sequence[int], replicas: int | None = None
+    config: dict[str, Any], image: str, override: Override = Override(), replicas: int | None = None
 ) -> RolloutPlan:
-    """Deploy `image` to the idle color, wait until it is healthy, then shift traffic to it in `steps`."""
+    """Deploy `image` to the idle color, wait until it is healthy, run the hook, then follow the strategy."""
     spec = spec_of(config)
     _refuse_split(spec)
     if not image.strip():
@@ -97,52 +161,147 @@ def plan_release(
         # The idle color was scaled down after the last release: bring it back at the live color's size.
         changes.append(ConfigChange(f"bluegreen:{candidate}.replicas", spec.replicas(live)))
     builder = _Builder(config, live, candidate)
-    builder.add(f"deploy {image} to {candidate} (0% traffic)", changes, "ready")
-    for weight in steps:
-        builder.add_weight(weight)
+    builder.add("deploy", f"deploy {image} to {candidate} (0% traffic)", changes)
+    builder.add_hook()
+    builder.add_strategy(strategy(spec, override))
     return builder.plan()
 
 
-def plan_shift(config: dict[str, Any], steps: Sequence[int]) -> RolloutPlan:
-    """Move traffic to the candidate color in `steps`, checking it first and baking each step."""
+def plan_shift(config: dict[str, Any], override: Override = Override()) -> RolloutPlan:
+    """Move traffic to the candidate color: the strategy's weights above its current one, each checked."""
     spec = spec_of(config)
     live, candidate = live_color(spec.traffic), candidate_color(spec.traffic)
     current = spec.traffic.of(candidate)
-    if steps[0] <= current:
+    if override.steps is not None and override.steps[0] <= current:
         raise PlanError(
-            f"--steps starts at {steps[0]}, but {candidate} already has {current}%: every step must be above "
-            f"the candidate's current weight (to send traffic back to {live}, use `bluegreen rollback`)"
+            f"--steps starts at {override.steps[0]}, but {candidate} already has {current}%: every step must be "
+            f"above the candidate's current weight (to send traffic back to {live}, use `bluegreen rollback`)"
         )
     builder = _Builder(config, live, candidate)
-    builder.add(f"check {candidate} is healthy before shifting", [], "ready")
-    for weight in steps:
-        builder.add_weight(weight)
+    builder.add("check", f"check {candidate} is healthy before shifting", [])
+    if current == 0:
+        builder.add_hook()
+    builder.add_strategy(_after(strategy(spec, override), current))
     return builder.plan()
 
 
-def plan_rollback(config: dict[str, Any], check: bool = True) -> RolloutPlan:
+def plan_resume(
+    config: dict[str, Any],
+    deployed: Traffic | None,
+    override: Override = Override(),
+    candidate: Color | None = None,
+) -> RolloutPlan:
+    """Continue a paused or interrupted release from the weights the stack has.
+
+    The candidate is the color whose weight is one of the strategy's steps (else the
+    one with less traffic, blue live on a tie, as the test route decides; `candidate`
+    overrides). The timed pauses at its current weight run again (analysis judges the
+    weight afresh), a manual gate there is passed (that is what `resume` means), and
+    the rest of the strategy follows.
+    """
+    spec = spec_of(config)
+    weights = (spec.traffic.blue, spec.traffic.green)
+    if deployed is not None and (deployed.blue, deployed.green) != weights:
+        raise PlanError(
+            f"bluegreen:traffic = {{blue: {weights[0]}, green: {weights[1]}}} in config, but the last update "
+            f"deployed {{blue: {deployed.blue}, green: {deployed.green}}}: nothing can resume from a stack whose "
+            "config and deployment differ; run `bluegreen rollback` to restore a known state"
+        )
+    steps = strategy(spec, override)
+    candidate = candidate or _release_candidate(spec, steps)
+    current = spec.traffic.of(candidate)
+    if current in (0, 100):
+        raise PlanError(
+            f"nothing to resume: bluegreen:traffic = {{blue: {weights[0]}, green: {weights[1]}}} is not "
+            "mid-release (start one with `bluegreen release`, or move traffic with `bluegreen shift`)"
+        )
+    builder = _Builder(config, other(candidate), candidate)
+    builder.add("check", f"check {candidate} is healthy before resuming at {current}%", [])
+    builder.add_strategy(_at(steps, current))
+    return builder.plan()
+
+
+def plan_rollback(config: dict[str, Any], check: bool = True, deployed: Traffic | None = None) -> RolloutPlan:
     """100% to the live color if traffic is split, else 100% to the other color (it must have replicas).
 
-    With `check`, the color taking the traffic must pass its health gate first.
+    With `check`, the color taking the traffic must pass its health gate first. The
+    starting point is what is deployed: a `bluegreen:traffic` that does not sum to 100
+    (a half-written change by another tool) or that differs from the last update (a
+    stack file that lost a lost CI runner's writes) is replaced by the deployed weights.
     """
+    config, notes = _repair_traffic(config, deployed)
     spec = spec_of(config)
     live = live_color(spec.traffic)
     split = spec.traffic.of(live) != 100
     target = live if split else other(live)
     builder = _Builder(config, live=other(target), candidate=target)
     if check:
-        builder.add(f"check {target} is healthy before sending it traffic", [], "ready")
-    step = builder.weights_step(target, 100, f"send 100% to {target}")
-    builder.steps.append(step)
-    return RolloutPlan(live=live, candidate=target, steps=tuple(builder.steps), rollback=None)
+        builder.add("check", f"check {target} is healthy before sending it traffic", [])
+    builder.steps.append(builder.weights_step(target, 100, f"send 100% to {target}"))
+    return RolloutPlan(live=live, candidate=target, steps=tuple(builder.steps), rollback=None, notes=notes)
+
+
+def _repair_traffic(config: dict[str, Any], deployed: Traffic | None) -> tuple[dict[str, Any], tuple[str, ...]]:
+    traffic = config.get("bluegreen:traffic")
+    if not isinstance(traffic, dict):
+        return config, ()
+    try:
+        blue, green = int(traffic.get("blue", 100)), int(traffic.get("green", 0))
+    except (TypeError, ValueError):
+        return config, ()
+    if blue + green == 100:
+        if deployed is None or (deployed.blue, deployed.green) == (blue, green):
+            return config, ()
+        # Config lost its last writes (a CI runner gone before it committed the stack file): what
+        # serves traffic is what the last update deployed, so the rollback starts from there.
+        note = (
+            f"bluegreen:traffic = {{blue: {blue}, green: {green}}} differs from the last update "
+            f"({{blue: {deployed.blue}, green: {deployed.green}}}); rolling back from what is deployed"
+        )
+        repaired = set_path(config, "bluegreen:traffic.blue", deployed.blue)
+        return set_path(repaired, "bluegreen:traffic.green", deployed.green), (note,)
+    base = deployed or Traffic(blue=100, green=0)
+    repaired = set_path(set_path(config, "bluegreen:traffic.blue", base.blue), "bluegreen:traffic.green", base.green)
+    source = "the last update" if deployed else "the default, as nothing was deployed"
+    note = (
+        f"bluegreen:traffic = {{blue: {blue}, green: {green}}} sums to {blue + green}, not 100; repairing it "
+        f"from {source} ({{blue: {base.blue}, green: {base.green}}}) in the same write as the rollback"
+    )
+    return repaired, (note,)
+
+
+def _release_candidate(spec: BlueGreenSpec, steps: Sequence[StrategyStep]) -> Color:
+    weights = {s.value for s in steps if s.kind == "weight" and s.value < 100}
+    on_strategy: list[Color] = [c for c in COLORS if spec.traffic.of(c) in weights]
+    if len(on_strategy) == 1:
+        return on_strategy[0]
+    return candidate_color(spec.traffic)
+
+
+def _after(steps: Sequence[StrategyStep], current: int) -> list[StrategyStep]:
+    """The strategy from its first weight above `current`."""
+    for index, step in enumerate(steps):
+        if step.kind == "weight" and step.value > current:
+            return list(steps[index:])
+    return []
+
+
+def _at(steps: Sequence[StrategyStep], current: int) -> list[StrategyStep]:
+    """Resuming at `current`: its timed pauses again (not its manual gates), then the rest."""
+    for index, step in enumerate(steps):
+        if step.kind == "weight" and step.value == current:
+            rest = list(steps[index + 1 :])
+            held = list(itertools.takewhile(lambda s: s.kind != "weight", rest))
+            return [s for s in held if s.kind == "pause"] + rest[len(held) :]
+    return _after(steps, current)
 
 
 def _refuse_split(spec: BlueGreenSpec) -> None:
     if sorted((spec.traffic.blue, spec.traffic.green)) != [0, 100]:
         raise PlanError(
             f"bluegreen:traffic = {{blue: {spec.traffic.blue}, green: {spec.traffic.green}}} is mid-rollout: "
-            "a release needs one color at 100%; finish with `bluegreen shift --steps 100` "
-            "or undo with `bluegreen rollback` first"
+            "a release needs one color at 100%; continue it with `bluegreen resume` "
+            "or undo it with `bluegreen rollback` first"
         )
 
 
@@ -155,30 +314,46 @@ class _Builder:
         self.candidate: Color = candidate
         self.steps: list[Step] = []
 
-    def add(self, label: str, changes: list[ConfigChange], gate: Gate | None) -> Step:
-        step = self._step(label, changes, gate, self.candidate)
-        self.steps.append(step)
-        return step
+    def add(self, kind: StepKind, label: str, changes: list[ConfigChange], seconds: float | None = None) -> None:
+        self.steps.append(self._step(kind, label, changes, self.candidate, seconds))
 
-    def add_weight(self, weight: int) -> None:
-        label = f"shift {self.candidate} to {weight}% ({self.live} {100 - weight}%)"
-        self.steps.append(self.weights_step(self.candidate, weight, label, gate="bake"))
+    def add_hook(self) -> None:
+        hook = spec_of(self.config).rollout.hooks.pre_traffic
+        if hook is not None:
+            target = hook.url or " ".join(hook.command or [])
+            self.add("hook", f"preTraffic hook on the test route: {target}", [])
 
-    def weights_step(self, color: Color, weight: int, label: str, gate: Gate | None = None) -> Step:
+    def add_strategy(self, steps: Sequence[StrategyStep]) -> None:
+        weight = spec_of(self.config).traffic.of(self.candidate)
+        for index, step in enumerate(steps):
+            if step.kind == "weight":
+                weight = int(step.value)
+                label = f"shift {self.candidate} to {weight}% ({self.live} {100 - weight}%)"
+                paused = index + 1 < len(steps) and steps[index + 1].kind == "pause"
+                self.steps.append(self.weights_step(self.candidate, weight, label, settle=not paused))
+            elif step.kind == "pause":
+                self.add("pause", f"hold {self.candidate} at {weight}% for {show_duration(step.value)}", [], step.value)
+            else:
+                self.add("manual", f"wait at {self.candidate} {weight}% for `bluegreen resume`", [])
+
+    def weights_step(self, color: Color, weight: int, label: str, settle: bool = False) -> Step:
         changes = [
             ConfigChange(f"bluegreen:traffic.{color}", weight),
             ConfigChange(f"bluegreen:traffic.{other(color)}", 100 - weight),
         ]
-        return self._step(label, changes, gate, color)
+        step = self._step("weight", label, changes, color)
+        return Step(step.kind, step.label, step.changes, step.color, step.spec, settle=settle)
 
     def plan(self) -> RolloutPlan:
-        # Rolling back from the last step covers every earlier one: it only rewrites the weights.
+        # Rolling back from any step only rewrites the weights, so one rollback step covers them all.
         saved = self.config
         rollback = self.weights_step(self.live, 100, f"100% back to {self.live}")
         self.config = saved
         return RolloutPlan(self.live, self.candidate, tuple(self.steps), rollback)
 
-    def _step(self, label: str, changes: list[ConfigChange], gate: Gate | None, color: Color) -> Step:
+    def _step(
+        self, kind: StepKind, label: str, changes: list[ConfigChange], color: Color, seconds: float | None = None
+    ) -> Step:
         config = self.config
         for change in changes:
             config = set_path(config, change.path, change.value)
@@ -187,4 +362,4 @@ class _Builder:
         except ConfigError as error:
             raise PlanError(f"step '{label}' would leave an invalid stack config:\n{error}") from None
         self.config = config
-        return Step(label, tuple(changes), gate, color, spec)
+        return Step(kind, label, tuple(changes), color, spec, seconds)

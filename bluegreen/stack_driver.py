@@ -1,7 +1,10 @@
-"""The only way the CLI touches a stack: read config, set one config path, run `pulumi up`, read outputs.
+"""The only way the CLI touches a stack: read config, set config paths, run `pulumi up`, read outputs, tags.
 
 docs/design.md §7: traffic changes only through stack config plus an update,
-so Pulumi state stays the only writer. `StackDriver` is that narrow surface;
+so Pulumi state stays the only writer. Several paths change in one write
+(`set_all_config(..., path=True)`: one `pulumi config set-all` call), so both
+weights move together and no interrupt can leave a sum other than 100. Stack tags
+hold the release lock (bluegreen/stack_lock.py). `StackDriver` is that narrow surface;
 `AutomationDriver` implements it with the Pulumi Automation API (which drives the
 Pulumi CLI), and `bluegreen.mock_driver` implements it in memory for tests.
 """
@@ -17,6 +20,12 @@ from .local_stack import local_backend_settings
 from .stack_files import PROJECT_DIR, find_project_dir
 
 OnOutput = Callable[[str], None]
+PULUMI_MISSING = """\
+the Pulumi CLI is not installed (no `pulumi` on PATH); install it, then run the command again:
+  Linux/macOS:  curl -fsSL https://get.pulumi.com | sh
+  macOS (brew): brew install pulumi/tap/pulumi
+  Windows:      winget install pulumi
+  Details:      https://www.pulumi.com/docs/iac/download-install/"""
 ConfigScalar = str | int | bool
 
 
@@ -26,6 +35,10 @@ class StackError(Exception):
 
 class StackNotFoundError(StackError):
     """The stack does not exist in the selected backend."""
+
+
+class PulumiMissingError(StackError):
+    """No Pulumi CLI on PATH: nothing else can work, so commands say it once and stop."""
 
 
 class UpdateFailedError(StackError):
@@ -41,8 +54,8 @@ class StackDriver(Protocol):
         """The config map as `Pulumi.<stack>.yaml` holds it: objects as dicts, secrets in plain text."""
         ...
 
-    def set_config(self, path: str, value: ConfigScalar) -> None:
-        """Set one value like `pulumi config set --path <path> <value>` (e.g. `bluegreen:traffic.green`)."""
+    def set_config_paths(self, values: Mapping[str, ConfigScalar]) -> None:
+        """Set every value in ONE write, like `pulumi config set-all --path --plaintext <path>=<value>...`."""
         ...
 
     def up(self, on_output: OnOutput) -> dict[str, Any]:
@@ -52,6 +65,14 @@ class StackDriver(Protocol):
     def outputs(self) -> dict[str, Any]:
         """Stack outputs of the last update (empty when the stack was never deployed)."""
         ...
+
+    def tags(self) -> dict[str, str]:
+        """The stack's tags (`pulumi stack tag ls`)."""
+        ...
+
+    def set_tag(self, key: str, value: str) -> None: ...
+
+    def remove_tag(self, key: str) -> None: ...
 
 
 def stack_environment(stack_name: str, environ: Mapping[str, str], project_dir: Path = PROJECT_DIR) -> dict[str, str]:
@@ -103,8 +124,8 @@ class AutomationDriver:
                 f"create it with `pulumi stack init {stack_name}` "
                 "(run `pulumi login` first for a remote backend)"
             ) from None
-        except FileNotFoundError as error:
-            raise StackError(f"the Pulumi CLI is not installed or not on PATH ({error})") from None
+        except FileNotFoundError:
+            raise PulumiMissingError(PULUMI_MISSING) from None
         except auto.CommandError as error:
             raise StackError(f"cannot select stack {stack_name!r}: {_last_lines(error)}") from None
         return cls(stack)
@@ -113,11 +134,12 @@ class AutomationDriver:
         items = self._cli(lambda: self._stack.get_all_config(), "read the config of")
         return {key: decode_config_value(item.value) for key, item in items.items()}
 
-    def set_config(self, path: str, value: ConfigScalar) -> None:
+    def set_config_paths(self, values: Mapping[str, ConfigScalar]) -> None:
         import pulumi.automation as auto
 
-        config_value = auto.ConfigValue(value=path_value_text(value))
-        self._cli(lambda: self._stack.set_config(path, config_value, path=True), f"set {path} on")
+        config = {path: auto.ConfigValue(value=path_value_text(value)) for path, value in values.items()}
+        what = f"set {', '.join(values)} on"
+        self._cli(lambda: self._stack.set_all_config(config, path=True), what)
 
     def up(self, on_output: OnOutput) -> dict[str, Any]:
         import pulumi.automation as auto
@@ -132,6 +154,15 @@ class AutomationDriver:
     def outputs(self) -> dict[str, Any]:
         outputs = self._cli(lambda: self._stack.outputs(), "read the outputs of")
         return {key: item.value for key, item in outputs.items()}
+
+    def tags(self) -> dict[str, str]:
+        return dict(self._cli(lambda: self._stack.list_tags(), "read the tags of"))
+
+    def set_tag(self, key: str, value: str) -> None:
+        self._cli(lambda: self._stack.set_tag(key, value), f"set tag {key} on")
+
+    def remove_tag(self, key: str) -> None:
+        self._cli(lambda: self._stack.remove_tag(key), f"remove tag {key} from")
 
     def _cli(self, call: Callable[[], Any], what: str) -> Any:
         import pulumi.automation as auto

@@ -1,4 +1,5 @@
-"""What `bluegreen status` reports for one stack: config vs. last update, per color, with health."""
+"""What `bluegreen status` reports for one stack: config vs. last update, per color, with health,
+the rollout strategy with the current step marked, and the release lock."""
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -8,8 +9,10 @@ from components.spec import COLORS, BlueGreenSpec, Color, ConfigError
 from components.traffic import candidate_color, live_color
 
 from .health_gates import GateResult, HealthGate, check_all, deployed_traffic
-from .stack_driver import StackDriver, StackError
+from .rollout_plan import describe, strategy
+from .stack_driver import PulumiMissingError, StackDriver, StackError
 from .stack_files import spec_of
+from .stack_lock import LockInfo, current_lock
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,11 @@ class StackStatus:
     candidate: Color | None = None
     colors: list[ColorStatus] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
+    strategy: list[str] = field(default_factory=list)
+    """The rollout strategy's steps, presets expanded (`setWeight 10`, `pause 5m`)."""
+    position: int | None = None
+    """Index in `strategy` of the setWeight equal to the candidate's deployed weight, if any."""
+    lock: LockInfo | None = None
     error: str | None = None
     """Why the stack could not be read (or its config is invalid)."""
 
@@ -58,6 +66,8 @@ def gather_status(name: str, driver_for: Callable[[str], StackDriver], gates_for
         config = driver.config()
         status.outputs = driver.outputs()
         spec = spec_of(config)
+    except PulumiMissingError:
+        raise
     except StackError as error:
         status.error = str(error)
         return status
@@ -67,6 +77,16 @@ def gather_status(name: str, driver_for: Callable[[str], StackDriver], gates_for
     status.platform = spec.platform
     status.live, status.candidate = live_color(spec.traffic), candidate_color(spec.traffic)
     deployed = deployed_traffic(spec, status.outputs) if status.outputs else None
+    steps = strategy(spec)
+    status.strategy = describe(steps)
+    weight = (deployed or spec.traffic).of(status.candidate)
+    status.position = next(
+        (i for i, step in enumerate(steps) if step.kind == "weight" and step.value == weight and weight), None
+    )
+    try:
+        status.lock = current_lock(driver)
+    except StackError:
+        status.lock = None
     gates = gates_for(spec, config)
     for color in COLORS:
         replicas = spec.replicas(color)

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from bluegreen.analysis.measurement import Measurement
 from bluegreen.health_gates import GateResult
 from bluegreen.mock_driver import MockProgramDriver
 from bluegreen.rollout_plan import Step
@@ -138,6 +139,14 @@ class Recorder:
         self.lines: list[str] = []
         self.results: list[GateResult] = []
         self.notes: list[str] = []
+        self.measured: list[tuple[float, str]] = []
+        self.countdown: list[float] = []
+
+    def measurements(self, seconds_left: float, found: list[Measurement]) -> None:
+        self.measured.extend((seconds_left, m.line()) for m in found)
+
+    def progress(self, step: Step, seconds_left: float) -> None:
+        self.countdown.append(seconds_left)
 
     def step(self, index: int, total: int, step: Step) -> None:
         self.steps.append(step.label)
@@ -150,6 +159,30 @@ class Recorder:
 
     def note(self, message: str) -> None:
         self.notes.append(message)
+
+
+class ScriptedAnalysis:
+    """An Analysis that answers each `measure` with the next verdicts in `script` (then repeats the last)."""
+
+    def __init__(self, script: list[list[tuple[str, str, float | None]]]):
+        self.script = script
+        self.calls: list[tuple[Color, Color]] = []
+
+    def measure(self, candidate: Color, live: Color) -> list[Measurement]:
+        self.calls.append((candidate, live))
+        rows = self.script[min(len(self.calls), len(self.script)) - 1]
+        return [Measurement(name, candidate, value, "<= 0.01", verdict) for name, verdict, value in rows]  # type: ignore[arg-type]
+
+
+def with_analysis(config: dict[str, Any], steps: list[dict[str, Any]] | None = None, **analysis: Any) -> dict[str, Any]:
+    """`config` plus a `bluegreen:rollout` with one errorRate metric (and the given steps/limits)."""
+    rollout: dict[str, Any] = {
+        "analysis": {"interval": "10s", "metrics": [{"name": "error-rate", "template": "errorRate", "max": 0.01}],
+                     **analysis},
+    }
+    if steps is not None:
+        rollout["steps"] = steps
+    return {**config, "bluegreen:rollout": rollout}
 
 
 class FakeClock:

@@ -15,11 +15,14 @@ runner = CliRunner()
 @pytest.mark.parametrize(
     ("command", "options"),
     [
-        ("release", ["--stack", "--image", "--steps", "--bake", "--poll", "--wait-timeout", "--replicas"]),
-        ("shift", ["--stack", "--steps", "--bake", "--failures-allowed"]),
-        ("rollback", ["--stack", "--force"]),
-        ("promote", ["--from", "--to", "--steps"]),
-        ("status", ["--stack", "--http"]),
+        ("release", ["--stack", "--image", "--steps", "--bake", "--poll", "--wait-timeout", "--replicas",
+                     "--on-interrupt", "--yes", "--force"]),
+        ("shift", ["--stack", "--steps", "--bake", "--failures-allowed", "--on-interrupt"]),
+        ("resume", ["--stack", "--to", "--bake", "--on-interrupt", "--yes", "--force"]),
+        ("abort", ["--stack", "--yes", "--force"]),
+        ("rollback", ["--stack", "--force", "--no-check", "--yes"]),
+        ("promote", ["--from", "--to", "--steps", "--yes"]),
+        ("status", ["--stack", "--http", "--json", "--watch"]),
         ("check", ["--stack", "--json", "--markdown"]),
     ],
 )
@@ -35,8 +38,22 @@ def test_each_command_has_help_naming_its_options(command, options, monkeypatch)
 def test_no_arguments_lists_the_commands():
     result = runner.invoke(app, [])
 
-    for command in ("check", "status", "release", "shift", "rollback", "promote"):
+    for command in ("check", "status", "release", "shift", "resume", "abort", "rollback", "promote"):
         assert command in result.output
+
+
+def test_the_default_on_interrupt_is_stated_in_help(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    result = runner.invoke(app, ["release", "--help"])
+
+    assert "Ctrl-C rolls back (exit 130)" in " ".join(result.output.split())
+
+
+def test_version_and_shell_completion():
+    from importlib.metadata import version
+
+    assert runner.invoke(app, ["--version"]).output.strip() == f"bluegreen {version('bluegreen')}"
+    assert "--install-completion" in runner.invoke(app, ["--help"]).output
 
 
 def test_python_dash_m_bluegreen_runs_the_cli():

@@ -1,4 +1,5 @@
-"""`bluegreen promote`: only an image live at 100%, deployed as configured and healthy, moves on, in order."""
+"""`bluegreen promote`: only an image live at 100%, deployed as configured and healthy, moves on, in the order
+each target's `bluegreen:promotion.from` names (read from the stack files, before Pulumi is contacted)."""
 
 from rollout_support import FakeClock, ScriptedGate, aws_config, docker_config, update_weights
 from typer.testing import CliRunner
@@ -21,7 +22,8 @@ def env_for(healthy=lambda color, spec: True, **drivers: MockProgramDriver) -> C
 
 
 def promote(env: CliEnv, source: str, target: str, *extra: str):
-    return runner.invoke(app, ["promote", "--from", source, "--to", target, *extra], obj=env)
+    # prod is protected: --yes answers the confirmation, as CI does.
+    return runner.invoke(app, ["promote", "--from", source, "--to", target, "--yes", *extra], obj=env)
 
 
 def staging_with_green_live(image: str = "repo/web:1.5.0") -> MockProgramDriver:
@@ -46,19 +48,40 @@ def test_promotion_skips_a_stack():
 
     assert result.exit_code == 2
     assert (
-        "--to = 'prod' is invalid: promotion goes local → dev → staging → prod, "
-        "so the stack after dev is staging"
+        "--from = 'dev' is invalid: stack prod takes promotions from staging only "
+        "(bluegreen:promotion.from = 'staging' in its stack file)"
     ) in result.output
 
 
-def test_promotion_backwards_or_past_prod_is_refused():
+def test_promotion_backwards_or_into_a_stack_without_a_source_is_refused():
     backwards = promote(env_for(), "prod", "staging")
+    into_local = promote(env_for(), "dev", "local")
     unknown = promote(env_for(), "qa", "prod")
 
     assert backwards.exit_code == 2
-    assert "prod is the last stack" in backwards.output
+    assert "stack staging takes promotions from dev only" in backwards.output
+    assert into_local.exit_code == 2
+    assert "stack local sets no bluegreen:promotion.from, so nothing is promoted into it" in into_local.output
     assert unknown.exit_code == 2
-    assert "--from = 'qa' is invalid: stacks are local, dev, staging, prod" in unknown.output
+    assert "--from = 'qa' is invalid: there is no Pulumi.qa.yaml" in unknown.output
+
+
+def test_the_order_comes_from_config_and_org_qualified_stack_names_work(tmp_path):
+    (tmp_path / "Pulumi.staging-eu.yaml").write_text("config: {}\n")
+    (tmp_path / "Pulumi.prod-eu.yaml").write_text(
+        "config:\n  bluegreen:blue: {image: r/w:1}\n  bluegreen:green: {image: r/w:1}\n"
+        "  bluegreen:promotion: {from: staging-eu}\n"
+    )
+    staging = MockProgramDriver.deployed("acme/staging-eu", aws_config(traffic=(0, 100), green="repo/web:1.5.0"))
+    prod = MockProgramDriver.deployed("acme/prod-eu", aws_config())
+    env = env_for(**{"acme/staging-eu": staging, "acme/prod-eu": prod})
+    env.project_dir = tmp_path
+
+    result = promote(env, "acme/staging-eu", "acme/prod-eu", *FAST)
+
+    assert result.exit_code == 0, result.output
+    assert prod.config()["bluegreen:green"]["image"] == "repo/web:1.5.0"
+    assert "commit Pulumi.prod-eu.yaml" in result.output
 
 
 def test_a_source_mid_rollout_is_not_promoted():

@@ -40,8 +40,13 @@ def test_a_healthy_release_shifts_all_traffic_and_exits_0():
     assert driver.config()["bluegreen:green"]["image"] == "repo/web:1.5.0"
     # green was checked on the test route until it took over the production route at 100%.
     assert test_hits and prod_hits
-    assert "pulumi config set --path bluegreen:traffic.green 10" in result.output
-    assert "done: 4 step(s) done on stack local" in result.output
+    # Both weights in one write, shown as the equivalent command.
+    assert (
+        "pulumi config set-all --path --plaintext bluegreen:traffic.green=10 --plaintext bluegreen:traffic.blue=90"
+    ) in result.output
+    assert "done: 6 step(s) done on stack local" in result.output
+    assert "deployed weights: blue 0%, green 100% (config agrees)" in result.output
+    assert "scale blue to 0 with `pulumi config set --path bluegreen:blue.replicas 0 --stack local" in result.output
 
 
 def test_a_candidate_that_fails_mid_rollout_is_rolled_back_and_the_command_exits_1():
@@ -60,7 +65,7 @@ def test_a_candidate_that_fails_mid_rollout_is_rolled_back_and_the_command_exits
     assert update_weights(driver)[-1] == (100, 0)
     assert statuses[-1] == 503
     assert "rolled back:" in result.output
-    assert "green turned unhealthy while baking" in result.output
+    assert "green turned unhealthy at 50%" in result.output
     assert "-> 503" in result.output
 
 
@@ -90,11 +95,15 @@ def test_an_invalid_stack_config_lists_each_problem_without_a_traceback():
     assert driver.updates == []
 
 
-def test_an_unknown_stack_is_refused():
-    result = invoke(env_for(), "release", "-s", "qa", "-i", "repo/web:1.5.0")
+def test_a_stack_without_a_stack_file_is_refused_before_pulumi_is_contacted():
+    def no_pulumi(name):
+        raise AssertionError("Pulumi was contacted")
+
+    result = runner.invoke(app, ["release", "-s", "qa", "-i", "repo/web:1.5.0"], obj=CliEnv(driver_for=no_pulumi))
 
     assert result.exit_code == 2
-    assert "stack 'qa' does not exist" in result.output
+    assert "--stack = 'qa' is invalid: there is no Pulumi.qa.yaml" in result.output
+    assert "local, prod, staging" in result.output
 
 
 def test_a_release_mid_rollout_is_refused():

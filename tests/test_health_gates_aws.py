@@ -13,7 +13,7 @@ from rollout_support import Recorder, aws_config
 from bluegreen.health_gates import TargetHealthGate, judge_targets
 from bluegreen.mock_driver import MockProgramDriver
 from bluegreen.rollout import Rollout, Timing
-from bluegreen.rollout_plan import plan_release
+from bluegreen.rollout_plan import Override, plan_release
 from bluegreen.stack_files import spec_of
 
 SPEC = spec_of(aws_config())  # 2 replicas per color
@@ -150,9 +150,9 @@ def test_a_release_on_aws_rolls_back_when_the_new_target_group_loses_its_targets
             elbv2.deregister_targets(TargetGroupArn=arns["green"], Targets=[{"Id": "10.0.1.10"}])
 
     driver = _MotoArnsDriver("dev", aws_config(), arns=arns, after_up=break_green_at_half)
-    plan = plan_release(driver.config(), "repo/web:1.5.0", [10, 50, 100])
+    plan = plan_release(driver.config(), "repo/web:1.5.0", Override(steps=(10, 50, 100), bake=0))
     gate = TargetHealthGate(region="us-east-1")
-    timing = Timing(wait_timeout=0, bake_seconds=0, poll_interval=0.001)
+    timing = Timing(wait_timeout=0, poll_interval=0.001)
 
     result = Rollout(plan, driver, [gate], Recorder(), timing).run()
 

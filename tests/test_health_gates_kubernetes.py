@@ -8,7 +8,7 @@ from rollout_support import FakeClock, Recorder, kubernetes_config, update_weigh
 from bluegreen.health_gates import DeploymentGate, judge_deployment
 from bluegreen.mock_driver import MockProgramDriver
 from bluegreen.rollout import Rollout, Timing
-from bluegreen.rollout_plan import plan_release
+from bluegreen.rollout_plan import Override, plan_release
 from bluegreen.stack_files import spec_of
 
 SPEC = spec_of(kubernetes_config())  # namespace "apps", service "web"
@@ -114,8 +114,8 @@ def test_a_kubernetes_release_waits_for_the_new_deployment_and_flips_the_selecto
         return json.dumps(deployment(ready=ready, available=ready))
 
     clock = FakeClock()
-    plan = plan_release(driver.config(), "repo/web:1.5.0", [100])
-    timing = Timing(wait_timeout=60, bake_seconds=0, poll_interval=5)
+    plan = plan_release(driver.config(), "repo/web:1.5.0", Override(steps=(100,), bake=0))
+    timing = Timing(wait_timeout=60, poll_interval=5)
 
     result = Rollout(plan, driver, [DeploymentGate(kubectl)], Recorder(), timing, clock, clock.sleep).run()
 

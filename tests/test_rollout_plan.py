@@ -3,19 +3,44 @@
 import pytest
 from rollout_support import aws_config, docker_config, kubernetes_config
 
-from bluegreen.rollout_plan import PlanError, parse_steps, plan_release, plan_rollback, plan_shift
-from components.spec import ConfigError
+from bluegreen.rollout_plan import (
+    Override,
+    PlanError,
+    describe,
+    parse_steps,
+    plan_release,
+    plan_resume,
+    plan_rollback,
+    plan_shift,
+    strategy,
+)
+from bluegreen.stack_files import spec_of
+from components.spec import ConfigError, Traffic
 
 
 def changes(step) -> dict[str, object]:
     return {c.path: c.value for c in step.changes}
 
 
+def shape(plan) -> list[str]:
+    """Each step as kind and the candidate's weight after it: `weight 10`, `pause 10 60s`."""
+    found = []
+    for step in plan.steps:
+        weight = step.spec.traffic.of(plan.candidate)
+        found.append(f"{step.kind} {weight}" + (f" {step.seconds:g}s" if step.seconds is not None else ""))
+    return found
+
+
+def steps(values: list[int]) -> Override:
+    return Override(steps=tuple(values))
+
+
 def test_release_goes_to_the_idle_color_then_shifts_in_the_given_steps():
-    plan = plan_release(docker_config(), "repo/web:1.5.0", [10, 50, 100])
+    plan = plan_release(docker_config(), "repo/web:1.5.0", steps([10, 50, 100]))
 
     assert (plan.live, plan.candidate) == ("blue", "green")
-    first, *shifts = plan.steps
+    first, *rest = plan.steps
+    shifts = [s for s in rest if s.kind == "weight"]
     assert changes(first) == {"bluegreen:green.image": "repo/web:1.5.0"}
     assert first.gate == "ready" and first.color == "green"
     assert [changes(s) for s in shifts] == [
@@ -23,13 +48,13 @@ def test_release_goes_to_the_idle_color_then_shifts_in_the_given_steps():
         {"bluegreen:traffic.green": 50, "bluegreen:traffic.blue": 50},
         {"bluegreen:traffic.green": 100, "bluegreen:traffic.blue": 0},
     ]
-    assert all(s.gate == "bake" for s in shifts)
+    assert shape(plan)[1:] == ["weight 10", "pause 10 60s", "weight 50", "pause 50 60s", "weight 100", "pause 100 60s"]
     assert shifts[-1].spec.traffic.green == 100
     assert changes(plan.rollback) == {"bluegreen:traffic.blue": 100, "bluegreen:traffic.green": 0}
 
 
 def test_release_when_green_is_live_targets_blue():
-    plan = plan_release(docker_config(traffic=(0, 100)), "repo/web:2.0.0", [100])
+    plan = plan_release(docker_config(traffic=(0, 100)), "repo/web:2.0.0", steps([100]))
 
     assert (plan.live, plan.candidate) == ("green", "blue")
     assert changes(plan.steps[0]) == {"bluegreen:blue.image": "repo/web:2.0.0"}
@@ -37,7 +62,7 @@ def test_release_when_green_is_live_targets_blue():
 
 
 def test_release_scales_a_scaled_down_idle_color_back_to_the_live_size():
-    plan = plan_release(docker_config(green_replicas=0, blue_replicas=3), "repo/web:1.5.0", [100])
+    plan = plan_release(docker_config(green_replicas=0, blue_replicas=3), "repo/web:1.5.0", steps([100]))
 
     assert changes(plan.steps[0]) == {
         "bluegreen:green.image": "repo/web:1.5.0",
@@ -48,12 +73,12 @@ def test_release_scales_a_scaled_down_idle_color_back_to_the_live_size():
 
 def test_release_mid_rollout_is_refused_naming_the_split():
     with pytest.raises(PlanError, match=r"bluegreen:traffic = \{blue: 90, green: 10\} is mid-rollout"):
-        plan_release(docker_config(traffic=(90, 10)), "repo/web:1.5.0", [100])
+        plan_release(docker_config(traffic=(90, 10)), "repo/web:1.5.0", steps([100]))
 
 
 def test_a_split_on_a_selector_routed_kubernetes_stack_is_refused_before_any_update():
     with pytest.raises(PlanError) as error:
-        plan_release(kubernetes_config(), "repo/web:1.5.0", [10, 100])
+        plan_release(kubernetes_config(), "repo/web:1.5.0", steps([10, 100]))
 
     message = str(error.value)
     assert "shift green to 10%" in message
@@ -62,7 +87,7 @@ def test_a_split_on_a_selector_routed_kubernetes_stack_is_refused_before_any_upd
 
 
 def test_a_single_flip_on_a_selector_routed_kubernetes_stack_is_planned():
-    plan = plan_release(kubernetes_config(), "repo/web:1.5.0", [100])
+    plan = plan_release(kubernetes_config(), "repo/web:1.5.0", steps([100]))
 
     assert plan.steps[-1].spec.traffic.green == 100
 
@@ -72,7 +97,7 @@ def test_an_invalid_current_config_raises_the_config_models_error():
     config["bluegreen:traffic"] = {"blue": 100, "green": 10}
 
     with pytest.raises(ConfigError, match=r"bluegreen:traffic = .* weights must sum to 100"):
-        plan_release(config, "repo/web:1.5.0", [100])
+        plan_release(config, "repo/web:1.5.0", steps([100]))
 
 
 def test_an_empty_image_is_refused():
@@ -102,21 +127,21 @@ def test_steps_parse_in_order():
 
 
 def test_shift_checks_the_candidate_first_then_moves_from_its_current_weight():
-    plan = plan_shift(docker_config(traffic=(90, 10)), [50, 100])
+    plan = plan_shift(docker_config(traffic=(90, 10)), steps([50, 100]))
 
     assert plan.steps[0].changes == () and plan.steps[0].gate == "ready" and plan.steps[0].color == "green"
-    assert [s.spec.traffic.green for s in plan.steps[1:]] == [50, 100]
+    assert [s.spec.traffic.green for s in plan.steps[1:] if s.kind == "weight"] == [50, 100]
     assert changes(plan.rollback) == {"bluegreen:traffic.blue": 100, "bluegreen:traffic.green": 0}
 
 
 def test_shift_below_the_current_weight_is_refused():
     with pytest.raises(PlanError, match="green already has 10%"):
-        plan_shift(docker_config(traffic=(90, 10)), [10, 100])
+        plan_shift(docker_config(traffic=(90, 10)), steps([10, 100]))
 
 
 def test_shift_to_a_color_with_no_replicas_is_refused_naming_the_key():
     with pytest.raises(PlanError, match=r"bluegreen:traffic.green = 50 is invalid: green has 0 replicas"):
-        plan_shift(docker_config(green_replicas=0), [50])
+        plan_shift(docker_config(green_replicas=0), steps([50]))
 
 
 def test_rollback_of_a_split_returns_everything_to_the_live_color():
@@ -137,3 +162,94 @@ def test_rollback_after_a_full_flip_returns_to_the_other_color():
 def test_rollback_to_a_scaled_down_color_is_refused():
     with pytest.raises(PlanError, match=r"bluegreen:traffic.green = 100 is invalid: green has 0 replicas"):
         plan_rollback(docker_config(green_replicas=0))
+
+
+STRATEGY = [{"setWeight": 5}, {"pause": "5m"}, {"setWeight": 25}, {"pause": "10m"}, {"pause": {}}, {"setWeight": 100}]
+
+
+def with_steps(config, rollout_steps=STRATEGY):
+    return {**config, "bluegreen:rollout": {"steps": rollout_steps}}
+
+
+def test_release_follows_the_strategy_in_config_with_its_pauses_and_manual_gate():
+    plan = plan_release(with_steps(docker_config()), "repo/web:1.5.0")
+
+    assert shape(plan) == [
+        "deploy 0", "weight 5", "pause 5 300s", "weight 25", "pause 25 600s", "manual 25", "weight 100",
+    ]
+    assert plan.steps[-1].settle  # no pause after 100: one health look after the update
+
+
+def test_bake_overrides_every_timed_pause_but_keeps_the_manual_gate():
+    plan = plan_release(with_steps(docker_config()), "repo/web:1.5.0", Override(bake=5))
+
+    assert shape(plan)[1:] == ["weight 5", "pause 5 5s", "weight 25", "pause 25 5s", "manual 25", "weight 100"]
+
+
+def test_a_preset_expands_to_codedeploy_steps():
+    config = {**docker_config(), "bluegreen:rollout": {"preset": "Canary10Percent5Minutes"}}
+
+    assert describe(strategy(spec_of(config))) == ["setWeight 10", "pause 5m", "setWeight 100"]
+
+
+def test_a_pre_traffic_hook_runs_after_the_candidate_is_ready_and_before_any_weight():
+    config = {**docker_config(), "bluegreen:rollout": {
+        "steps": [{"setWeight": 100}], "hooks": {"preTraffic": {"url": "{{testUrl}}/smoke"}}}}
+
+    plan = plan_release(config, "repo/web:1.5.0")
+
+    assert [s.kind for s in plan.steps] == ["deploy", "hook", "weight"]
+
+
+def test_resume_after_a_manual_gate_continues_past_it():
+    config = with_steps(docker_config(traffic=(75, 25)))
+
+    plan = plan_resume(config, Traffic(blue=75, green=25))
+
+    assert shape(plan) == ["check 25", "pause 25 600s", "weight 100"]
+
+
+def test_resume_mid_pause_runs_the_pause_again_then_the_rest():
+    config = with_steps(docker_config(traffic=(95, 5)))
+
+    plan = plan_resume(config, Traffic(blue=95, green=5))
+
+    assert shape(plan) == ["check 5", "pause 5 300s", "weight 25", "pause 25 600s", "manual 25", "weight 100"]
+
+
+def test_resume_finds_the_candidate_past_half_from_the_strategy():
+    config = with_steps(docker_config(traffic=(25, 75)), [{"setWeight": 75}, {"pause": {}}, {"setWeight": 100}])
+
+    plan = plan_resume(config, Traffic(blue=25, green=75))
+
+    assert plan.candidate == "green"
+    assert plan.steps[-1].spec.traffic.green == 100
+
+
+def test_resume_refuses_when_config_differs_from_what_is_deployed():
+    with pytest.raises(PlanError, match="config and deployment differ"):
+        plan_resume(with_steps(docker_config(traffic=(75, 25))), Traffic(blue=95, green=5))
+
+
+def test_resume_with_nothing_in_progress_is_refused():
+    with pytest.raises(PlanError, match="nothing to resume"):
+        plan_resume(docker_config(), Traffic(blue=100, green=0))
+
+
+def test_rollback_repairs_a_traffic_block_that_does_not_sum_to_100():
+    config = docker_config()
+    config["bluegreen:traffic"] = {"blue": 100, "green": 10}
+
+    plan = plan_rollback(config, deployed=Traffic(blue=90, green=10))
+
+    assert changes(plan.steps[-1]) == {"bluegreen:traffic.blue": 100, "bluegreen:traffic.green": 0}
+    assert "sums to 110, not 100; repairing it" in plan.notes[0]
+
+
+def test_rollback_starts_from_the_deployed_weights_when_config_lost_the_last_writes():
+    # A CI runner moved prod to 50/50 and was lost before committing the stack file.
+    plan = plan_rollback(docker_config(traffic=(100, 0)), deployed=Traffic(blue=50, green=50))
+
+    assert (plan.live, plan.candidate) == ("blue", "blue")
+    assert changes(plan.steps[-1]) == {"bluegreen:traffic.blue": 100, "bluegreen:traffic.green": 0}
+    assert "rolling back from what is deployed" in plan.notes[0]

@@ -26,8 +26,8 @@ class FakeStack:
             "bluegreen:platform": auto.ConfigValue("aws"),
         }
 
-    def set_config(self, key, value, *, path=False):
-        self.set_calls.append((key, value.value, value.secret, path))
+    def set_all_config(self, config, *, path=False):
+        self.set_calls.append([(key, value.value, value.secret, path) for key, value in config.items()])
 
     def up(self, **kwargs):
         self.up_kwargs = kwargs
@@ -48,18 +48,43 @@ def test_config_comes_back_as_the_stack_file_holds_it():
     }
 
 
-def test_set_config_is_a_plaintext_path_set():
+def test_both_weights_are_one_plaintext_path_write():
     stack = FakeStack()
     driver = AutomationDriver(stack)
 
-    driver.set_config("bluegreen:traffic.green", 10)
-    driver.set_config("bluegreen:green.image", "repo/web:1.5.0")
+    driver.set_config_paths({"bluegreen:traffic.green": 10, "bluegreen:traffic.blue": 90})
 
-    # --path turns "10" into the number 10, as `pulumi config set --path` does.
+    # One `pulumi config set-all --path` call; --path turns "10" into the number 10.
     assert stack.set_calls == [
-        ("bluegreen:traffic.green", "10", False, True),
-        ("bluegreen:green.image", "repo/web:1.5.0", False, True),
+        [("bluegreen:traffic.green", "10", False, True), ("bluegreen:traffic.blue", "90", False, True)],
     ]
+
+
+def test_the_lock_tag_goes_through_the_stacks_tags():
+    class TaggedStack(FakeStack):
+        def __init__(self):
+            super().__init__()
+            self.stack_tags = {}
+
+        def list_tags(self):
+            return dict(self.stack_tags)
+
+        def set_tag(self, key, value):
+            self.stack_tags[key] = value
+
+        def remove_tag(self, key):
+            del self.stack_tags[key]
+
+    from bluegreen.stack_lock import acquire, current_lock, release
+
+    stack = TaggedStack()
+    driver = AutomationDriver(stack)
+    lock = acquire(driver, "bluegreen release --stack dev")
+
+    assert current_lock(driver) == lock
+    assert '"command":"bluegreen release --stack dev"' in stack.stack_tags["bluegreen-lock"]
+    release(driver, lock)
+    assert stack.stack_tags == {}
 
 
 def test_up_streams_output_and_returns_plain_outputs():

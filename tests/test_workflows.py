@@ -24,8 +24,8 @@ def steps(job: dict) -> list[dict]:
     return job["steps"]
 
 
-def test_there_is_a_pull_request_workflow():
-    assert [w.name for w in WORKFLOWS] == ["pull-request.yml"]
+def test_there_are_pull_request_release_and_promote_workflows():
+    assert [w.name for w in WORKFLOWS] == ["promote.yml", "pull-request.yml", "release.yml"]
 
 
 @pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
@@ -91,3 +91,36 @@ def test_the_preview_job_runs_only_with_cloud_credentials_and_uses_the_pack_per_
     for stack in job["strategy"]["matrix"]["stack"]:
         assert (PROJECT_DIR / "policies" / "config" / f"{stack}.json").exists()
         assert (PROJECT_DIR / f"Pulumi.{stack}.yaml").exists()
+
+
+def test_a_release_runs_per_stack_environment_queued_never_cancelled_with_oidc_credentials():
+    workflow = load("release.yml")
+    dispatch = workflow["on"]["workflow_dispatch"]["inputs"]
+    job = workflow["jobs"]["release"]
+
+    assert set(dispatch) == {"stack", "image"}
+    assert dispatch["stack"]["options"] == ["dev", "staging", "prod"]
+    assert "workflow_call" in workflow["on"]
+    assert job["environment"] == "${{ inputs.stack }}"
+    assert job["concurrency"] == {"group": "release-${{ inputs.stack }}", "cancel-in-progress": False}
+    assert job["permissions"]["id-token"] == "write"
+    aws = next(s for s in steps(job) if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@"))
+    assert aws["with"]["role-to-assume"] == "${{ vars.AWS_ROLE_ARN }}"
+    runs = [s.get("run", "") for s in steps(job)]
+    assert any('bluegreen release --stack "$STACK" --image "$IMAGE" --yes' in run for run in runs)
+    assert any('bluegreen promote --from "$FROM" --to "$STACK" --yes' in run for run in runs)
+    commit = next(s for s in steps(job) if s.get("name") == "Commit the stack file")
+    assert commit["if"] == "${{ always() }}"  # a rollback or pause changed the file too
+
+
+def test_promotion_chains_dev_staging_prod_through_the_release_workflow():
+    jobs = load("promote.yml")["jobs"]
+
+    assert jobs["dev"]["with"] == {"stack": "dev", "image": "${{ inputs.image }}"}
+    assert (jobs["staging"]["needs"], jobs["staging"]["with"]) == ("dev", {"stack": "staging", "from": "dev"})
+    assert (jobs["prod"]["needs"], jobs["prod"]["with"]) == ("staging", {"stack": "prod", "from": "staging"})
+    assert all(job["uses"] == "./.github/workflows/release.yml" for job in jobs.values())
+    # The chain matches each stack's own config, which `bluegreen promote` enforces.
+    for stack, source in (("staging", "dev"), ("prod", "staging")):
+        config = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())["config"]
+        assert config["bluegreen:promotion"]["from"] == source

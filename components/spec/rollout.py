@@ -262,7 +262,8 @@ PRESETS: dict[str, tuple[tuple[str, float | int], ...]] = {
 
 
 def _steps(pairs: tuple[tuple[str, float | int], ...]) -> list[RolloutStep]:
-    return [RolloutStep.model_validate({key: value}) for key, value in pairs]
+    # Config refuses unit-less pauses, so the tables' seconds go in as they would be written: "60s".
+    return [RolloutStep.model_validate({key: f"{value:g}s" if key == "pause" else value}) for key, value in pairs]
 
 
 def rollout_problems(platform: str, rollout: RolloutSpec) -> list[ConfigProblem]:

@@ -10,6 +10,7 @@ from .base import ConfigModel
 from .docker import DockerConfig
 from .kubernetes import KubernetesConfig, kubernetes_problems
 from .problems import ConfigProblem, missing
+from .promotion import PromotionSpec
 from .rollout import RolloutSpec, rollout_problems
 from .service import COLORS, Color, ColorSpec, Service, Traffic
 
@@ -37,6 +38,8 @@ class BlueGreenSpec(ConfigModel):
     """Settings of platform `docker`."""
     rollout: RolloutSpec = Field(default_factory=RolloutSpec)
     """The release strategy the `bluegreen` CLI runs: steps, pauses, analysis and hooks."""
+    promotion: PromotionSpec = Field(default_factory=PromotionSpec)
+    """Where `bluegreen promote` may bring releases from, and whether traffic commands ask first."""
 
     def color(self, color: Color) -> ColorSpec:
         return self.blue if color == "blue" else self.green

@@ -1,0 +1,97 @@
+"""Checks on what the operator typed, all made before any stack is contacted.
+
+Durations (`30s`, `5m`, plain seconds), image references, stack names and their
+stack files: a bad value is refused with the option, the value and the rule, and
+Pulumi is never started for a request that cannot run.
+"""
+
+import math
+import re
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from components.spec.durations import parse_duration
+
+from .rollout_plan import PlanError
+
+STACK_NAME = re.compile(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}")
+"""`prod`, `acme/prod-eu`, `acme/web/prod-eu`: Pulumi's stack, org/stack and org/project/stack forms."""
+
+
+def duration(minimum: float = 0.0) -> Callable[[Any], float]:
+    """A Typer `parser`: `30s`, `5m`, `1m30s`, `500ms`, or plain seconds, finite and at least `minimum`."""
+
+    def parse(value: Any) -> float:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            seconds: float | None = float(value) if math.isfinite(value) else None
+        else:
+            seconds = parse_duration(str(value), bare_seconds=True)
+        if seconds is None:
+            raise typer.BadParameter(f"{value!r} is not a duration: use 30s, 5m, 1m30s, 500ms or plain seconds")
+        if seconds < minimum:
+            raise typer.BadParameter(f"{value!r} is too short: must be at least {minimum:g}s")
+        return seconds
+
+    return parse
+
+
+class OnInterrupt(StrEnum):
+    rollback = "rollback"
+    pause = "pause"
+
+
+class ColorChoice(StrEnum):
+    blue = "blue"
+    green = "green"
+
+
+def short_name(stack: str) -> str:
+    """`acme/prod-eu` -> `prod-eu`: the name in `Pulumi.<name>.yaml`."""
+    return stack.rsplit("/", 1)[-1]
+
+
+def check_stack(stack: str, project_dir: Path, option: str = "--stack") -> str:
+    """A well-formed stack name with a stack file in the project; returns it unchanged."""
+    if not STACK_NAME.fullmatch(stack):
+        raise PlanError(
+            f"{option} = {stack!r} is invalid: a stack is `name`, `org/name` or `org/project/name` "
+            "(letters, digits, `-`, `_`, `.`)"
+        )
+    path = project_dir / f"Pulumi.{short_name(stack)}.yaml"
+    if not path.exists():
+        found = ", ".join(
+            sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in project_dir.glob("Pulumi.*.yaml"))
+        )
+        raise PlanError(
+            f"{option} = {stack!r} is invalid: there is no {path.name} in {project_dir} "
+            f"(stacks with a stack file: {found or 'none'})"
+        )
+    return stack
+
+
+def check_image(image: str) -> str:
+    """An image pinned by tag or digest, not `latest`: a rollback must be able to name what it goes back to."""
+    ref = image.strip()
+    if not ref or any(c.isspace() for c in ref):
+        raise PlanError(f"--image = {image!r} is invalid: give one image reference, e.g. repo/web:1.5.0")
+    name, _, digest = ref.partition("@")
+    if digest:
+        if not re.fullmatch(r"sha256:[0-9a-f]{64}", digest):
+            raise PlanError(f"--image = {image!r} is invalid: a digest is @sha256: and 64 hex digits")
+        return ref
+    last = name.rsplit("/", 1)[-1]
+    if ":" not in last:
+        raise PlanError(
+            f"--image = {image!r} is invalid: pin a tag or digest (repo/web:1.5.0 or repo/web@sha256:...), "
+            "so the release and its rollback name exact images"
+        )
+    tag = last.rsplit(":", 1)[1]
+    if tag == "latest":
+        raise PlanError(f"--image = {image!r} is invalid: `latest` moves under you; pin a version tag or a digest")
+    if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}", tag):
+        raise PlanError(f"--image = {image!r} is invalid: tag {tag!r} is not a valid Docker tag")
+    return ref

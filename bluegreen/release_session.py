@@ -1,0 +1,131 @@
+"""One traffic-changing command from start to end: confirm, lock, run the plan under signal handling, report.
+
+Every command that changes a stack's traffic (release, shift, resume, rollback,
+abort, promote) goes through `run_session`, so all of them hold the stack's lock
+while they run, ask before touching a protected stack, and end with the same
+report: what happened, the weights deployed, whether config equals them, and the
+exact commands (with `--stack`) that continue or undo.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+
+from components.spec import BlueGreenSpec, Traffic
+
+from .cli_options import short_name
+from .console_output import ConsoleObserver, render_summary
+from .interrupts import InterruptWatch, watching
+from .rollout import AnalysisFactory, HookRunner, OnInterrupt, Rollout, RolloutResult, Timing
+from .rollout_plan import RolloutPlan
+from .stack_driver import StackDriver, StackError
+from .stack_lock import LockInfo, acquire, release
+
+
+@dataclass(frozen=True)
+class SessionOptions:
+    command: str
+    """The command line, recorded in the lock."""
+    timing: Timing
+    on_interrupt: OnInterrupt = "rollback"
+    force: bool = False
+    """Take over a lock held by someone else."""
+
+
+def is_protected(stack: str, spec: BlueGreenSpec | None) -> bool:
+    """`bluegreen:promotion.protected`, else true for stacks named prod* (`prod`, `acme/prod-eu`)."""
+    if spec is not None and spec.promotion.protected is not None:
+        return spec.promotion.protected
+    return short_name(stack).startswith("prod")
+
+
+def run_session(
+    driver: StackDriver,
+    plan: RolloutPlan,
+    options: SessionOptions,
+    gates: Any,
+    out: Console,
+    err: Console,
+    clock: Callable[[], float],
+    sleep: Callable[[float], None] | None,
+    analysis: AnalysisFactory | None,
+    run_hook: HookRunner | None,
+) -> RolloutResult:
+    """Lock, run, unlock; a held lock raises LockHeldError before anything changes."""
+    lock: LockInfo = acquire(driver, options.command, force=options.force)
+    watch = InterruptWatch(on_repeat=lambda message: err.print(f"[yellow]{escape(message)}[/yellow]"))
+    try:
+        with watching(watch):
+            rollout = Rollout(
+                plan,
+                driver,
+                gates,
+                ConsoleObserver(out),
+                options.timing,
+                clock=clock,
+                sleep=sleep or watch.sleep,
+                analysis=analysis,
+                run_hook=run_hook,
+                interrupts=watch,
+                on_interrupt=options.on_interrupt,
+            )
+            return rollout.run()
+    finally:
+        try:
+            release(driver, lock)
+        except StackError as error:
+            err.print(
+                f"[yellow]could not remove the lock on {driver.name}: {escape(str(error))}; "
+                f"`pulumi stack tag rm bluegreen-lock --stack {driver.name}` removes it[/yellow]"
+            )
+
+
+def report(out: Console, err: Console, driver: StackDriver, plan: RolloutPlan, result: RolloutResult) -> None:
+    """The end of every traffic command: summary table, outcome, deployed weights, next commands."""
+    render_summary(out, result.records)
+    stack = driver.name
+    if result.outcome == "done":
+        out.print(f"[bold green]done:[/] {escape(result.message)} on stack {stack}")
+    else:
+        err.print(f"[bold red]{result.outcome.replace('_', ' ')}:[/] {escape(result.message)}")
+    out.print(escape(_weights_line(driver, result.deployed)))
+    for line in next_steps(stack, plan, result):
+        out.print(escape(line))
+
+
+def next_steps(stack: str, plan: RolloutPlan, result: RolloutResult) -> list[str]:
+    flags = f"--stack {stack}"
+    if result.outcome == "done" and plan.rollback is not None:
+        old = plan.live
+        return [
+            f"next: when you are sure of {plan.candidate}, scale {old} to 0 with "
+            f"`pulumi config set --path bluegreen:{old}.replicas 0 {flags} && pulumi up {flags}`",
+            f"commit Pulumi.{short_name(stack)}.yaml: the release changed it",
+        ]
+    if result.outcome in ("paused", "interrupted") and _mid_release(result.deployed):
+        return [f"continue: bluegreen resume {flags}", f"undo:     bluegreen rollback {flags}"]
+    if result.outcome == "conflict":
+        return [f"see what changed: bluegreen status {flags}; then resume or roll back"]
+    if result.outcome == "rolled_back" or (result.outcome == "interrupted" and plan.rollback is not None):
+        return [f"inspect: bluegreen status {flags}", f"commit Pulumi.{short_name(stack)}.yaml: the release changed it"]
+    return []
+
+
+def _mid_release(deployed: Traffic | None) -> bool:
+    return deployed is not None and deployed.blue not in (0, 100)
+
+
+def _weights_line(driver: StackDriver, deployed: Traffic | None) -> str:
+    if deployed is None:
+        return "deployed weights: unknown (the stack has no `weights` output)"
+    shown = f"deployed weights: blue {deployed.blue}%, green {deployed.green}%"
+    try:
+        traffic = driver.config().get("bluegreen:traffic") or {}
+    except StackError as error:
+        return f"{shown}; config could not be read: {error}"
+    if (traffic.get("blue"), traffic.get("green")) == (deployed.blue, deployed.green):
+        return f"{shown} (config agrees)"
+    return f"{shown}; config says blue {traffic.get('blue')}%, green {traffic.get('green')}%"

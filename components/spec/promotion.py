@@ -1,0 +1,14 @@
+"""`bluegreen:promotion`: where this stack's releases come from, and whether it asks before changing."""
+
+from pydantic import Field
+
+from .base import ConfigModel, NonEmptyStr
+
+
+class PromotionSpec(ConfigModel):
+    """Read by `bluegreen promote` (the order) and by every command that changes traffic (`protected`)."""
+
+    from_: NonEmptyStr | None = Field(default=None, alias="from")
+    """The stack whose live image `bluegreen promote` may release here (e.g. staging, or acme/staging)."""
+    protected: bool | None = None
+    """Ask for confirmation before changing traffic (`--yes` skips it); default: stacks named prod*."""
