@@ -18,7 +18,7 @@ from rollout_support import FakeClock, Recorder, ScriptedGate, docker_config
 
 from bluegreen.analysis.measurement import Measurement
 from bluegreen.rollout import EXIT_CODES, Rollout, Timing
-from bluegreen.rollout_plan import Override, plan_release, plan_resume, plan_rollback
+from bluegreen.rollout_plan import plan_release, plan_resume, plan_rollback
 from bluegreen.stack_driver import UpdateFailedError
 from bluegreen.stack_files import set_path
 from components.spec import Traffic

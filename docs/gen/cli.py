@@ -5,6 +5,7 @@ what `bluegreen <command> --help` accepts; the exit codes come from
 `bluegreen/exit_codes.py`, the table the commands exit with.
 """
 
+import enum
 import inspect
 import typing
 from pathlib import Path
@@ -86,9 +87,13 @@ def _option_row(param: Any) -> list[str]:
 def _type(param: Any) -> str:
     if param.is_flag:
         return "flag"
+    if param.metavar == "DURATION":
+        return "duration (30s, 5m, or seconds)"
     annotation = param.type_descriptor.annotation
     if typing.get_origin(annotation) is list:
         annotation = typing.get_args(annotation)[0]
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        return " \\| ".join(f"`{member.value}`" for member in annotation)
     kind = _TYPE_NAMES.get(annotation, getattr(annotation, "__name__", str(annotation)))
     bounds = [f"{sign} {value:g}" for sign, value in ((">=", param.min), ("<=", param.max)) if value is not None]
     return f"{kind} ({', '.join(bounds)})" if bounds else kind
