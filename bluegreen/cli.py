@@ -293,6 +293,23 @@ def resume(
 
 
 @app.command()
+def pause(ctx: typer.Context, stack: StackOpt) -> None:
+    """Ask the release running on --stack (on any machine) to stop at its next step or poll, leaving the
+    weights as deployed (it exits 4). Continue with `bluegreen resume`, undo with `bluegreen rollback`.
+    """
+    from .pause_request import request_pause
+
+    env: CliEnv = ctx.obj
+    _guard(env, stack, lambda: check_stack(stack, env.project_dir))
+    driver = _driver(env, stack)
+    holder = _guard(env, stack, lambda: request_pause(driver))
+    env.out.print(
+        f"asked the release of {escape(holder)} to pause; then: bluegreen resume --stack {stack} "
+        f"or bluegreen rollback --stack {stack}"
+    )
+
+
+@app.command()
 def rollback(
     ctx: typer.Context,
     stack: StackOpt,

@@ -30,16 +30,17 @@ def make_console(stderr: bool = False) -> Console:
 class ConsoleObserver:
     """Prints each step, the update's own output (dimmed) and every health observation."""
 
-    def __init__(self, console: Console):
+    def __init__(self, console: Console, stack: str | None = None):
         self.console = console
+        self._flag = f" --stack {stack}" if stack else ""
         self._progress: tuple[Step, int] | None = None
 
     def step(self, index: int, total: int, step: Step) -> None:
         self.console.rule(f"[bold]step {index + 1}/{total}: {escape(step.label)}", align="left")
         if step.changes:
             pairs = " ".join(f"--plaintext {c.path}={c.value}" for c in step.changes)
-            self.console.print(f"  pulumi config set-all --path {pairs}", markup=False)
-            self.console.print("  pulumi up")
+            self.console.print(f"  pulumi config set-all --path {pairs}{self._flag}", markup=False)
+            self.console.print(f"  pulumi up{self._flag}", markup=False)
 
     def measurements(self, seconds_left: float, found: list[Measurement]) -> None:
         left = f"{show_duration(round(seconds_left))} left" if seconds_left > 0 else "end of pause"

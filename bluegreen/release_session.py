@@ -19,6 +19,7 @@ from components.spec import BlueGreenSpec, Traffic
 from .cli_options import short_name
 from .console_output import ConsoleObserver, render_summary
 from .interrupts import InterruptWatch, watching
+from .pause_request import clear_pause, pause_requested
 from .rollout import AnalysisFactory, HookRunner, OnInterrupt, Rollout, RolloutResult, Timing
 from .rollout_plan import RolloutPlan
 from .stack_driver import StackDriver, StackError
@@ -56,6 +57,7 @@ def run_session(
 ) -> RolloutResult:
     """Lock, run, unlock; a held lock raises LockHeldError before anything changes."""
     lock: LockInfo = acquire(driver, options.command, force=options.force)
+    clear_pause(driver)  # a request left for an earlier release is not for this one
     watch = InterruptWatch(on_repeat=lambda message: err.print(f"[yellow]{escape(message)}[/yellow]"))
     try:
         with watching(watch):
@@ -63,7 +65,7 @@ def run_session(
                 plan,
                 driver,
                 gates,
-                ConsoleObserver(out),
+                ConsoleObserver(out, driver.name),
                 options.timing,
                 clock=clock,
                 sleep=sleep or watch.sleep,
@@ -71,10 +73,12 @@ def run_session(
                 run_hook=run_hook,
                 interrupts=watch,
                 on_interrupt=options.on_interrupt,
+                pause_requested=lambda: pause_requested(driver),
             )
             return rollout.run()
     finally:
         try:
+            clear_pause(driver)
             release(driver, lock)
         except StackError as error:
             err.print(

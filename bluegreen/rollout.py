@@ -133,6 +133,8 @@ class Rollout:
     run_hook: HookRunner | None = None
     interrupts: Interrupts = field(default_factory=NoInterrupts)
     on_interrupt: OnInterrupt = "rollback"
+    pause_requested: Callable[[], str | None] = lambda: None
+    """Who asked this release to pause (`bluegreen pause`), read before every step and poll."""
     records: list[StepRecord] = field(default_factory=list)
     _outputs: dict[str, Any] = field(default_factory=dict)
     _expected: dict[str, Any] = field(default_factory=dict)
@@ -174,6 +176,7 @@ class Rollout:
     def _before(self, step: Step) -> None:
         if self.interrupts.requested:
             raise _HaltError("interrupted", f"{self.interrupts.requested} before '{step.label}'")
+        self._check_pause_request(step)
         current = self.driver.config()
         if current != self._expected:
             changed = sorted(
@@ -310,6 +313,12 @@ class Rollout:
     def _check_interrupt(self, step: Step) -> None:
         if self.interrupts.requested:
             raise _HaltError("interrupted", f"{self.interrupts.requested} during '{step.label}'")
+        self._check_pause_request(step)
+
+    def _check_pause_request(self, step: Step) -> None:
+        who = self.pause_requested()
+        if who:
+            raise _HaltError("paused", f"pause requested by {who} at '{step.label}'")
 
     def _observe(self, color: Color, spec: BlueGreenSpec) -> list[GateResult]:
         results = check_all(self.gates, color, spec, self._outputs)

@@ -229,3 +229,14 @@ def test_without_the_check_extra_it_says_what_to_install(monkeypatch):
 
     assert result.exit_code == 2
     assert "needs pulumi-policy: install 'bluegreen[check]'" in result.output
+
+
+def test_json_dash_writes_only_json_to_stdout(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "300")
+
+    result = CliRunner().invoke(app, ["check", "--stack", "local", "--json", "-"])
+
+    document = json.loads(result.stdout)  # the human report went to stderr
+    assert [s["stack"] for s in document["stacks"]] == ["local"]
+    assert result.exit_code == (0 if document["passed"] else 1)
+    assert "Policy check of stack local" in result.stderr

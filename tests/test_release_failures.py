@@ -399,3 +399,80 @@ def test_a_protected_stack_asks_first_and_no_means_nothing_changes():
     assert "stack prod is protected and the change was not confirmed (pass --yes in CI)" in refused.output
     assert confirmed.exit_code == 0
     assert weights(driver) == (0, 100)
+
+
+def test_pause_from_another_terminal_stops_the_running_release_and_resume_continues():
+    driver = MockProgramDriver.deployed("local", docker_config())
+    asked = {}
+
+    def operator(now):
+        if now == 4 and "pause" not in asked:
+            asked["pause"] = invoke(env_for(driver), "pause", "-s", "local")
+
+    paused = invoke(env_for(driver, sleep_hook=operator), *RELEASE)
+
+    assert asked["pause"].exit_code == 0, asked["pause"].output
+    assert "asked the release of" in asked["pause"].output
+    assert paused.exit_code == 4, paused.output
+    assert "pause requested by" in paused.output
+    assert weights(driver) == (90, 10)
+    assert_consistent(driver)
+    assert driver.tags() == {}  # lock and request both gone
+
+    nothing = invoke(env_for(driver), "pause", "-s", "local")
+    resumed = invoke(env_for(driver), "resume", "-s", "local", *FAST)
+
+    assert nothing.exit_code == 2
+    assert "no release is running on stack local" in nothing.output
+    assert resumed.exit_code == 0, resumed.output
+    assert weights(driver) == (0, 100)
+
+
+def test_status_json_shows_the_strategy_the_position_and_the_lock():
+    import json
+
+    steps = [{"setWeight": 20}, {"pause": {}}, {"setWeight": 100}]
+    driver = MockProgramDriver.deployed("local", {**docker_config(traffic=(80, 20)),
+                                                  "bluegreen:rollout": {"steps": steps}})
+    driver.set_tag(LOCK_TAG, LockInfo("alice", "laptop", 7, "2026-01-01T00:00:00Z", "bluegreen release", "t")
+                   .tag_value())
+
+    result = invoke(env_for(driver), "status", "-s", "local", "--json")
+
+    assert result.exit_code == 0, result.output
+    [found] = json.loads(result.output)
+    assert found["strategy"] == ["setWeight 20", "pause until `bluegreen resume`", "setWeight 100"]
+    assert found["position"] == 0
+    assert found["lock"]["holder"] == "alice"
+    assert [c["deployedWeight"] for c in found["colors"]] == [80, 20]
+
+
+def test_a_missing_pulumi_cli_is_said_once_with_how_to_install_it():
+    from bluegreen.stack_driver import PULUMI_MISSING, PulumiMissingError
+
+    def no_pulumi(name):
+        raise PulumiMissingError(PULUMI_MISSING)
+
+    result = invoke(CliEnv(driver_for=no_pulumi), "status")
+
+    assert result.exit_code == 1
+    assert result.output.count("the Pulumi CLI is not installed") == 1
+    assert "curl -fsSL https://get.pulumi.com | sh" in result.output
+
+
+def test_status_watch_shows_again_until_ctrl_c():
+    driver = MockProgramDriver.deployed("local", docker_config())
+    shown = []
+
+    def sleep(seconds):
+        shown.append(seconds)
+        if len(shown) == 2:
+            raise KeyboardInterrupt
+
+    env = env_for(driver)
+    env.sleep = sleep
+    result = invoke(env, "status", "-s", "local", "--watch", "5s")
+
+    assert result.exit_code == 0, result.output
+    assert shown == [5.0, 5.0]
+    assert result.output.count("local (docker): live blue, candidate green") == 2
