@@ -533,7 +533,11 @@ def _options(
     ctx: typer.Context, poll: float, wait_timeout: float, failures: int, on_interrupt: str, force: bool
 ) -> SessionOptions:
     mode: OnInterrupt = "pause" if on_interrupt == OnInterruptChoice.pause else "rollback"
-    command = shlex.join(["bluegreen", *sys.argv[1:]]) if sys.argv[1:] else f"bluegreen {ctx.command_path}"
+    # What the lock shows other operators: the command and the arguments that identify the release.
+    named = [(f"--{key}", ctx.params[key]) for key in ("stack", "image", "source", "target") if ctx.params.get(key)]
+    flags = {"--source": "--from", "--target": "--to"}
+    words = ctx.command_path.split() + [part for key, value in named for part in (flags.get(key, key), str(value))]
+    command = shlex.join(words)
     return SessionOptions(command, Timing(wait_timeout, poll, failures), mode, force)
 
 

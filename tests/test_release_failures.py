@@ -476,3 +476,15 @@ def test_status_watch_shows_again_until_ctrl_c():
     assert result.exit_code == 0, result.output
     assert shown == [5.0, 5.0]
     assert result.output.count("local (docker): live blue, candidate green") == 2
+
+
+def test_the_lock_names_the_command_and_release_it_belongs_to():
+    driver = MockProgramDriver.deployed("local", docker_config())
+    seen = {}
+
+    def look(now):
+        seen.setdefault("lock", driver.tags().get(LOCK_TAG))
+
+    invoke(env_for(driver, sleep_hook=look), *RELEASE)
+
+    assert LockInfo.parse(seen["lock"]).command == "bluegreen release --stack local --image repo/web:1.5.0"
