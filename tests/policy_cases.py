@@ -96,14 +96,23 @@ def container(name: str = "web", image: str = "repo/web:1.4.2") -> dict[str, Any
         "livenessProbe": probe(failure=6),
         "startupProbe": probe(failure=6),
         "lifecycle": {"preStop": {"exec": {"command": ["sh", "-c", "sleep 10"]}}},
+        "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
+        "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}},
     }
+
+
+RESTRICTED_POD = {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
 
 
 def deployment(color: str = "blue", replicas: int = 2, type_token: str = DEPLOYMENT) -> RegisteredResource:
     labels = {"app": "web", "color": color}
     pod = {
         "metadata": {"labels": labels},
-        "spec": {"terminationGracePeriodSeconds": 45, "containers": [container()]},
+        "spec": {
+            "terminationGracePeriodSeconds": 45,
+            "securityContext": RESTRICTED_POD,
+            "containers": [container()],
+        },
     }
     spec: dict[str, Any] = {"selector": {"matchLabels": labels}, "template": pod}
     if type_token == DEPLOYMENT:

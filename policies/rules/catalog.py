@@ -15,17 +15,30 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from . import aws, aws_stack, docker, ecs, kubernetes, kubernetes_stack
+from . import (
+    aws,
+    aws_security,
+    aws_stack,
+    docker,
+    docker_security,
+    ecs,
+    kubernetes,
+    kubernetes_security,
+    kubernetes_stack,
+)
 from .guidance import GUIDANCE
 from .spec import Rule, StackRule
 
 RULES: list[Rule | StackRule] = [
     *kubernetes.RULES,
+    *kubernetes_security.RULES,
     *kubernetes_stack.RULES,
     *aws.RULES,
+    *aws_security.RULES,
     *ecs.RULES,
     *aws_stack.RULES,
     *docker.RULES,
+    *docker_security.RULES,
 ]
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"

@@ -207,4 +207,48 @@ GUIDANCE: dict[str, Guidance] = {
         "With a moving tag, blue and green, or a restart and its predecessor, can run different builds.",
         "Pin the image by a release tag or a digest.",
     ),
+    "k8s-pod-security-restricted": Guidance(
+        "Every container of a pod template (init containers too) runs with `runAsNonRoot: true`, "
+        "`allowPrivilegeEscalation: false`, `capabilities.drop: [\"ALL\"]` and a `RuntimeDefault` (or "
+        "`Localhost`) seccomp profile, set on the container or inherited from the pod `securityContext`. "
+        "`allowRoot: true` waives `runAsNonRoot` and the dropped capabilities.",
+        "A root process that can gain privileges and keeps Linux capabilities turns one bug in the app into a "
+        "foothold on the node; a namespace enforcing the restricted profile also rejects the pods mid-rollout.",
+        "Keep `bluegreen:kubernetes.podSecurity: restricted` (the default), or set the four fields in the pod "
+        "and container `securityContext`; for an image that must run as root use `podSecurity: baseline` and "
+        "set `allowRoot: true` in that stack's policy config.",
+    ),
+    "k8s-resources-set": Guidance(
+        "Every container (init containers too) sets `resources.requests.cpu`, `resources.requests.memory` and "
+        "`resources.limits.memory`.",
+        "Pods without requests are scheduled blind and evicted first; without a memory limit one leaking color "
+        "can starve the other one, which runs on the same nodes during a release.",
+        "Set `bluegreen:kubernetes.resources` (the program's defaults are 100m CPU, 128Mi requested, 256Mi "
+        "limit) or the container's `resources`.",
+    ),
+    "aws-test-listener-not-public": Guidance(
+        "No security group ingress rule (`aws:vpc/securityGroupIngressRule`, `aws:ec2/securityGroupRule` of "
+        "type ingress, or an inline `ingress` block of `aws:ec2/securityGroup`) opens a port in "
+        "`testListenerPorts` to a CIDR with prefix length 0 (`0.0.0.0/0`, `::/0`). Protocol `-1` opens every "
+        "port.",
+        "The test listener serves the candidate color before it is released: opened to the internet, anyone can "
+        "use unreleased code, and its bugs are public before the smoke tests run.",
+        "Leave `bluegreen:aws.testIngressCidrs` empty (the default) or list your testers' networks; if your "
+        "test listener uses another port, list it in `testListenerPorts`.",
+    ),
+    "docker-ports-loopback-only": Guidance(
+        "Every published port (`ports[]` with an `external` host port) names an address in `ip`; unset, "
+        "`0.0.0.0` and `::` mean every interface.",
+        "The test port serves the unreleased candidate; published on every interface, the whole network (a café "
+        "Wi-Fi) reaches it and the production port alike.",
+        "Keep `bluegreen:docker.publishAddress: 127.0.0.1` (the default); disable the rule in a stack that is "
+        "deliberately open.",
+    ),
+    "docker-published-container-confined": Guidance(
+        "A container that publishes host ports sets `securityOpts: [\"no-new-privileges:true\"]`, "
+        "`capabilities.drops: [\"ALL\"]` and a `memory` limit above 0.",
+        "The container that takes host traffic (the router) is the first one an attacker reaches; unconfined, "
+        "an exploit gains privileges through setuid binaries, and a request flood takes the host's memory.",
+        "Set the three inputs on the container (the program's HAProxy router has them).",
+    ),
 }
