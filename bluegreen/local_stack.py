@@ -1,8 +1,11 @@
 """`make up` / `make down`: deploy or destroy the local Docker stack with no Pulumi account.
 
-Standard library only (it runs before anything Pulumi-related is imported): if the
-Pulumi CLI or a running Docker engine is missing, it says exactly what to install
-and stops before deploying anything.
+Standard library only (it runs before anything Pulumi-related is imported). Without a
+running Docker engine it says exactly what to install or start, and stops before
+deploying anything. Without a Pulumi CLI on PATH it installs the pinned one into
+`.tools/` (bluegreen/pulumi_install.py: Pulumi's release archive, verified against
+the published SHA-256 checksums) and uses it; if that fails, it says how to install
+the CLI by hand.
 
 State lives in Pulumi's local file backend (`./.pulumi-state`, unless
 PULUMI_BACKEND_URL says otherwise) and secrets use the passphrase provider with
@@ -17,16 +20,12 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from .pulumi_install import InstallError, install, installed
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 STACK = "local"
-
-PULUMI_MISSING = """\
-The Pulumi CLI is not installed (no `pulumi` on PATH). Install it, then run `make up` again:
-  Linux/macOS:  curl -fsSL https://get.pulumi.com | sh
-  macOS (brew): brew install pulumi/tap/pulumi
-  Windows:      winget install pulumi
-  Details:      https://www.pulumi.com/docs/iac/download-install/
-No Pulumi account is needed: this stack uses the local file backend."""
+# Another place for the tools `make` installs (the tests use it, to leave the checkout's .tools alone).
+TOOLS_DIR_ENV = "BLUEGREEN_TOOLS_DIR"
 
 DOCKER_MISSING = """\
 Docker is not installed (no `docker` on PATH). Install it, then run `make up` again:
@@ -40,24 +39,40 @@ The docker CLI is installed but cannot reach a Docker engine (`docker info` fail
 Then run `make up` again."""
 
 
-def missing_prerequisites(environ: Mapping[str, str] | None = None) -> list[str]:
-    """What stops a local deploy, as messages telling the user what to install or start."""
-    path = (environ if environ is not None else os.environ).get("PATH", "")
-    problems = []
-    if shutil.which("pulumi", path=path) is None:
-        problems.append(PULUMI_MISSING)
-    docker = shutil.which("docker", path=path)
+def docker_problems(environ: Mapping[str, str]) -> list[str]:
+    """What stops a local deploy on the Docker side, as messages telling the user what to install or start."""
+    docker = shutil.which("docker", path=environ.get("PATH", ""))
     if docker is None:
-        problems.append(DOCKER_MISSING)
-    else:
-        result = subprocess.run(
-            [docker, "info", "--format", "{{.ServerVersion}}"],
-            capture_output=True, text=True, check=False, timeout=30,
-        )
-        if result.returncode != 0:
-            last = (result.stderr.strip().splitlines() or [""])[-1]
-            problems.append(DOCKER_NOT_RUNNING.format(detail=f": {last}" if last else ""))
-    return problems
+        return [DOCKER_MISSING]
+    result = subprocess.run(
+        [docker, "info", "--format", "{{.ServerVersion}}"],
+        capture_output=True, text=True, check=False, timeout=30,
+    )
+    if result.returncode != 0:
+        last = (result.stderr.strip().splitlines() or [""])[-1]
+        return [DOCKER_NOT_RUNNING.format(detail=f": {last}" if last else "")]
+    return []
+
+
+def tools_dir(environ: Mapping[str, str], project_dir: Path = PROJECT_DIR) -> Path:
+    """Where `make` keeps the tools it installs (uv, the Pulumi CLI): `.tools/` unless overridden."""
+    return Path(environ.get(TOOLS_DIR_ENV) or project_dir / ".tools")
+
+
+def path_with_pulumi(environ: Mapping[str, str], project_dir: Path = PROJECT_DIR) -> str:
+    """PATH for the pulumi commands: as it is when it has `pulumi`, else with the pinned CLI from `.tools/` first.
+
+    Installs that CLI first if it is not there yet; raises InstallError if it cannot.
+    """
+    path = environ.get("PATH", "")
+    if shutil.which("pulumi", path=path) is not None:
+        return path
+    tools = tools_dir(environ, project_dir)
+    found = installed(tools)
+    if found is None:
+        print("The Pulumi CLI is not installed (no `pulumi` on PATH).", flush=True)
+        found = install(tools, say=lambda line: print(line, flush=True))
+    return os.pathsep.join([str(found), path]) if path else str(found)
 
 
 def local_backend_settings(environ: Mapping[str, str], project_dir: Path = PROJECT_DIR) -> dict[str, str]:
@@ -97,16 +112,25 @@ def pulumi_commands(action: str, extra: list[str]) -> list[list[str]]:
 
 def main(argv: list[str]) -> int:
     action, extra = (argv[0] if argv else "up"), argv[1:]
-    problems = missing_prerequisites()
+    # Docker first: no Pulumi download on a machine that cannot run the stack anyway.
+    problems = docker_problems(os.environ)
     if problems:
         print("\n\n".join(problems), file=sys.stderr)
         return 2
+    try:
+        path = path_with_pulumi(os.environ)
+    except InstallError as error:
+        print(f"The Pulumi CLI is not installed (no `pulumi` on PATH), and installing it failed:\n{error}",
+              file=sys.stderr)
+        return 2
     if action == "check":
         return 0
-    env = backend_env(os.environ)
+    env = {**backend_env(os.environ), "PATH": path}
+    # By full path: on Windows a child's own PATH is not where its program is looked up.
+    pulumi = shutil.which("pulumi", path=path) or "pulumi"
     for command in pulumi_commands(action, extra):
         print("+ " + " ".join(command), flush=True)
-        code = subprocess.run(command, cwd=PROJECT_DIR, env=env, check=False).returncode
+        code = subprocess.run([pulumi, *command[1:]], cwd=PROJECT_DIR, env=env, check=False).returncode
         if code != 0:
             return code
     return 0

@@ -11,12 +11,14 @@ Pulumi CLI), and `bluegreen.mock_driver` implements it in memory for tests.
 
 import json
 import os
+import shutil
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
 from .local_stack import STACK as LOCAL_STACK
-from .local_stack import local_backend_settings
+from .local_stack import local_backend_settings, tools_dir
+from .pulumi_install import installed
 from .stack_files import PROJECT_DIR, find_project_dir
 
 OnOutput = Callable[[str], None]
@@ -115,7 +117,14 @@ class AutomationDriver:
         # Per workspace, not per process: `promote --from local --to dev` needs the local
         # file backend for one stack and the user's own backend for the other.
         work_dir = work_dir or find_project_dir()
-        options = auto.LocalWorkspaceOptions(env_vars=stack_environment(stack_name, os.environ, work_dir))
+        env_vars = stack_environment(stack_name, os.environ, work_dir)
+        command = None
+        # No pulumi on PATH: the one `make up` installed into the project's .tools/, if it did.
+        if shutil.which("pulumi") is None and (bin_dir := installed(tools_dir(os.environ, work_dir))) is not None:
+            command = auto.PulumiCommand(root=str(bin_dir.parent))
+            # Its language hosts sit beside it; the CLI finds them on PATH.
+            env_vars["PATH"] = os.pathsep.join([str(bin_dir), os.environ.get("PATH", "")])
+        options = auto.LocalWorkspaceOptions(env_vars=env_vars, pulumi_command=command)
         try:
             stack = auto.select_stack(stack_name=stack_name, work_dir=str(work_dir), opts=options)
         except auto.StackNotFoundError:

@@ -4,10 +4,8 @@ Configs are built here rather than read from `Pulumi.<stack>.yaml` so these test
 pin exactly the values they assert on.
 """
 
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from bluegreen.analysis.measurement import Measurement
@@ -15,6 +13,7 @@ from bluegreen.health_gates import GateResult
 from bluegreen.mock_driver import MockProgramDriver
 from bluegreen.rollout_plan import Step
 from components.spec import BlueGreenSpec, Color
+from tests.loopback_http import QuietHandler, loopback_server
 
 
 def docker_config(
@@ -205,25 +204,11 @@ def health_server(healthy: Callable[[], bool]) -> Iterator[tuple[int, list[int]]
     """An HTTP server on 127.0.0.1 answering 200 while `healthy()` else 503; yields (port, statuses sent)."""
     statuses: list[int] = []
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
+    class Handler(QuietHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server calls it by this name
             status = 200 if healthy() else 503
             statuses.append(status)
-            body = b"ok" if status == 200 else b"unhealthy"
-            self.send_response(status)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self.reply(status, b"ok" if status == 200 else b"unhealthy")
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with loopback_server(Handler) as server:
         yield server.server_address[1], statuses
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)

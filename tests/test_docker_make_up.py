@@ -13,7 +13,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bluegreen.local_stack import backend_env
+from bluegreen.local_stack import TOOLS_DIR_ENV, backend_env
+from bluegreen.pulumi_install import PULUMI_VERSION, RELEASES_URL_ENV
+from tests.pulumi_releases import closed_port_url, release, serving, tar_gz
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SCRIPT = PROJECT_DIR / "bluegreen" / "local_stack.py"
@@ -39,10 +41,13 @@ if sys.argv[1:2] == [{fail_on!r}]:
 
 
 def run_script(bin_dir: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`python -m bluegreen.local_stack` as `make up` runs it; `.tools/` is a scratch copy, never the checkout's."""
     bin_dir.mkdir(exist_ok=True)
+    scratch = {TOOLS_DIR_ENV: str(bin_dir.parent / ".tools"), RELEASES_URL_ENV: closed_port_url()}
     return subprocess.run(
-        [sys.executable, str(SCRIPT), *args],
-        env={"PATH": str(bin_dir), **(env or {})},
+        [sys.executable, "-m", "bluegreen.local_stack", *args],
+        cwd=PROJECT_DIR,
+        env={"PATH": str(bin_dir), **scratch, **(env or {})},
         capture_output=True,
         text=True,
         check=False,
@@ -53,24 +58,54 @@ def logged(log: Path) -> list[dict]:
     return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
 
 
-def test_without_pulumi_or_docker_it_says_what_to_install_and_stops(tmp_path: Path) -> None:
-    result = run_script(tmp_path / "bin", "up")
+def test_without_docker_it_says_what_to_install_and_downloads_nothing(tmp_path: Path) -> None:
+    with serving(release()) as server:
+        result = run_script(tmp_path / "bin", "up", env={RELEASES_URL_ENV: server.url})
     assert result.returncode == 2
-    assert "The Pulumi CLI is not installed (no `pulumi` on PATH)" in result.stderr
-    assert "curl -fsSL https://get.pulumi.com | sh" in result.stderr
-    assert "https://www.pulumi.com/docs/iac/download-install/" in result.stderr
     assert "Docker is not installed (no `docker` on PATH)" in result.stderr
     assert "https://docs.docker.com/engine/install/" in result.stderr
+    # Docker is checked first: no Pulumi download for a machine that cannot run the stack.
+    assert server.requests == [] and not (tmp_path / ".tools").exists()
 
 
-def test_with_docker_but_no_pulumi_nothing_runs(tmp_path: Path) -> None:
+def test_without_pulumi_or_network_it_says_how_to_install_it_and_nothing_runs(tmp_path: Path) -> None:
     log = tmp_path / "calls.jsonl"
     fake(tmp_path / "bin", "docker", log)
     result = run_script(tmp_path / "bin", "up")
     assert result.returncode == 2
-    assert "The Pulumi CLI is not installed" in result.stderr
+    assert "The Pulumi CLI is not installed (no `pulumi` on PATH), and installing it failed:" in result.stderr
+    assert "cannot download http://127.0.0.1:" in result.stderr and "Connection refused" in result.stderr
+    assert "curl -fsSL https://get.pulumi.com | sh" in result.stderr
+    assert "https://www.pulumi.com/docs/iac/download-install/" in result.stderr
     assert "Docker" not in result.stderr
     assert [c["argv"] for c in logged(log)] == [["docker", "info", "--format", "{{.ServerVersion}}"]]
+    assert not (tmp_path / ".tools").exists()
+
+
+def test_without_pulumi_make_up_installs_the_pinned_cli_and_deploys_with_it(tmp_path: Path) -> None:
+    log = tmp_path / "calls.jsonl"
+    fake(tmp_path / "bin", "docker", log)
+    # The "release" carries the logging fake as its pulumi, so what ran is visible.
+    fake(tmp_path / "release", "pulumi", log)
+    cli = (tmp_path / "release" / "pulumi").read_text()
+    env = {"PULUMI_BACKEND_URL": (tmp_path / "state").as_uri(), "PULUMI_CONFIG_PASSPHRASE": "x"}
+    with serving(release(tar_gz({"pulumi/pulumi": cli, "pulumi/pulumi-language-python": cli}))) as server:
+        first = run_script(tmp_path / "bin", "up", env={**env, RELEASES_URL_ENV: server.url})
+        second = run_script(tmp_path / "bin", "up", env={**env, RELEASES_URL_ENV: server.url})
+
+    assert first.returncode == 0, first.stderr
+    assert f"Installing the Pulumi CLI v{PULUMI_VERSION} into {tmp_path / '.tools'}" in first.stdout
+    assert "Verified sha256 " in first.stdout
+    assert (tmp_path / ".tools" / f"pulumi-v{PULUMI_VERSION}" / "bin" / "pulumi").is_file()
+    deployed = [c["argv"] for c in logged(log) if c["argv"][0] == "pulumi"]
+    assert deployed[:3] == [
+        ["pulumi", "stack", "select", "local", "--create", "--secrets-provider", "passphrase"],
+        ["pulumi", "up", "--stack", "local", "--yes"],
+        ["pulumi", "stack", "output", "--stack", "local"],
+    ]
+    # The second `make up` uses the installed CLI: one download in all, three more pulumi commands.
+    assert second.returncode == 0 and "Installing" not in second.stdout
+    assert len(server.requests) == 2 and len(deployed) == 6
 
 
 def test_a_stopped_docker_engine_is_reported_with_how_to_start_it(tmp_path: Path) -> None:

@@ -1,13 +1,17 @@
 """The Automation API driver's wiring, on a stand-in for `pulumi.automation.Stack` (no Pulumi CLI here)."""
 
 import json
+import os
 
 import pulumi.automation as auto
 import pytest
 from pulumi.automation import CommandResult
 
+from bluegreen.local_stack import TOOLS_DIR_ENV
+from bluegreen.pulumi_install import PULUMI_VERSION
 from bluegreen.stack_driver import AutomationDriver, StackError, StackNotFoundError, UpdateFailedError
 from bluegreen.stack_files import PROJECT_DIR
+from tests.pulumi_releases import FAKE_PULUMI
 
 
 class FakeStack:
@@ -164,3 +168,24 @@ def test_a_cli_failure_while_reading_config_is_a_plain_stack_error():
 
     with pytest.raises(StackError, match=r"(?s)could not read the config of stack 'dev'.*passphrase must be set"):
         AutomationDriver(stack).config()
+
+
+def test_without_pulumi_on_path_the_cli_make_up_installed_is_used(monkeypatch, tmp_path):
+    seen = {}
+
+    def select_stack(**kwargs):
+        seen.update(kwargs)
+        return FakeStack()
+
+    bin_dir = tmp_path / ".tools" / f"pulumi-v{PULUMI_VERSION}" / "bin"
+    bin_dir.mkdir(parents=True)
+    (bin_dir / "pulumi").write_text(FAKE_PULUMI)
+    (bin_dir / "pulumi").chmod(0o755)
+    monkeypatch.setattr(auto, "select_stack", select_stack)
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.setenv(TOOLS_DIR_ENV, str(tmp_path / ".tools"))
+
+    AutomationDriver.select("dev")
+
+    assert seen["opts"].pulumi_command.command == str(bin_dir / "pulumi")
+    assert seen["opts"].env_vars["PATH"] == f"{bin_dir}{os.pathsep}/nonexistent"
