@@ -1,7 +1,7 @@
 """Render offline check results: terminal text grouped by resource (like `pulumi preview`), JSON, Markdown."""
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,6 +72,8 @@ def text_lines(check: StackCheck) -> list[str]:
             severity = f"  [severity: {violation.severity}]" if violation.severity else ""
             lines.append(f"        - [{violation.enforcement_level}]{severity}  {violation.policy_name}")
             lines += [f"          {line}" for line in (description, *detail.splitlines()) if line]
+            if violation.url:
+                lines.append(f"          see {violation.url}")
     lines.append(summary_line(check))
     return lines
 
@@ -98,6 +100,7 @@ def to_json(checks: Sequence[StackCheck]) -> dict[str, Any]:
                         "name": g.name,
                         "description": split_message(v)[0],
                         "message": split_message(v)[1],
+                        "url": v.url,
                     }
                     for g in grouped(c)
                     for v in g.violations
@@ -115,8 +118,11 @@ def json_text(checks: Sequence[StackCheck]) -> str:
 _ICONS = {"passed": "✅", "failed": "❌", "invalid config": "❌", "error": "❌"}
 
 
-def markdown(checks: Sequence[StackCheck]) -> str:
-    """A PR comment / job summary: a table of stacks, then every violation grouped by resource."""
+def markdown(checks: Sequence[StackCheck], link: Callable[[str], str] = lambda url: url) -> str:
+    """A PR comment / job summary: a table of stacks, then every violation grouped by resource.
+
+    `link` turns a policy's repository-relative doc URL into one the reader can open (see github_link).
+    """
     out = ["## bluegreen offline policy check", "", f"> {SCOPE_NOTE}", ""]
     out += ["| Stack | Result | Resources | Mandatory | Advisory |", "|---|---|---:|---:|---:|"]
     for c in checks:
@@ -140,9 +146,21 @@ def markdown(checks: Sequence[StackCheck]) -> str:
                 severity = f", severity {v.severity}" if v.severity else ""
                 mark = "❌" if v.mandatory else "⚠️"
                 text = _md(detail or description)
-                out.append(f"- {mark} `{v.policy_name}` ({v.enforcement_level}{severity}): {text}")
+                name = f"[`{v.policy_name}`]({link(v.url)})" if v.url else f"`{v.policy_name}`"
+                out.append(f"- {mark} {name} ({v.enforcement_level}{severity}): {text}")
             out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+def github_link(env: Mapping[str, str]) -> Callable[[str], str]:
+    """In GitHub Actions, a repository-relative URL becomes a link to that file at the checked commit.
+
+    A PR comment resolves relative links against the pull request's page, where they would 404.
+    """
+    server, repo, sha = (env.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA"))
+    if not (server and repo and sha):
+        return lambda url: url
+    return lambda url: url if "://" in url else f"{server}/{repo}/blob/{sha}/{url}"
 
 
 def _md(text: str) -> str:

@@ -10,6 +10,7 @@ without data); 5 the stack's config changed under the release, which stopped; 13
 """
 
 import importlib.util
+import os
 import shlex
 import sys
 import time
@@ -494,7 +495,7 @@ def check(
 
     No cloud credentials needed. Exits 1 on any mandatory violation or invalid stack config.
     """
-    from .check_report import json_text, markdown
+    from .check_report import github_link, json_text, markdown
     from .offline_check import SCOPE_NOTE, run_checks
     from .policy_client import PolicyPackError
 
@@ -515,7 +516,8 @@ def check(
         _refuse(env, f"the policy pack did not start: {error}", code=1)
     for result in checks:
         render_check(human, result)
-    for path, render in ((json_path, json_text), (markdown_path, markdown)):
+    in_ci = github_link(os.environ)
+    for path, render in ((json_path, json_text), (markdown_path, lambda c: markdown(c, in_ci))):
         if path is None:
             continue
         if str(path) == "-":

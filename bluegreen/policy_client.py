@@ -9,6 +9,7 @@ defaults), `Analyze` once per resource and `AnalyzeStack` once with every resour
 same code path `pulumi preview --policy-pack policies` would.
 """
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -71,6 +72,8 @@ class Violation:
     enforcement_level: str
     """advisory | mandatory | remediate | disabled"""
     severity: str | None
+    url: str = ""
+    """Where the policy is documented (its anchor on docs/policies.md), as the pack declares it."""
 
     @property
     def mandatory(self) -> bool:
@@ -106,13 +109,14 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def _violation(diagnostic: analyzer_pb2.AnalyzeDiagnostic) -> Violation:
+def _violation(diagnostic: analyzer_pb2.AnalyzeDiagnostic, urls: Mapping[str, str]) -> Violation:
     return Violation(
         policy_name=diagnostic.policyName,
         message=diagnostic.message,
         urn=diagnostic.urn,
         enforcement_level=_LEVELS.get(diagnostic.enforcementLevel, "advisory"),
         severity=_SEVERITIES.get(diagnostic.severity),
+        url=urls.get(diagnostic.policyName, ""),
     )
 
 
@@ -282,6 +286,10 @@ class PolicyPackProcess:
 
     # -- configuration -------------------------------------------------------------------
 
+    def _urls(self) -> dict[str, str]:
+        """Each policy's documentation URL, from the pack's own analyzer info."""
+        return {policy.name: policy.url for policy in self.info().policies if policy.url}
+
     def info(self) -> analyzer_pb2.AnalyzerInfo:
         if self._info is None:
             raise PolicyPackError("policy pack is not running (use it as a context manager)")
@@ -338,10 +346,11 @@ class PolicyPackProcess:
             options=analyzer_pb2.AnalyzerResourceOptions(parent=resource.parent),
         )
         response = self._call("Analyze", request)
+        urls = self._urls()
         # Resource policies report against the analyzed resource; the engine fills in the URN.
         return [
-            v if v.urn else Violation(v.policy_name, v.message, resource.urn, v.enforcement_level, v.severity)
-            for v in map(_violation, response.diagnostics)
+            v if v.urn else dataclasses.replace(v, urn=resource.urn)
+            for v in (_violation(d, urls) for d in response.diagnostics)
         ]
 
     def analyze(self, resources: Iterable[RegisteredResource]) -> list[Violation]:
@@ -368,7 +377,7 @@ class PolicyPackProcess:
                 if r.custom
             ]
         )
-        return [_violation(d) for d in self._call("AnalyzeStack", request).diagnostics]
+        return [_violation(d, self._urls()) for d in self._call("AnalyzeStack", request).diagnostics]
 
     def check(self, resources: Iterable[RegisteredResource]) -> list[Violation]:
         """Everything `pulumi preview --policy-pack` would report: per-resource, then stack policies."""

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from bluegreen.check_report import grouped, json_text, markdown, text_lines, to_json
+from bluegreen.check_report import github_link, grouped, json_text, markdown, text_lines, to_json
 from bluegreen.cli import app
 from bluegreen.offline_check import SCOPE_NOTE, StackCheck, check_resources, run_stack
 from bluegreen.policy_client import Violation
@@ -54,6 +54,7 @@ def test_violations_are_grouped_under_the_resource_that_has_them(policy_pack):
     assert lines[1] == f"    {CONTAINER}: web-bad"
     assert "        - [mandatory]  [severity: high]  docker-image-tag-pinned" in lines
     assert any('Container "web-bad" has no healthcheck' in line for line in lines)
+    assert "          see docs/policies.md#docker-image-tag-pinned" in lines
     assert lines[-1] == "stack prod: FAILED: 2 resources, 2 mandatory, 0 advisory violation(s)"
 
 
@@ -79,6 +80,7 @@ def test_json_lists_every_violation_with_its_resource_and_level(policy_pack):
     pinned = next(v for v in prod["violations"] if v["policy"] == "docker-image-tag-pinned")
     assert (pinned["type"], pinned["name"], pinned["urn"]) == (CONTAINER, "web-bad", BAD.urn)
     assert "latest" in pinned["message"]
+    assert pinned["url"] == "docs/policies.md#docker-image-tag-pinned"
 
 
 def test_markdown_has_a_summary_table_and_the_violations_per_resource(policy_pack):
@@ -90,9 +92,21 @@ def test_markdown_has_a_summary_table_and_the_violations_per_resource(policy_pac
     assert "| `prod` | ❌ failed | 1 | 2 | 0 |" in text
     assert "| `dev` | ✅ passed | 1 | 0 | 0 |" in text
     assert f"#### `{CONTAINER}` **web-bad**" in text
-    assert "- ❌ `docker-container-healthcheck` (mandatory, severity high):" in text
+    linked = "[`docker-container-healthcheck`](docs/policies.md#docker-container-healthcheck)"
+    assert f"- ❌ {linked} (mandatory, severity high):" in text
     assert "### `dev`" not in text  # nothing to show for a clean stack
     assert "\\|\\| exit 1" in text  # table-breaking pipes are escaped
+
+
+def test_in_github_actions_markdown_links_each_rule_at_the_checked_commit(policy_pack):
+    strict = check_resources("prod", [BAD], policy_pack, {"all": "mandatory"})
+    env = {"GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "acme/web", "GITHUB_SHA": "0123abc"}
+
+    text = markdown([strict], github_link(env))
+
+    at_commit = "https://github.com/acme/web/blob/0123abc/docs/policies.md"
+    assert f"[`docker-image-tag-pinned`]({at_commit}#docker-image-tag-pinned)" in text
+    assert github_link({})("docs/policies.md#x") == "docs/policies.md#x"
 
 
 def test_stack_level_violations_without_a_known_resource_come_last():

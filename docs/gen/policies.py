@@ -61,7 +61,9 @@ pulumi preview --policy-pack policies --policy-pack-config policies/config/prod.
 ```
 
 A `mandatory` violation fails the preview or update; an `advisory` one is printed as a warning. Each
-policy carries a URL to its anchor on this page and its remediation steps, so the engine can show both.
+policy carries its remediation steps and the URL of its anchor on this page (`docs/policies.md#<rule>`);
+the offline check prints that URL under every violation, writes it into its JSON report, and links each
+rule from its Markdown report (to the checked commit when it runs in GitHub Actions).
 
 The rules read **declared inputs**. A value computed during deployment (an ARN on a stack's first preview)
 is unknown, and the rules skip it instead of guessing: on a brand-new stack the rules that link resources
