@@ -2,10 +2,14 @@
 
 import re
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# The generators in docs/gen/ are not part of the installed package.
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
 PENDING_PAGES = {
     "docs/analysis.md": "release analysis (metrics and templates)",

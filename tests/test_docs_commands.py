@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from docs_pages import ROOT, Block, blocks, pages, tracked_files
 
+from docs.gen import samples
+
 SHELL = {"bash", "sh", "shell"}
 # Commands that reach a cloud, a cluster, an engine or the Pulumi CLI: a block using one must be skipped.
 NEEDS_TOOLS = re.compile(r"(^|[\s;|&(`$])(pulumi|docker|kubectl|aws|helm|kind|minikube|curl)\b|\bmake (up|down|test)\b")
@@ -66,11 +68,18 @@ def test_shell_block_runs_on_a_fresh_checkout(block: Block, checkout: Path):
 
 
 @pytest.mark.parametrize("block", OUTPUTS, ids=[b.where for b in OUTPUTS])
-def test_sample_output_comes_from_a_real_run(block: Block, checkout: Path):
-    command = block.argument.strip('"')
+def test_sample_output_is_what_the_command_prints(block: Block, checkout: Path):
+    sample = samples.parse(block.argument)
     _run(checkout, "make setup")
-    result = _run(checkout, command)
-    output = result.stdout + result.stderr
+    result = _run(checkout, sample.command)
 
-    missing = [line for line in block.text.splitlines() if line.strip() and line.strip() not in output]
-    assert missing == [], f"{block.where}: `{command}` no longer prints these lines:\n{output}"
+    shown = samples.shown_lines(sample, result.stdout + result.stderr)
+    assert block.text.splitlines() == shown, f"{block.where}: run `make docs` to refresh it from `{sample.command}`"
+
+
+def test_make_docs_rewrites_a_stale_sample_from_a_real_run():
+    page = 'intro\n<!-- doc-test: output-of "seq 3" matching "[13]" -->\n```text\nstale\n```\n'
+
+    fresh = samples.refresh(page, lambda command: samples.run(command, ROOT))
+
+    assert fresh.split("```text\n")[1] == "1\n3\n```\n"

@@ -106,7 +106,7 @@ def test_in_github_actions_markdown_links_each_rule_at_the_checked_commit(policy
 
     at_commit = "https://github.com/acme/web/blob/0123abc/docs/policies.md"
     assert f"[`docker-image-tag-pinned`]({at_commit}#docker-image-tag-pinned)" in text
-    assert github_link({})("docs/policies.md#x") == "docs/policies.md#x"
+    assert github_link({})("docs/policies.md#k8s-probe-timing") == "docs/policies.md#k8s-probe-timing"
 
 
 def test_stack_level_violations_without_a_known_resource_come_last():

@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from pathlib import Path
 
-from . import cli, configuration, policies
+from . import cli, configuration, policies, samples
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,13 +20,33 @@ def stale_pages() -> list[str]:
 
 
 def write_pages() -> list[str]:
-    """Rewrite every page; return the ones that changed."""
+    """Rewrite every generated page and every sample output; return the pages that changed."""
     changed = []
     for path, render in PAGES.items():
         text = render()
         if _read(ROOT / path) != text:
             (ROOT / path).write_text(text)
             changed.append(path)
+    return changed + write_samples()
+
+
+def write_samples() -> list[str]:
+    """Run the command of every `output-of` block in this checkout and rewrite the block."""
+    outputs: dict[str, str] = {}
+
+    def output_of(command: str) -> str:
+        if command not in outputs:
+            outputs[command] = samples.run(command, ROOT)
+        return outputs[command]
+
+    changed = []
+    for page in sorted(ROOT.glob("*.md")) + sorted((ROOT / "docs").rglob("*.md")):
+        text = page.read_text()
+        if samples.DIRECTIVE.search(text):
+            fresh = samples.refresh(text, output_of)
+            if fresh != text:
+                page.write_text(fresh)
+                changed.append(str(page.relative_to(ROOT)))
     return changed
 
 
