@@ -11,6 +11,7 @@ without data); 5 the stack's config changed under the release, which stopped; 13
 
 import importlib.util
 import os
+import re
 import shlex
 import sys
 import time
@@ -575,7 +576,10 @@ def _guard(env: CliEnv, stack: str, action: Callable[[], T]) -> T:
     except ConfigError as error:
         lines = "\n".join(f"  {problem}" for problem in error.problems)
         _refuse(env, f"invalid stack config in {stack} ({len(error.problems)} problem(s)):\n{lines}")
-    except (PlanError, StackError, FileNotFoundError) as error:
+    except PlanError as error:
+        # The planner does not know the stack's name; the commands it suggests must carry it.
+        _refuse(env, re.sub(r"`bluegreen (\w+)`", rf"`bluegreen \1 --stack {stack}`", str(error)))
+    except (StackError, FileNotFoundError) as error:
         _refuse(env, str(error))
 
 

@@ -23,7 +23,7 @@ from .pause_request import clear_pause, pause_requested
 from .rollout import AnalysisFactory, HookRunner, OnInterrupt, Rollout, RolloutResult, Timing
 from .rollout_plan import RolloutPlan
 from .stack_driver import StackDriver, StackError
-from .stack_lock import LockInfo, acquire, release
+from .stack_lock import acquire, release
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,9 @@ def run_session(
     run_hook: HookRunner | None,
 ) -> RolloutResult:
     """Lock, run, unlock; a held lock raises LockHeldError before anything changes."""
-    lock: LockInfo = acquire(driver, options.command, force=options.force)
+    lock = acquire(
+        driver, options.command, force=options.force, warn=lambda message: err.print(f"[yellow]{escape(message)}[/]")
+    )
     clear_pause(driver)  # a request left for an earlier release is not for this one
     watch = InterruptWatch(on_repeat=lambda message: err.print(f"[yellow]{escape(message)}[/yellow]"))
     try:

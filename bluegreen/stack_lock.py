@@ -15,6 +15,7 @@ import json
 import os
 import secrets
 import socket
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
@@ -70,8 +71,14 @@ def current_lock(driver: StackDriver) -> LockInfo | None:
     return LockInfo.parse(value) if value else None
 
 
-def acquire(driver: StackDriver, command: str, force: bool = False) -> LockInfo:
-    """Take the stack's lock or raise LockHeldError; `force` replaces a lock held by someone else."""
+def acquire(
+    driver: StackDriver, command: str, force: bool = False, warn: Callable[[str], None] = lambda message: None
+) -> LockInfo | None:
+    """Take the stack's lock or raise LockHeldError; `force` replaces a lock held by someone else.
+
+    None when the backend does not keep stack tags (a self-managed backend before Pulumi 3.211 accepts
+    `stack tag set` and forgets it): the release runs unlocked, and `warn` says so.
+    """
     held = current_lock(driver)
     if held is not None and not force:
         raise LockHeldError(
@@ -81,14 +88,21 @@ def acquire(driver: StackDriver, command: str, force: bool = False) -> LockInfo:
     mine = new_lock(command)
     driver.set_tag(LOCK_TAG, mine.tag_value())
     after = current_lock(driver)
-    if after is None or after.token != mine.token:
-        winner = after.describe() if after else "nobody (the tag vanished)"
-        raise LockHeldError(f"stack {driver.name} was locked at the same moment by {winner}; try again")
+    if after is None:
+        warn(
+            f"the backend of stack {driver.name} does not keep stack tags, so this release holds no lock: "
+            "make sure nobody else changes the stack meanwhile (Pulumi 3.211+ keeps tags on every backend)"
+        )
+        return None
+    if after.token != mine.token:
+        raise LockHeldError(f"stack {driver.name} was locked at the same moment by {after.describe()}; try again")
     return mine
 
 
-def release(driver: StackDriver, lock: LockInfo) -> None:
+def release(driver: StackDriver, lock: LockInfo | None) -> None:
     """Remove the lock if it is still ours (a --force takeover makes it someone else's)."""
+    if lock is None:
+        return
     held = current_lock(driver)
     if held is not None and held.token == lock.token:
         driver.remove_tag(LOCK_TAG)

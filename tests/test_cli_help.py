@@ -20,6 +20,7 @@ runner = CliRunner()
         ("shift", ["--stack", "--steps", "--bake", "--failures-allowed", "--on-interrupt"]),
         ("resume", ["--stack", "--to", "--bake", "--on-interrupt", "--yes", "--force"]),
         ("abort", ["--stack", "--yes", "--force"]),
+        ("pause", ["--stack"]),
         ("rollback", ["--stack", "--force", "--no-check", "--yes"]),
         ("promote", ["--from", "--to", "--steps", "--yes"]),
         ("status", ["--stack", "--http", "--json", "--watch"]),
@@ -38,7 +39,7 @@ def test_each_command_has_help_naming_its_options(command, options, monkeypatch)
 def test_no_arguments_lists_the_commands():
     result = runner.invoke(app, [])
 
-    for command in ("check", "status", "release", "shift", "resume", "abort", "rollback", "promote"):
+    for command in ("check", "status", "release", "shift", "resume", "pause", "abort", "rollback", "promote"):
         assert command in result.output
 
 

@@ -113,6 +113,7 @@ def test_a_release_mid_rollout_is_refused():
 
     assert result.exit_code == 2
     assert "is mid-rollout" in result.output
+    assert "continue it with `bluegreen resume --stack local`" in result.output
 
 
 def test_shift_completes_a_canary_behind_the_http_gate():

@@ -488,3 +488,31 @@ def test_the_lock_names_the_command_and_release_it_belongs_to():
     invoke(env_for(driver, sleep_hook=look), *RELEASE)
 
     assert LockInfo.parse(seen["lock"]).command == "bluegreen release --stack local --image repo/web:1.5.0"
+
+
+def test_a_backend_that_forgets_tags_runs_the_release_unlocked_and_says_so():
+    class Forgetful(MockProgramDriver):
+        def set_tag(self, key, value):
+            pass  # a self-managed backend before Pulumi 3.211: `stack tag set` succeeds and keeps nothing
+
+    driver = Forgetful.deployed("local", docker_config())
+
+    result = invoke(env_for(driver), *RELEASE)
+
+    assert result.exit_code == 0, result.output
+    assert "does not keep stack tags, so this release holds no lock" in result.output
+    assert weights(driver) == (0, 100)
+
+
+def test_a_failing_pre_traffic_hook_moves_nothing_and_exits_1():
+    hooks = {"preTraffic": {"command": ["sh", "-c", "echo smoke test failed >&2; exit 3"], "timeout": "5s"}}
+    config = {**docker_config(), "bluegreen:rollout": {"steps": [{"setWeight": 100}], "hooks": hooks}}
+    driver = MockProgramDriver.deployed("local", config)
+
+    result = invoke(env_for(driver), "release", "-s", "local", "-i", "repo/web:1.5.0", "--poll", "1")
+
+    assert result.exit_code == 1, result.output
+    assert "preTraffic hook failed" in result.output and "smoke test failed" in result.output
+    assert "production traffic stayed on blue" in result.output
+    assert update_weights(driver) == [(100, 0)]  # only the image went to green
+    assert_consistent(driver)
