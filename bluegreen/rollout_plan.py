@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from components.spec import COLORS, BlueGreenSpec, Color, ConfigError, Traffic
 from components.spec.durations import show_duration
+from components.spec.images import image_rule_broken
 from components.traffic import candidate_color, live_color
 
 from .stack_driver import ConfigScalar
@@ -151,8 +152,9 @@ def plan_release(
     """Deploy `image` to the idle color, wait until it is healthy, run the hook, then follow the strategy."""
     spec = spec_of(config)
     _refuse_split(spec)
-    if not image.strip():
-        raise PlanError("--image = '' is invalid: give the image to release, e.g. repo/web:1.5.0")
+    # The same rule as bluegreen:<color>.image, before any config is written.
+    if (rule := image_rule_broken(image)) is not None:
+        raise PlanError(f"--image = {image!r} is invalid: {rule}")
     live, candidate = live_color(spec.traffic), candidate_color(spec.traffic)
     changes = [ConfigChange(f"bluegreen:{candidate}.image", image)]
     if replicas is not None:

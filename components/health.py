@@ -9,6 +9,7 @@ HAProxy's `option httpchk` accept by default, so the ALB matcher is set to match
 """
 
 import math
+import shlex
 from typing import TYPE_CHECKING, Any
 
 from .spec import HealthCheck
@@ -21,8 +22,12 @@ SUCCESS_CODES = "200-399"
 
 
 def probe_command(port: int, path: str) -> str:
-    """Shell check run inside the container; tries curl, then busybox wget, as images carry one or the other."""
-    url = f"http://127.0.0.1:{port}{path}"
+    """Shell check run inside the container; tries curl, then busybox wget, as images carry one or the other.
+
+    The URL is shell-quoted: a path's query may hold `&` or `;` (RFC 3986 allows both),
+    which unquoted would end the curl command and let the probe pass whatever the app answers.
+    """
+    url = shlex.quote(f"http://127.0.0.1:{port}{path}")
     return f"curl -fsS -o /dev/null {url} || wget -q -O /dev/null {url} || exit 1"
 
 
@@ -107,7 +112,9 @@ def kubernetes_probes(hc: HealthCheck, port: int) -> dict[str, dict[str, Any]]:
 
 def haproxy_backend_check(hc: HealthCheck) -> list[str]:
     """Backend lines that make HAProxy probe the health path."""
-    return [f"option httpchk GET {hc.path}", f"timeout check {hc.timeout_seconds}s"]
+    # HAProxy's config tokenizer reads single quotes as the shell does (no escapes or `$VAR` inside),
+    # so the shell's quoting keeps a `'` or `$` in the path one literal argument.
+    return [f"option httpchk GET {shlex.quote(hc.path)}", f"timeout check {hc.timeout_seconds}s"]
 
 
 def haproxy_server_check(hc: HealthCheck) -> str:

@@ -1,5 +1,7 @@
 """Planning is pure: a request becomes ordered config changes, or is refused before anything runs."""
 
+import re
+
 import pytest
 from rollout_support import aws_config, docker_config, kubernetes_config
 
@@ -100,8 +102,18 @@ def test_an_invalid_current_config_raises_the_config_models_error():
         plan_release(config, "repo/web:1.5.0", steps([100]))
 
 
+@pytest.mark.parametrize(
+    ("image", "rule"),
+    [("nginx", "must be pinned by a tag other than latest"), ("repo/web:latest", "must be pinned by a tag"),
+     ("repo/web:1.5.0\n", "must be an image reference without spaces")],
+)
+def test_a_floating_or_malformed_image_is_refused_before_any_config_is_written(image, rule):
+    with pytest.raises(PlanError, match=f"--image = {re.escape(repr(image))} is invalid: {rule}"):
+        plan_release(docker_config(), image, [100])
+
+
 def test_an_empty_image_is_refused():
-    with pytest.raises(PlanError, match="--image = '' is invalid"):
+    with pytest.raises(PlanError, match="--image = '  ' is invalid: must not be empty"):
         plan_release(docker_config(), "  ", [100])
 
 

@@ -5,7 +5,7 @@ from typing import Any
 import pulumi
 from pulumi.runtime import config as runtime_config
 
-from .loader import parse_spec, raw_from_engine_config
+from .loader import other_platform_keys, parse_spec, raw_from_engine_config
 from .problems import ConfigError
 from .root import BlueGreenSpec
 
@@ -24,7 +24,12 @@ def all_engine_config() -> dict[str, Any]:
 
 def load_spec() -> BlueGreenSpec:
     """Validate the stack's `bluegreen:*` config, or stop the update before any resource exists."""
+    raw = raw_from_engine_config(all_engine_config())
     try:
-        return parse_spec(raw_from_engine_config(all_engine_config()))
+        spec = parse_spec(raw)
     except ConfigError as error:
         raise pulumi.RunError(f"invalid stack config ({len(error.problems)} problem(s)):\n{error}") from None
+    for key in other_platform_keys(spec, raw):
+        # A warning, not an error: a stack may keep another platform's block while it moves between them.
+        pulumi.log.warn(f"{key} is set but bluegreen:platform is {spec.platform}: it has no effect on this stack")
+    return spec

@@ -1,13 +1,17 @@
 """Turn raw stack config (what `pulumi config` holds) into a validated BlueGreenSpec."""
 
+import copy
+import itertools
 import json
 from collections.abc import Mapping
 from typing import Any
 
 from pydantic import ValidationError
 
-from .problems import NAMESPACE, ConfigError, problems_from
+from .problems import NAMESPACE, ConfigError, ConfigProblem, problems_from
 from .root import BlueGreenSpec, cross_problems
+
+PLATFORM_KEYS = ("aws", "kubernetes", "docker")
 
 
 def parse_spec(raw: Mapping[str, Any]) -> BlueGreenSpec:
@@ -15,11 +19,58 @@ def parse_spec(raw: Mapping[str, Any]) -> BlueGreenSpec:
     try:
         spec = BlueGreenSpec.model_validate(dict(raw))
     except ValidationError as error:
-        raise ConfigError(problems_from(error, BlueGreenSpec)) from None
+        found = problems_from(error, BlueGreenSpec)
+        raise ConfigError(found + _cross_problems_despite(raw, error, found)) from None
     problems = cross_problems(spec)
     if problems:
         raise ConfigError(problems)
     return spec
+
+
+def other_platform_keys(spec: BlueGreenSpec, raw: Mapping[str, Any]) -> list[str]:
+    """Platform blocks the stack sets but its platform ignores (`bluegreen:aws` on a docker stack)."""
+    return [f"{NAMESPACE}:{key}" for key in PLATFORM_KEYS if key in raw and key != spec.platform]
+
+
+def _cross_problems_despite(raw: Mapping[str, Any], error: ValidationError, found: list[ConfigProblem]) -> list:
+    """The rules spanning several keys, judged with the bad values left out (so their defaults apply).
+
+    Without this, a config with a bad vpcId and a service name too long for AWS would report
+    only the first; with it, one pass reports both. When leaving the bad values out is not
+    enough to get a spec (a required key is bad), the cross-key rules wait for the next run.
+    """
+    locs = [tuple(item["loc"]) for item in error.errors()]
+    # First leave out only the bad values; when that still fails (a bad required key), the
+    # whole top-level blocks that hold them (`bluegreen:aws` is optional to the model).
+    for depth in (None, 1):
+        repaired = copy.deepcopy(dict(raw))
+        for loc in locs:
+            _drop(repaired, loc[:depth])
+        try:
+            spec = BlueGreenSpec.model_validate(repaired)
+        except ValidationError:
+            continue
+        reported = [problem.key for problem in found]
+        return [p for p in cross_problems(spec) if not any(_related(p.key, key) for key in reported)]
+    return []
+
+
+def _related(one: str, other: str) -> bool:
+    """Same key, or one inside the other (`bluegreen:aws` and `bluegreen:aws.vpcId`)."""
+    return one == other or other.startswith((one + ".", one + "[")) or one.startswith((other + ".", other + "["))
+
+
+def _drop(raw: dict[str, Any], loc: tuple[str | int, ...]) -> None:
+    """Remove the value at `loc`; a bad list item takes its whole list out (defaults then apply)."""
+    path = list(itertools.takewhile(lambda part: isinstance(part, str), loc))
+    node = raw
+    for key in path[:-1]:
+        child = node.get(key)
+        if not isinstance(child, dict):
+            return
+        node = child
+    if path:
+        node.pop(path[-1], None)
 
 
 def raw_from_engine_config(config: Mapping[str, str]) -> dict[str, Any]:

@@ -77,9 +77,11 @@ def cross_problems(spec: BlueGreenSpec) -> list[ConfigProblem]:
 
 
 def _aws_problems(spec: BlueGreenSpec) -> list[ConfigProblem]:
+    # The rules on the service run without bluegreen:aws too, so one pass reports both.
+    found = aws_problems(spec)
     if spec.aws is None:
-        return [missing("bluegreen:aws", "platform aws needs at least vpcId and subnetIds")]
-    return aws_problems(spec)
+        found.insert(0, missing("bluegreen:aws", "platform aws needs at least vpcId and subnetIds"))
+    return found
 
 
 _PLATFORM_RULES: dict[str, Callable[[BlueGreenSpec], list[ConfigProblem]]] = {
