@@ -62,7 +62,7 @@ def _related(one: str, other: str) -> bool:
 
 def _drop(raw: dict[str, Any], loc: tuple[str | int, ...]) -> None:
     """Remove the value at `loc`; a bad list item takes its whole list out (defaults then apply)."""
-    path = list(itertools.takewhile(lambda part: isinstance(part, str), loc))
+    path = [str(part) for part in itertools.takewhile(lambda part: isinstance(part, str), loc)]
     node = raw
     for key in path[:-1]:
         child = node.get(key)
