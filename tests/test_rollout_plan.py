@@ -109,7 +109,7 @@ def test_an_invalid_current_config_raises_the_config_models_error():
 )
 def test_a_floating_or_malformed_image_is_refused_before_any_config_is_written(image, rule):
     with pytest.raises(PlanError, match=f"--image = {re.escape(repr(image))} is invalid: {rule}"):
-        plan_release(docker_config(), image, [100])
+        plan_release(docker_config(), image)
 
 
 def test_an_empty_image_is_refused():
