@@ -45,7 +45,7 @@ def test_the_real_release_layout() -> None:
 def test_the_pinned_cli_is_at_least_the_locked_sdk() -> None:
     lock = tomllib.loads((ROOT / "uv.lock").read_text())
     [sdk] = [p["version"] for p in lock["package"] if p["name"] == "pulumi"]
-    assert Version(PULUMI_VERSION) >= Version(sdk)
+    assert Version(PULUMI_VERSION) >= Version(sdk), f"uv.lock has pulumi {sdk}: raise PULUMI_VERSION to match"
 
 
 def test_it_installs_the_verified_archive_and_the_cli_runs(tmp_path: Path) -> None:
