@@ -1,7 +1,8 @@
-"""The reload mechanism the component runs: checked install, atomic swap, SIGUSR2 through the docker CLI.
+"""The reload mechanism the component runs: checked install, saved server state, atomic swap, SIGUSR2.
 
 The docker CLI is replaced by a script on PATH that records its arguments, so the
 exact commands the dynamic provider would run are asserted without a Docker engine.
+(tests/test_traffic_haproxy.py runs the same commands against a real HAProxy.)
 """
 
 import base64
@@ -18,13 +19,21 @@ from pulumi.dynamic.dynamic import serialize_provider
 
 from components.docker.config_resource import _HaproxyConfigProvider
 from components.docker.reload import ConfigRejectedError, DockerReloader, LocalReloader, install_and_reload
+from components.docker.server_state import ServerStateError
 
-GOOD = "global\n    master-worker\ndefaults\n    mode http\n"
+GOOD = "global\n    master-worker\nbackend production\n    server green-0 127.0.0.1:80 check\ndefaults\n    mode http\n"
 BAD = "global\n    no-such-keyword\n"
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+STATE = (
+    "1\n# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight srv_iweight "
+    "srv_time_since_last_change srv_check_status srv_check_result srv_check_health srv_check_state "
+    "srv_agent_state bk_f_forced_id srv_f_forced_id srv_fqdn srv_port srvrecord srv_use_ssl "
+    "srv_check_port srv_check_addr srv_agent_addr srv_agent_port\n"
+    "3 production 1 green-0 127.0.0.1 0 0 1 1 6 17 2 0 6 0 0 0 - 80 - 0 0 - - 0\n\n"
+)
 
 
-def fake_docker(tmp_path: Path, running: bool = True, check_ok: bool = True) -> Path:
+def fake_docker(tmp_path: Path, running: bool = True, check_ok: bool = True, state: str = STATE) -> Path:
     """A `docker` that logs each call as JSON and answers inspect/exec like the engine would."""
     log = tmp_path / "docker-calls.jsonl"
     script = tmp_path / "bin" / "docker"
@@ -36,6 +45,11 @@ with open({str(log)!r}, "a") as f:
     f.write(json.dumps(sys.argv[1:]) + "\\n")
 if sys.argv[1] == "inspect":
     print({"true" if running else "false"!r})
+if sys.argv[1:3] == ["exec", "-i"]:
+    # the container's `nc` on the read-only state socket: one command in, the dump out
+    assert sys.stdin.read() == "show servers state\\n"
+    sys.stdout.write({state!r})
+    sys.exit(0 if {state!r} else 1)
 if sys.argv[1] == "exec" and not {check_ok!r}:
     print("[ALERT] parsing error", file=sys.stderr)
     sys.exit(1)
@@ -55,18 +69,39 @@ def docker_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ig
     return tmp_path
 
 
-def test_a_running_router_gets_the_config_checked_then_swapped_then_usr2(docker_on_path: Path) -> None:
+def test_a_running_router_gets_the_config_checked_its_state_saved_then_swapped_then_usr2(
+    docker_on_path: Path,
+) -> None:
     log = fake_docker(docker_on_path)
     path = docker_on_path / "cfg" / "haproxy.cfg"
     assert install_and_reload(path, GOOD, DockerReloader("web-haproxy")) is True
     assert path.read_text() == GOOD
     assert oct(path.stat().st_mode & 0o777) == "0o644"
     assert not path.with_name("haproxy.cfg.next").exists()
+    # Next to the config, so the container reads it through the same mount, readable by its haproxy user.
+    state = path.with_name("server-state")
+    assert state.read_text() == STATE
+    assert oct(state.stat().st_mode & 0o777) == "0o644"
     commands = [c for c in calls(log) if c[0] != "inspect"]
     assert commands == [
         ["exec", "web-haproxy", "haproxy", "-c", "-f", "/usr/local/etc/haproxy/haproxy.cfg.next"],
+        ["exec", "-i", "web-haproxy", "nc", "127.0.0.1", "9999"],
         ["kill", "--signal", "USR2", "web-haproxy"],
     ]
+
+
+@pytest.mark.parametrize("answer", ["", "Unknown command\n", STATE[:200]])
+def test_unreadable_server_state_stops_the_reload_before_anything_changes(docker_on_path: Path, answer: str) -> None:
+    # An image without `nc`, a foreign answer or a cut one: reloading would forget which replicas are DOWN.
+    log = fake_docker(docker_on_path, state=answer)
+    path = docker_on_path / "haproxy.cfg"
+    path.write_text(GOOD)
+    with pytest.raises(ServerStateError, match="could not read the router's server state"):
+        install_and_reload(path, GOOD + "# new weights\n", DockerReloader("web-haproxy"))
+    assert path.read_text() == GOOD
+    assert not path.with_name("haproxy.cfg.next").exists()
+    assert not path.with_name("server-state").exists()
+    assert not any(c[0] == "kill" for c in calls(log))
 
 
 def test_before_the_router_exists_the_file_is_written_and_nothing_is_signalled(docker_on_path: Path) -> None:

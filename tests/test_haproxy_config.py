@@ -104,12 +104,36 @@ def test_a_failure_on_a_dying_server_is_retried_elsewhere() -> None:
     assert "disable-l7-retry unless METH_GET or METH_HEAD or METH_OPTIONS" in text
 
 
-def test_reloads_are_seamless_and_old_workers_get_the_drain_time() -> None:
-    spec = parse_spec({"service": {"drainSeconds": 45}, "blue": {"image": "a:1"}, "green": {"image": "b:1"}})
+def drained(seconds: int) -> BlueGreenSpec:
+    return parse_spec({"service": {"drainSeconds": seconds}, "blue": {"image": "a:1"}, "green": {"image": "b:1"}})
+
+
+def test_reloads_are_seamless_and_keep_alive_connections_are_closed_only_after_an_answer() -> None:
+    spec = drained(45)
     text = render_haproxy_config(spec, container_layout(spec))
     assert "    master-worker\n" in text
     assert "stats socket /var/lib/haproxy/admin.sock mode 600 level admin expose-fd listeners" in text
-    assert "    hard-stop-after 45s\n" in text
+    assert "    option idle-close-on-response\n" in text
+
+
+@pytest.mark.parametrize(("drain", "hard_stop"), [(0, 63), (1, 63), (45, 63), (63, 63), (64, 64), (3600, 3600)])
+def test_old_workers_get_the_drain_time_but_never_less_than_the_longest_request(drain: int, hard_stop: int) -> None:
+    spec = drained(drain)
+    text = render_haproxy_config(spec, container_layout(spec))
+    # 63 = keep-alive 5 + request head 10 + queue 10 + 4 connect attempts x 2 + server 30.
+    assert f"    hard-stop-after {hard_stop}s\n" in text
+    for line in ("timeout http-keep-alive 5s", "timeout http-request 10s", "timeout queue 10s",
+                 "timeout connect 2s", "retries 3", "timeout server 30s"):
+        assert f"    {line}\n" in text
+
+
+def test_the_container_keeps_server_state_next_to_its_config_and_serves_it_read_only() -> None:
+    spec = spec_for()
+    text = render_haproxy_config(spec, container_layout(spec))
+    assert "    server-state-file /usr/local/etc/haproxy/server-state\n" in text
+    assert "    load-server-state-from-file global\n" in text
+    # busybox nc in the stock image speaks TCP only; level user can read state, never change it.
+    assert "    stats socket ipv4@127.0.0.1:9999 level user\n" in text
 
 
 def test_the_config_is_the_same_text_for_the_same_spec_and_differs_only_in_weights_on_a_canary() -> None:

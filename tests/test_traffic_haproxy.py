@@ -55,30 +55,38 @@ def router(replicas: dict) -> Iterator[LoopbackRouter]:
 
 
 def test_stepping_weights_loses_no_request_and_splits_as_configured(router: LoopbackRouter) -> None:
-    with LoadClient(router.production_port, threads=3) as client:
+    # Both kinds of client: a new connection per request, and persistent keep-alive connections.
+    with (
+        LoadClient(router.production_port, threads=3) as client,
+        LoadClient(router.production_port, threads=3, keep_alive=True) as kept,
+    ):
         for blue, green in STEPS:
             spec = spec_for(blue, green)
             before = time.monotonic()
             router.apply(spec)
             applied = time.monotonic()
             step = client.wait_for(applied, REQUESTS_PER_STEP, timeout=60)
-            observed = shares(step)
-            overlapping = [o for o in client.outcomes if o.started < applied and o.ended > before]
+            kept_step = kept.wait_for(applied, REQUESTS_PER_STEP, timeout=60)
+            observed, kept_observed = shares(step), shares(kept_step)
+            overlapping = [o for o in client.outcomes + kept.outcomes if o.started < applied and o.ended > before]
             candidate_answers = {get_once(router.test_port).color for _ in range(20)}
             print(
                 f"step {blue}/{green}: observed blue {observed['blue']:.3f} green {observed['green']:.3f} "
-                f"over {len(step)} requests; {len(overlapping)} requests in flight across the reload"
+                f"(keep-alive: blue {kept_observed['blue']:.3f}) over {len(step)} + {len(kept_step)} requests; "
+                f"{len(overlapping)} requests in flight across the reload"
             )
-            assert abs(observed["blue"] - blue / 100) <= SHARE_TOLERANCE
-            assert abs(observed["green"] - green / 100) <= SHARE_TOLERANCE
+            for seen in (observed, kept_observed):
+                assert abs(seen["blue"] - blue / 100) <= SHARE_TOLERANCE
+                assert abs(seen["green"] - green / 100) <= SHARE_TOLERANCE
             # The reload happened under load, so "zero failed" below is about real in-flight requests.
             assert overlapping
             # The test frontend sends everything to the candidate (green at 50/50, by the tie rule).
             assert candidate_answers == {"blue" if green > blue else "green"}
-    failed = [o for o in client.outcomes if not o.ok]
-    print(f"sent {len(client.outcomes)} requests, {len(failed)} failed")
+    failed = [o for o in client.outcomes + kept.outcomes if not o.ok]
+    print(f"sent {len(client.outcomes)} + {len(kept.outcomes)} keep-alive requests, {len(failed)} failed")
     assert failed == []
     assert len(client.outcomes) >= len(STEPS) * REQUESTS_PER_STEP
+    assert any(o.reused for o in kept.outcomes)
 
 
 def test_the_router_answers_its_own_health_uri_without_a_replica(router: LoopbackRouter) -> None:

@@ -1,23 +1,31 @@
 """A tiny HTTP server standing in for one replica: `/` answers its color and name, `/health` answers 200.
 
-Run as `python -m bluegreen.lab.color_server <color> <name>`; it binds 127.0.0.1 on a
-free port and prints the port on its first line, so the parent knows where it is.
+Run as `python -m bluegreen.lab.color_server <color> <name> [<status>]`; it binds
+127.0.0.1 on a free port and prints the port on its first line, so the parent knows
+where it is. A status other than 200 makes a broken replica that answers it to every
+path, health included. `/sleep/<seconds>` answers like `/`, that many seconds later
+(a long request, to see what a reload does to one).
 """
 
 import sys
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from subprocess import PIPE, Popen
 
 _PROJECT_DIR = Path(__file__).resolve().parents[2]
+SLEEP_PATH = "/sleep/"
 
 
 class _Handler(BaseHTTPRequestHandler):
     body = b""
+    status = 200
 
     def do_GET(self) -> None:
         payload = b"ok\n" if self.path == "/health" else self.body
-        self.send_response(200)
+        if self.path.startswith(SLEEP_PATH):
+            time.sleep(float(self.path.removeprefix(SLEEP_PATH)))
+        self.send_response(self.status)
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
@@ -38,17 +46,17 @@ class _Server(ThreadingHTTPServer):
             super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
-def serve(color: str, name: str) -> None:
-    handler = type("Handler", (_Handler,), {"body": f"{color} {name}\n".encode()})
+def serve(color: str, name: str, status: int = 200) -> None:
+    handler = type("Handler", (_Handler,), {"body": f"{color} {name}\n".encode(), "status": status})
     server = _Server(("127.0.0.1", 0), handler)
     print(server.server_address[1], flush=True)
     server.serve_forever()
 
 
-def start(color: str, name: str) -> tuple[Popen[str], int]:
+def start(color: str, name: str, status: int = 200) -> tuple[Popen[str], int]:
     """Start one replica in its own process (so it can be killed like a container) and return its port."""
     process = Popen(
-        [sys.executable, "-m", "bluegreen.lab.color_server", color, name],
+        [sys.executable, "-m", "bluegreen.lab.color_server", color, name, str(status)],
         stdout=PIPE,
         text=True,
         cwd=_PROJECT_DIR,
@@ -62,4 +70,4 @@ def start(color: str, name: str) -> tuple[Popen[str], int]:
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1], sys.argv[2])
+    serve(sys.argv[1], sys.argv[2], *(int(a) for a in sys.argv[3:4]))

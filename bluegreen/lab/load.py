@@ -1,8 +1,15 @@
 """A bounded HTTP load generator for loopback: threads send GET / and record who answered, or the error.
 
-Each request opens a new connection (`Connection: close`), as a browser's first
-request or a health-checking client would: a router reload must not fail those,
-and a kept-alive connection would stay pinned to an old HAProxy worker.
+Two kinds of client, because a router reload fails them in different ways:
+- new connection per request (`Connection: close`), as a health checker or a
+  browser's first request: only a refused or reset connect can hurt it;
+- keep-alive (`keep_alive=True`): each thread holds one persistent HTTP/1.1
+  connection, as a pooled client (requests, httpx, a service mesh) does. It is
+  pinned to the HAProxy worker that accepted it, so a reload that closes it while
+  a request is on its way fails that request with `RemoteDisconnected`.
+
+Neither kind retries: a failed request is recorded as failed, so a test or the
+benchmark sees exactly what a client without retry logic would see.
 """
 
 import http.client
@@ -19,6 +26,8 @@ class Outcome:
     ended: float
     server: str | None
     error: str | None = None
+    reused: bool = False
+    """Sent on a connection that had already carried a request (keep-alive clients only)."""
 
     @property
     def ok(self) -> bool:
@@ -34,19 +43,33 @@ class Outcome:
 
 
 def get_once(port: int, path: str = "/", timeout: float = 10) -> Outcome:
-    started = time.monotonic()
+    """One GET on a new connection, closed afterwards."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        conn.request("GET", path, headers={"Connection": "close"})
+        return get_on(conn, path, {"Connection": "close"})
+    finally:
+        conn.close()
+
+
+def get_on(conn: http.client.HTTPConnection, path: str = "/", headers: dict[str, str] | None = None) -> Outcome:
+    """One GET on `conn`, which http.client opens if needed and keeps open unless the answer says close.
+
+    On a failure the connection is closed, so the next call starts a new one (as a
+    pool discards a broken connection); the failed request itself is not retried.
+    """
+    started = time.monotonic()
+    reused = conn.sock is not None
+    try:
+        conn.request("GET", path, headers=headers or {})
         response = conn.getresponse()
         body = response.read().decode().split()
         if response.status != 200 or len(body) != 2:
-            return Outcome(started, time.monotonic(), None, f"HTTP {response.status} {' '.join(body)[:60]}")
-        return Outcome(started, time.monotonic(), body[1])
+            error = f"HTTP {response.status} {' '.join(body)[:60]}"
+            return Outcome(started, time.monotonic(), None, error, reused)
+        return Outcome(started, time.monotonic(), body[1], reused=reused)
     except (OSError, http.client.HTTPException) as error:
-        return Outcome(started, time.monotonic(), None, f"{type(error).__name__}: {error}")
-    finally:
         conn.close()
+        return Outcome(started, time.monotonic(), None, f"{type(error).__name__}: {error}", reused)
 
 
 @dataclass
@@ -56,6 +79,9 @@ class LoadClient:
     port: int
     threads: int = 2
     rate: float | None = None
+    keep_alive: bool = False
+    """Each sender keeps one persistent connection instead of opening one per request."""
+    path: str = "/"
     max_requests: int = 50_000
     """Hard bound on what one run may send, whatever happens to the caller."""
     outcomes: list[Outcome] = field(default_factory=list)
@@ -81,19 +107,23 @@ class LoadClient:
     def _send(self, index: int) -> None:
         interval = self.threads / self.rate if self.rate else 0.0
         next_at = time.monotonic() + index * interval / self.threads
-        while not self._stop.is_set():
-            if interval:
-                # Open-loop pacing: a slow answer does not lower the offered rate.
-                delay = next_at - time.monotonic()
-                if delay > 0:
-                    time.sleep(delay)
-                next_at += interval
-            outcome = get_once(self.port)
-            with self._lock:
-                if len(self.outcomes) >= self.max_requests:
-                    self._stop.set()
-                    return
-                self.outcomes.append(outcome)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            while not self._stop.is_set():
+                if interval:
+                    # Open-loop pacing: a slow answer does not lower the offered rate.
+                    delay = next_at - time.monotonic()
+                    if delay > 0:
+                        time.sleep(delay)
+                    next_at += interval
+                outcome = get_on(conn, self.path) if self.keep_alive else get_once(self.port, self.path)
+                with self._lock:
+                    if len(self.outcomes) >= self.max_requests:
+                        self._stop.set()
+                        return
+                    self.outcomes.append(outcome)
+        finally:
+            conn.close()
 
     def since(self, moment: float) -> list[Outcome]:
         """Requests that started at or after `moment`."""

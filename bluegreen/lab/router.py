@@ -15,7 +15,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from components.docker.haproxy_config import RouterLayout, render_haproxy_config, server_name
-from components.docker.reload import CONFIG_NAME, LocalReloader, install_and_reload
+from components.docker.reload import CONFIG_NAME, SERVER_STATE_NAME, LocalReloader, Reloader, install_and_reload
+from components.docker.runtime_api import query
 from components.docker.server_weights import server_weights
 from components.spec import COLORS, BlueGreenSpec, Color, HealthCheck
 
@@ -40,21 +41,31 @@ def wait_until(condition: Callable[[], bool], timeout: float, what: str, step: f
 class LoopbackRouter:
     """One HAProxy master-worker process listening on two loopback ports."""
 
-    def __init__(self, servers: Mapping[Color, list[int]], health: HealthCheck, haproxy: str = "haproxy"):
+    def __init__(
+        self,
+        servers: Mapping[Color, list[int]],
+        health: HealthCheck,
+        haproxy: str = "haproxy",
+        state_port: int | None = None,
+    ):
+        """`state_port`: also open the container's TCP read-only socket, on this loopback port."""
         self.workdir = Path(tempfile.mkdtemp(prefix="bluegreen-haproxy-"))
         self.config_path = self.workdir / CONFIG_NAME
         self.production_port = free_port()
         self.test_port = free_port()
+        stats_socket = self.workdir / "admin.sock"
         self.layout = RouterLayout(
             production_bind=f"{LOOPBACK}:{self.production_port}",
             test_bind=f"{LOOPBACK}:{self.test_port}",
-            stats_socket=str(self.workdir / "admin.sock"),
+            stats_socket=str(stats_socket),
             servers={c: [f"{LOOPBACK}:{port}" for port in servers.get(c, [])] for c in COLORS},
+            server_state_file=str(self.workdir / SERVER_STATE_NAME),
+            state_address=f"{LOOPBACK}:{state_port}" if state_port else None,
         )
         self.health = health
         self.haproxy = haproxy
         self.process: subprocess.Popen[bytes] | None = None
-        self.reloader = LocalReloader(master_pid=self._pid, haproxy=haproxy)
+        self.reloader = LocalReloader(master_pid=self._pid, haproxy=haproxy, stats_socket=stats_socket)
 
     def _pid(self) -> int | None:
         return self.process.pid if self.process and self.process.poll() is None else None
@@ -72,9 +83,12 @@ class LoopbackRouter:
         )
         self.wait_serving(spec)
 
-    def apply(self, spec: BlueGreenSpec) -> None:
-        """The component's reload: install the new config, SIGUSR2 the master, wait for the new worker."""
-        install_and_reload(self.config_path, self.render(spec), self.reloader)
+    def apply(self, spec: BlueGreenSpec, reloader: Reloader | None = None) -> None:
+        """The component's reload: save state, install the new config, SIGUSR2 the master, wait for the new worker.
+
+        `reloader` replaces the local one, e.g. the container's (through a stand-in `docker`).
+        """
+        install_and_reload(self.config_path, self.render(spec), reloader or self.reloader)
         self.wait_serving(spec)
 
     def restart(self, spec: BlueGreenSpec) -> None:
@@ -104,14 +118,7 @@ class LoopbackRouter:
 
     def runtime(self, command: str) -> str:
         """One command on the runtime API socket (the same socket the container exposes)."""
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
-            conn.settimeout(5)
-            conn.connect(self.layout.stats_socket)
-            conn.sendall(command.encode() + b"\n")
-            chunks = []
-            while chunk := conn.recv(65536):
-                chunks.append(chunk)
-        return b"".join(chunks).decode()
+        return query(self.layout.stats_socket, command)
 
     def server_stats(self) -> list[dict[str, str]]:
         """`show stat` rows of real servers (not FRONTEND/BACKEND), as dicts keyed by column."""

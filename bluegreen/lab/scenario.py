@@ -21,11 +21,11 @@ FAST_CHECK = HealthCheck.model_construct(
 )
 
 
-def spec_for(blue: int, green: int) -> BlueGreenSpec:
+def spec_for(blue: int, green: int, drain_seconds: int = 5) -> BlueGreenSpec:
     """A validated spec for one traffic step over the lab's replicas."""
     return parse_spec(
         {
-            "service": {"replicas": 2, "drainSeconds": 5},
+            "service": {"replicas": 2, "drainSeconds": drain_seconds},
             "blue": {"image": "lab/blue:1", "replicas": REPLICAS["blue"]},
             "green": {"image": "lab/green:1", "replicas": REPLICAS["green"]},
             "traffic": {"blue": blue, "green": green},

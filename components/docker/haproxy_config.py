@@ -12,6 +12,16 @@ from dataclasses import dataclass, field
 from ..health import haproxy_backend_check, haproxy_server_check
 from ..spec import COLORS, BlueGreenSpec, Color, HealthCheck
 from ..traffic import candidate_color
+from .router_timeouts import (
+    CLIENT_SECONDS,
+    CONNECT_SECONDS,
+    HTTP_KEEP_ALIVE_SECONDS,
+    HTTP_REQUEST_SECONDS,
+    QUEUE_SECONDS,
+    RETRIES,
+    SERVER_SECONDS,
+    hard_stop_after,
+)
 from .server_weights import server_weights
 
 PRODUCTION_BACKEND = "production"
@@ -34,6 +44,12 @@ class RouterLayout:
     """Path of the runtime API socket (admin level; also hands listeners to a reloaded worker)."""
     servers: Mapping[Color, Sequence[str]] = field(default_factory=dict)
     """`host:port` of every replica, per color, in replica order."""
+    server_state_file: str | None = None
+    """Where a reloaded worker reads the servers' state saved by the reload (None: every reload starts
+    all servers UP, so a replica already found DOWN takes traffic again until its checks fail)."""
+    state_address: str | None = None
+    """`127.0.0.1:port` of a read-only runtime API socket, for clients that speak TCP but not Unix
+    sockets (the router image's busybox `nc`); None: the Unix socket only."""
 
 
 def server_name(color: Color, index: int) -> str:
@@ -47,7 +63,7 @@ def render_haproxy_config(
     hc = health or spec.service.health_check
     sections = [
         _global(spec, layout),
-        _defaults(),
+        _defaults(layout),
         _resolvers(),
         [*_frontend("production", layout.production_bind, PRODUCTION_BACKEND), f"    monitor-uri {ROUTER_HEALTH_PATH}"],
         _frontend("test", layout.test_bind, TEST_BACKEND),
@@ -67,24 +83,44 @@ def _global(spec: BlueGreenSpec, layout: RouterLayout) -> list[str]:
         # (seamless reload), so no connection is refused while the two swap.
         f"    stats socket {layout.stats_socket} mode 600 level admin expose-fd listeners",
         "    stats timeout 30s",
-        # Old workers get the drain time to finish in-flight requests, then stop.
-        f"    hard-stop-after {max(spec.service.drain_seconds, 1)}s",
+        *_state_lines(layout),
+        # Old workers finish what they accepted, then stop; never sooner than the longest
+        # request these timeouts allow, so a reload cuts nothing that would have succeeded.
+        f"    hard-stop-after {hard_stop_after(spec.service.drain_seconds)}s",
     ]
 
 
-def _defaults() -> list[str]:
+def _state_lines(layout: RouterLayout) -> list[str]:
+    lines = []
+    if layout.state_address is not None:
+        # Level user: it can read state, never change it; loopback of the router only.
+        lines.append(f"    stats socket ipv4@{layout.state_address} level user")
+    if layout.server_state_file is not None:
+        lines.append(f"    server-state-file {layout.server_state_file}")
+    return lines
+
+
+def _defaults(layout: RouterLayout) -> list[str]:
     return [
         "defaults",
         "    mode http",
-        "    timeout connect 2s",
-        "    timeout client 30s",
-        "    timeout server 30s",
-        "    timeout http-request 10s",
-        "    timeout http-keep-alive 5s",
-        "    timeout queue 10s",
+        f"    timeout connect {CONNECT_SECONDS}s",
+        f"    timeout client {CLIENT_SECONDS}s",
+        f"    timeout server {SERVER_SECONDS}s",
+        f"    timeout http-request {HTTP_REQUEST_SECONDS}s",
+        f"    timeout http-keep-alive {HTTP_KEEP_ALIVE_SECONDS}s",
+        f"    timeout queue {QUEUE_SECONDS}s",
+        # On a reload HAProxy 2.6 closes idle kept-alive connections at once, racing any
+        # request a client is sending on one (it fails with a closed connection, and most
+        # clients do not retry). With this the old worker keeps them open, answers their
+        # next request with `Connection: close`, and only then closes them.
+        "    option idle-close-on-response",
+        # A new worker takes each server's state (DOWN, MAINT) from the file the reload
+        # saved, instead of starting them all UP.
+        *(["    load-server-state-from-file global"] if layout.server_state_file else []),
         # A refused connection or a server that dies before answering is retried, each
         # time on another server, so a dying replica costs no request.
-        "    retries 3",
+        f"    retries {RETRIES}",
         "    option redispatch 1",
         "    retry-on conn-failure empty-response",
         # A server's address comes from Docker's DNS; `none` lets HAProxy start before a

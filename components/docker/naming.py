@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..spec import COLORS, BlueGreenSpec, Color
 from .haproxy_config import RouterLayout
-from .reload import CONFIG_NAME, CONTAINER_CONFIG_DIR
+from .reload import CONFIG_NAME, CONTAINER_CONFIG_DIR, CONTAINER_STATE_ADDRESS, SERVER_STATE_NAME
 
 PRODUCTION_PORT = 8080
 """Production frontend port inside the router container (published on httpPort)."""
@@ -43,6 +43,9 @@ def container_layout(spec: BlueGreenSpec) -> RouterLayout:
         test_bind=f"*:{TEST_PORT}",
         stats_socket=STATS_SOCKET,
         servers={c: [f"{n}:{port}" for n in names] for c, names in container_names(spec).items()},
+        # Written on the host by the reload, read by the container through the config mount.
+        server_state_file=f"{CONTAINER_CONFIG_DIR}/{SERVER_STATE_NAME}",
+        state_address=CONTAINER_STATE_ADDRESS,
     )
 
 

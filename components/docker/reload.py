@@ -1,4 +1,4 @@
-"""The hitless reload: install a new haproxy.cfg, then signal the master-worker HAProxy to re-read it.
+"""The hitless reload: save server state, install a new haproxy.cfg, then signal the master-worker to re-read it.
 
 Why a reload and not the runtime API (`set weight`): the config is a pure function of
 the spec, so writing the whole file keeps one source of truth (weights, test route,
@@ -7,6 +7,11 @@ hitless: the new worker inherits the listening sockets, the old one finishes its
 in-flight requests (bounded by `hard-stop-after`). Runtime-API changes would be lost
 on restart and cover weights only.
 
+A new worker would start every server UP, sending traffic again to a replica its
+checks had found DOWN. So before signalling, the reload saves the running worker's
+`show servers state` next to the config, where the new worker loads it
+(`server-state-file` in the rendered config).
+
 The component (through `DockerReloader`) and the loopback traffic test (through a
 reloader that signals a local process) run this same `install_and_reload`.
 """
@@ -14,15 +19,26 @@ reloader that signals a local process) run this same `install_and_reload`.
 import os
 import signal
 import subprocess
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from .runtime_api import query
+from .server_state import SHOW_SERVERS_STATE, ServerStateError, carried_over, checked
+
 CONTAINER_CONFIG_DIR = "/usr/local/etc/haproxy"
 """Where the official haproxy image reads its config; the host config dir is mounted here."""
 CONFIG_NAME = "haproxy.cfg"
 CANDIDATE_SUFFIX = ".next"
+SERVER_STATE_NAME = "server-state"
+"""The saved server state, next to the config (so inside the container too, through the same mount)."""
+CONTAINER_STATE_ADDRESS = "127.0.0.1:9999"
+"""Read-only runtime API socket on the router container's own loopback: the stock image has no
+client for a Unix socket, but its busybox `nc` speaks TCP."""
+STATE_ATTEMPTS = 3
+"""Tries to read server state; the socket may be between two workers for an instant."""
 
 
 class Reloader(Protocol):
@@ -30,6 +46,10 @@ class Reloader(Protocol):
 
     def check(self, candidate: Path) -> None:
         """Raise ConfigRejectedError if HAProxy would refuse `candidate`."""
+        ...
+
+    def server_state(self) -> str | None:
+        """The running HAProxy's `show servers state` (None when none runs); ServerStateError if unreadable."""
         ...
 
     def signal_reload(self) -> bool:
@@ -42,24 +62,47 @@ class ConfigRejectedError(Exception):
 
 
 def install_and_reload(path: Path, text: str, reloader: Reloader) -> bool:
-    """Write `text` to `path` (checked first, then swapped in atomically) and reload.
+    """Write `text` to `path` (checked first, then swapped in atomically), save server state, and reload.
 
-    Returns whether a running HAProxy was signalled. A rejected config never replaces
-    the live file, so the running router keeps serving the previous weights.
+    Returns whether a running HAProxy was signalled. A rejected config, or server state
+    that cannot be read, leaves the live files alone and sends no signal, so the running
+    router keeps serving the previous weights with what its checks know.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     candidate = path.with_name(path.name + CANDIDATE_SUFFIX)
-    candidate.write_text(text)
-    # Readable by the image's unprivileged `haproxy` user through the bind mount.
-    candidate.chmod(0o644)
+    _write_readable(candidate, text)
     try:
         reloader.check(candidate)
-    except ConfigRejectedError:
+        # Read last, just before the signal, so the new worker starts from fresh state.
+        state = reloader.server_state()
+    except (ConfigRejectedError, ServerStateError):
         candidate.unlink(missing_ok=True)
         raise
+    if state is not None:
+        staged = path.with_name(SERVER_STATE_NAME + CANDIDATE_SUFFIX)
+        _write_readable(staged, carried_over(state, text))
+        os.replace(staged, path.with_name(SERVER_STATE_NAME))
     # rename() is atomic, so HAProxy never reads a half-written file.
     os.replace(candidate, path)
     return reloader.signal_reload()
+
+
+def _write_readable(path: Path, text: str) -> None:
+    path.write_text(text)
+    # Readable by the image's unprivileged `haproxy` user through the bind mount.
+    path.chmod(0o644)
+
+
+def _read_state(read: Callable[[], str]) -> str:
+    """`read()` checked as a server-state dump, tried STATE_ATTEMPTS times (a worker may be mid-handover)."""
+    for attempt in range(STATE_ATTEMPTS):
+        try:
+            return checked(read())
+        except (OSError, ServerStateError) as error:
+            if attempt == STATE_ATTEMPTS - 1:
+                raise ServerStateError(f"could not read the router's server state: {error}") from error
+            time.sleep(0.2 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def _run(command: list[str]) -> subprocess.CompletedProcess[str]:
@@ -72,11 +115,19 @@ class LocalReloader:
 
     master_pid: Callable[[], int | None]
     haproxy: str = "haproxy"
+    stats_socket: Path | None = None
+    """The Unix runtime API socket to read server state from (None: keep no state)."""
 
     def check(self, candidate: Path) -> None:
         result = _run([self.haproxy, "-c", "-f", str(candidate)])
         if result.returncode != 0:
             raise ConfigRejectedError(result.stderr.strip() or result.stdout.strip())
+
+    def server_state(self) -> str | None:
+        socket_path = self.stats_socket
+        if socket_path is None or self.master_pid() is None:
+            return None
+        return _read_state(lambda: query(socket_path, SHOW_SERVERS_STATE))
 
     def signal_reload(self) -> bool:
         pid = self.master_pid()
@@ -92,6 +143,7 @@ class DockerReloader:
 
     container: str
     docker: str = "docker"
+    state_address: str = CONTAINER_STATE_ADDRESS
 
     def _running(self) -> bool:
         result = _run([self.docker, "inspect", "--format", "{{.State.Running}}", self.container])
@@ -104,6 +156,26 @@ class DockerReloader:
         result = _run([self.docker, "exec", self.container, "haproxy", "-c", "-f", inside])
         if result.returncode != 0:
             raise ConfigRejectedError(result.stderr.strip() or result.stdout.strip())
+
+    def server_state(self) -> str | None:
+        if not self._running():
+            return None
+        host, port = self.state_address.rsplit(":", 1)
+        command = [self.docker, "exec", "-i", self.container, "nc", host, port]
+
+        def read() -> str:
+            try:
+                result = subprocess.run(
+                    command, input=SHOW_SERVERS_STATE + "\n", capture_output=True, text=True, check=False, timeout=30
+                )
+            except subprocess.TimeoutExpired as error:
+                raise ServerStateError(f"{' '.join(command)} did not answer within 30 s") from error
+            if result.returncode != 0:
+                # Most likely an image without `nc` (the default haproxy alpine image has busybox's).
+                raise ServerStateError(f"{' '.join(command)} failed: {result.stderr.strip()}")
+            return result.stdout
+
+        return _read_state(read)
 
     def signal_reload(self) -> bool:
         if not self._running():
