@@ -1,116 +1,141 @@
 """Zero-downtime traffic shifts through real HAProxy on loopback: hitless reload vs a naive restart.
 
-The scenario of tests/test_traffic_haproxy.py, longer and at a fixed offered rate:
-1 blue and 2 green replicas (real HTTP servers), HAProxy configured by the
-component's `render_haproxy_config`, traffic stepped 100/0 -> 90/10 -> 50/50 -> 0/100
-with STEADY_SECONDS of steady load around each shift, then one green replica killed.
+1 blue and 2 green replicas (real HTTP servers) behind HAProxy configured by the
+component's `render_haproxy_config`. Two kinds of client send at a fixed offered rate
+the whole time: new-connection-per-request senders and 50 keep-alive senders (one
+persistent connection each, no retries). After STEADY_SECONDS of steady load the
+router goes through RELOADS traffic shifts (100/0 -> 90/10 -> 50/50 -> 0/100 and back,
+over and over), SHIFT_GAP apart, then STEADY_SECONDS of steady load again.
 
-It runs twice in the same process: once with the component's mechanism (new config +
-SIGUSR2 to the master-worker, `install_and_reload`), once with the naive baseline
-(stop HAProxy, start it with the new config). It prints requests sent and failed,
-the per-color share per step, p50/p99 latency in steady state vs during each shift,
-and the baseline/reload ratios. Latencies are of answered requests only (a refused
-connection fails fast and would flatter the baseline); failures are counted apart.
-Loopback only; about 35 seconds.
+Three passes in the same process, so every figure has its baseline beside it:
+- reload: the component's mechanism (`install_and_reload`: saved server state, new
+  config, SIGUSR2 to the master-worker);
+- reload, 2.6 idle default: the same, with `option idle-close-on-response` taken out
+  of the rendered config (what the component shipped before), to show what it buys;
+- restart: the naive baseline (stop HAProxy, start it with the new config).
+
+For each pass and client kind it prints requests sent and failed, and p50/p99 latency
+in steady state against during the shifts. Latencies are of answered requests only
+(a refused connection fails fast and would flatter the baseline); failures are
+counted apart. Then it kills one green replica under load and reports how long HAProxy
+took to mark it DOWN. Loopback only; about a minute.
 
 Run: `.venv/bin/python bench/zero_downtime.py` (or `make bench`). Needs `haproxy` on PATH.
 """
 
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from subprocess import Popen
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bluegreen.lab.color_server import start
-from bluegreen.lab.load import LoadClient, Outcome, percentile, shares
+from bluegreen.lab.load import LoadClient, Outcome, percentile
 from bluegreen.lab.router import LoopbackRouter, wait_until
 from bluegreen.lab.scenario import FAST_CHECK, REPLICAS, spec_for
-from components.spec import Color
+from components.spec import BlueGreenSpec, Color
 
-RATE = 400
-"""Offered load, requests per second (open loop: a slow answer does not slow the sender)."""
-SENDERS = 8
+NEW_CONNECTION_RATE = 300
+"""Offered load of the new-connection-per-request senders, requests/s (open loop)."""
+NEW_CONNECTION_SENDERS = 6
+KEEP_ALIVE_RATE = 500
+"""Offered load of the keep-alive senders, requests/s in total (10/s each)."""
+KEEP_ALIVE_SENDERS = 50
+RELOADS = 20
 STEADY_SECONDS = 3.0
-SHIFT_TAIL = 0.5
+SHIFT_GAP = 0.3
+"""Seconds between the end of one shift and the start of the next."""
+SHIFT_TAIL = 0.25
 """Seconds after a shift completes that still count as "during the shift"."""
-STEPS = [(90, 10), (50, 50), (0, 100)]
+STEPS = [(90, 10), (50, 50), (0, 100), (50, 50), (90, 10), (100, 0)]
+IDLE_CLOSE = "    option idle-close-on-response\n"
 
 
 @dataclass
-class Shift:
-    label: str
-    begin: float
-    end: float
-    steady: tuple[float, float] = (0.0, 0.0)
-
-
-@dataclass
-class Run:
+class Pass:
     mode: str
-    shifts: list[Shift] = field(default_factory=list)
-    outcomes: list[Outcome] = field(default_factory=list)
-    steady_before: tuple[float, float] = (0.0, 0.0)
+    shifts: list[tuple[float, float]] = field(default_factory=list)
+    steady: list[tuple[float, float]] = field(default_factory=list)
+    outcomes: dict[str, list[Outcome]] = field(default_factory=dict)
+    seconds: float = 0.0
 
-    def in_shifts(self) -> list[Outcome]:
-        return [o for s in self.shifts for o in self.outcomes if s.begin <= o.started < s.end]
+    def during(self, kind: str) -> list[Outcome]:
+        return [o for o in self.outcomes[kind] if any(a <= o.started < b for a, b in self.shifts)]
 
-    def steady(self) -> list[Outcome]:
-        windows = [self.steady_before, *(s.steady for s in self.shifts)]
-        return [o for a, b in windows for o in self.outcomes if a <= o.started < b]
+    def in_steady_state(self, kind: str) -> list[Outcome]:
+        return [o for o in self.outcomes[kind] if any(a <= o.started < b for a, b in self.steady)]
 
 
-def scenario(mode: str) -> Run:
-    """One full pass; `mode` is "reload" (the component's mechanism) or "restart" (the baseline)."""
-    processes = []
+class RouterWithoutIdleClose(LoopbackRouter):
+    """The component's config with HAProxy 2.6's default for idle kept-alive connections on a reload."""
+
+    def render(self, spec: BlueGreenSpec) -> str:
+        return super().render(spec).replace(IDLE_CLOSE, "")
+
+
+def start_replicas() -> tuple[dict[str, Popen[str]], dict[Color, list[int]]]:
+    processes: dict[str, Popen[str]] = {}
     ports: dict[Color, list[int]] = {"blue": [], "green": []}
     for color, count in REPLICAS.items():
         for index in range(count):
-            process, port = start(color, f"{color}-{index}")
-            processes.append(process)
+            processes[f"{color}-{index}"], port = start(color, f"{color}-{index}")
             ports[color].append(port)
-    router = LoopbackRouter(ports, FAST_CHECK)
-    run = Run(mode)
+    return processes, ports
+
+
+def stop_replicas(processes: dict[str, Popen[str]]) -> None:
+    for process in processes.values():
+        process.kill()
+        process.wait()
+
+
+def run(
+    mode: str, make_router: Callable[..., LoopbackRouter], shift: Callable[[LoopbackRouter, BlueGreenSpec], None]
+) -> Pass:
+    processes, ports = start_replicas()
+    router = make_router(ports, FAST_CHECK)
+    result = Pass(mode)
+    port = router.production_port
     try:
         router.start(spec_for(100, 0))
-        with LoadClient(router.production_port, threads=SENDERS, rate=RATE) as client:
+        with (
+            LoadClient(port, threads=NEW_CONNECTION_SENDERS, rate=NEW_CONNECTION_RATE) as fresh,
+            LoadClient(port, threads=KEEP_ALIVE_SENDERS, rate=KEEP_ALIVE_RATE, keep_alive=True) as kept,
+        ):
             began = time.monotonic()
             time.sleep(STEADY_SECONDS)
-            run.steady_before = (began, time.monotonic())
-            for blue, green in STEPS:
-                shift_begin = time.monotonic()
-                if mode == "reload":
-                    router.apply(spec_for(blue, green))
-                else:
-                    router.restart(spec_for(blue, green))
-                shift_end = time.monotonic() + SHIFT_TAIL
-                time.sleep(SHIFT_TAIL + STEADY_SECONDS)
-                run.shifts.append(Shift(f"{blue}/{green}", shift_begin, shift_end, (shift_end, time.monotonic())))
-            client.stop()
-            run.outcomes = list(client.outcomes)
+            result.steady.append((began, time.monotonic()))
+            shifting = time.monotonic()
+            for index in range(RELOADS):
+                begin = time.monotonic()
+                shift(router, spec_for(*STEPS[index % len(STEPS)]))
+                result.shifts.append((begin, time.monotonic() + SHIFT_TAIL))
+                time.sleep(SHIFT_GAP)
+            result.seconds = time.monotonic() - shifting
+            time.sleep(SHIFT_TAIL)
+            settled = time.monotonic()
+            time.sleep(STEADY_SECONDS)
+            result.steady.append((settled, time.monotonic()))
+            fresh.stop()
+            kept.stop()
+            result.outcomes = {"new connection": list(fresh.outcomes), "keep-alive": list(kept.outcomes)}
     finally:
         router.close()
-        for process in processes:
-            process.kill()
-            process.wait()
-    return run
+        stop_replicas(processes)
+    return result
 
 
 def kill_phase() -> tuple[float, int, int]:
     """At 0/100, kill green-0 under load: seconds until HAProxy marks it DOWN, requests meanwhile, failed."""
-    processes = {}
-    ports: dict[Color, list[int]] = {"blue": [], "green": []}
-    for color, count in REPLICAS.items():
-        for index in range(count):
-            process, port = start(color, f"{color}-{index}")
-            processes[f"{color}-{index}"] = process
-            ports[color].append(port)
+    processes, ports = start_replicas()
     router = LoopbackRouter(ports, FAST_CHECK)
     try:
         router.start(spec_for(0, 100))
         wait_until(lambda: router.server("production", "green-0")["status"] == "UP", 30, "green-0 UP")
-        with LoadClient(router.production_port, threads=SENDERS, rate=RATE) as client:
+        with LoadClient(router.production_port, threads=NEW_CONNECTION_SENDERS, rate=NEW_CONNECTION_RATE) as client:
             time.sleep(1)
             killed = time.monotonic()
             processes["green-0"].kill()
@@ -122,56 +147,71 @@ def kill_phase() -> tuple[float, int, int]:
         return down - killed, len(between), sum(not o.ok for o in between)
     finally:
         router.close()
-        for process in processes.values():
-            process.kill()
-            process.wait()
+        stop_replicas(processes)
 
 
-def ms(values: list[float], q: float) -> str:
-    return f"{percentile(values, q) * 1000:7.2f}"
+def latency_ms(outcomes: list[Outcome], q: float) -> float:
+    return percentile([o.latency for o in outcomes if o.ok], q) * 1000
 
 
-def report(run: Run) -> None:
-    failed = [o for o in run.outcomes if not o.ok]
-    print(f"\n== {run.mode}: {len(run.outcomes)} requests sent, {len(failed)} failed")
-    steady = [o.latency for o in run.steady() if o.ok]
-    print(f"   steady state        p50 {ms(steady, 0.5)} ms  p99 {ms(steady, 0.99)} ms")
-    for shift in run.shifts:
-        during = [o for o in run.outcomes if shift.begin <= o.started < shift.end]
-        after = [o for o in run.outcomes if shift.steady[0] <= o.started < shift.steady[1]]
-        share = shares(after)
-        lat = [o.latency for o in during if o.ok]
+def ms(outcomes: list[Outcome], q: float) -> str:
+    return f"{latency_ms(outcomes, q):6.2f}"
+
+
+def failed(outcomes: list[Outcome]) -> int:
+    return sum(not o.ok for o in outcomes)
+
+
+def report(result: Pass) -> None:
+    print(f"\n== {result.mode}: {RELOADS} shifts in {result.seconds:.1f} s")
+    print(f"   {'client':<15} {'sent':>6} {'failed':>6}   steady p50/p99 ms   during shifts p50/p99 ms")
+    for kind, outcomes in result.outcomes.items():
+        steady, during = result.in_steady_state(kind), result.during(kind)
         print(
-            f"   shift to {shift.label:>6}:   p50 {ms(lat, 0.5)} ms  p99 {ms(lat, 0.99)} ms  "
-            f"took {(shift.end - SHIFT_TAIL - shift.begin) * 1000:6.1f} ms  "
-            f"failed {sum(not o.ok for o in during):4d}/{len(during):4d}  "
-            f"then blue {share['blue']:.3f} green {share['green']:.3f}"
+            f"   {kind:<15} {len(outcomes):>6} {failed(outcomes):>6}   "
+            f"{ms(steady, 0.5)} / {ms(steady, 0.99)}     {ms(during, 0.5)} / {ms(during, 0.99)}"
         )
-    if failed:
-        kinds = sorted({o.error.split(":")[0] for o in failed if o.error})
-        print(f"   failure kinds: {', '.join(kinds)}")
+        kinds = sorted({str(o.error).split(":")[0] for o in outcomes if not o.ok})
+        if kinds:
+            print(f"   {'':<15} failures: {', '.join(kinds)}")
+
+
+def ratio(baseline: float, measured: float) -> str:
+    return f"= {baseline / measured:.1f}x" if measured else "(the reload: none)"
 
 
 def main() -> None:
-    print(f"offered load {RATE} req/s from {SENDERS} senders, new connection per request, loopback only")
-    print(f"replicas: blue {REPLICAS['blue']}, green {REPLICAS['green']}; steps 100/0 -> "
-          + " -> ".join(f"{b}/{g}" for b, g in STEPS))
-    reload_run, restart_run = scenario("reload"), scenario("restart")
-    for run in (reload_run, restart_run):
-        report(run)
-    failed_reload = sum(not o.ok for o in reload_run.outcomes)
-    failed_restart = sum(not o.ok for o in restart_run.outcomes)
-    p99_reload = percentile([o.latency for o in reload_run.in_shifts() if o.ok], 0.99)
-    p99_restart = percentile([o.latency for o in restart_run.in_shifts() if o.ok], 0.99)
+    print(
+        f"offered load: {NEW_CONNECTION_RATE} req/s from {NEW_CONNECTION_SENDERS} new-connection senders and "
+        f"{KEEP_ALIVE_RATE} req/s from {KEEP_ALIVE_SENDERS} keep-alive senders; loopback only"
+    )
+    print(f"replicas: blue {REPLICAS['blue']}, green {REPLICAS['green']}; {RELOADS} shifts through "
+          + " -> ".join(f"{b}/{g}" for b, g in STEPS) + " (repeated)")
+
+    def reload(router: LoopbackRouter, spec: BlueGreenSpec) -> None:
+        router.apply(spec)
+
+    def restart(router: LoopbackRouter, spec: BlueGreenSpec) -> None:
+        router.restart(spec)
+
+    passes = [
+        run("reload (the component)", LoopbackRouter, reload),
+        run("reload, 2.6 idle default (no idle-close-on-response)", RouterWithoutIdleClose, reload),
+        run("restart (naive baseline)", LoopbackRouter, restart),
+    ]
+    for result in passes:
+        report(result)
+    hitless, _, naive = passes
     print("\n== baseline (restart) / hitless reload")
-    print(f"   failed requests: {failed_restart} / {failed_reload}"
-          + (f" = {failed_restart / failed_reload:.1f}x" if failed_reload else " (reload lost none)"))
-    print(f"   p99 during shifts: {p99_restart * 1000:.2f} ms / {p99_reload * 1000:.2f} ms "
-          f"= {p99_restart / p99_reload:.1f}x")
-    seconds, meanwhile, failed = kill_phase()
+    for kind in hitless.outcomes:
+        lost = failed(naive.outcomes[kind]), failed(hitless.outcomes[kind])
+        p99 = latency_ms(naive.during(kind), 0.99), latency_ms(hitless.during(kind), 0.99)
+        print(f"   {kind:<15} failed requests: {lost[0]} / {lost[1]} {ratio(*lost)}; "
+              f"p99 during shifts: {p99[0]:.2f} ms / {p99[1]:.2f} ms {ratio(*p99)}")
+    seconds, meanwhile, lost = kill_phase()
     window = f"{FAST_CHECK.detection_seconds} s = {FAST_CHECK.interval_seconds} s x {FAST_CHECK.unhealthy_threshold}"
     print(f"\n== green-0 killed under load: DOWN after {seconds:.2f} s (window {window}); "
-          f"{meanwhile} requests meanwhile, {failed} failed")
+          f"{meanwhile} requests meanwhile, {lost} failed")
 
 
 if __name__ == "__main__":

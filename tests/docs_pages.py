@@ -14,7 +14,6 @@ if str(ROOT) not in sys.path:
 PENDING_PAGES = {
     "docs/analysis.md": "release analysis (metrics and templates)",
     "docs/security.md": "hardening",
-    "docs/zero-downtime.md": "HAProxy zero downtime",
     "docs/fleet.md": "shared routers",
     "docs/library.md": "components used as a library",
     "docs/install.md": "packaging",

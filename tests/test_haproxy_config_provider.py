@@ -62,7 +62,13 @@ def props(config_path: Path, config: str = CONFIG) -> dict[str, Any]:
 
 
 def wire(values: dict[str, Any]) -> Any:
-    return asyncio.run(rpc.serialize_properties(values, {}))
+    # A private loop, as the SDK's provider server does: asyncio.run would leave the main
+    # thread without a current loop, which later tests running Pulumi mocks rely on.
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(rpc.serialize_properties(values, {}))
+    finally:
+        loop.close()
 
 
 def plain(struct: Any) -> dict[str, Any]:
