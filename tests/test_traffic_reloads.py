@@ -125,7 +125,8 @@ def test_a_replica_found_down_stays_down_across_reloads(
     statuses: list[str] = []
     with LoadClient(router.production_port, threads=4, keep_alive=True) as client:
         for index in range(reloads):
-            router.apply(spec_for(index % 2, 100 - index % 2), reloader)
+            # 1/99, 0/100, 1/99...: each reload changes weights, so `apply` waits for the new worker.
+            router.apply(spec_for(1 - index % 2, 99 + index % 2), reloader)
             statuses.append(router.server("production", "green-0")["status"])
             time.sleep(0.05)
         client.wait_for(time.monotonic(), 50, timeout=30)
