@@ -42,11 +42,18 @@ class ConsoleObserver:
             self.console.print(f"  pulumi config set-all --path {pairs}{self._flag}", markup=False)
             self.console.print(f"  pulumi up{self._flag}", markup=False)
 
-    def measurements(self, seconds_left: float, found: list[Measurement]) -> None:
-        left = f"{show_duration(round(seconds_left))} left" if seconds_left > 0 else "end of pause"
+    def measurements(self, seconds_left: float | None, found: list[Measurement]) -> None:
+        if seconds_left is None:
+            left = ""  # a hook: not part of a pause
+        else:
+            left = (
+                f"[dim]{show_duration(round(seconds_left))} left[/dim] "
+                if seconds_left > 0
+                else "[dim]end of pause[/dim] "
+            )
         for measurement in found:
             color = {"pass": "green", "fail": "red"}.get(measurement.verdict, "yellow")
-            self.console.print(f"  [dim]{left}[/dim] [{color}]{escape(measurement.line())}[/{color}]")
+            self.console.print(f"  {left}[{color}]{escape(measurement.line())}[/{color}]")
 
     def progress(self, step: Step, seconds_left: float) -> None:
         total = step.seconds or 0.0

@@ -138,10 +138,10 @@ class Recorder:
         self.lines: list[str] = []
         self.results: list[GateResult] = []
         self.notes: list[str] = []
-        self.measured: list[tuple[float, str]] = []
+        self.measured: list[tuple[float | None, str]] = []
         self.countdown: list[float] = []
 
-    def measurements(self, seconds_left: float, found: list[Measurement]) -> None:
+    def measurements(self, seconds_left: float | None, found: list[Measurement]) -> None:
         self.measured.extend((seconds_left, m.line()) for m in found)
 
     def progress(self, step: Step, seconds_left: float) -> None:
