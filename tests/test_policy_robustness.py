@@ -9,6 +9,7 @@ Many run in-process on the values the gRPC path produces; a few run over gRPC.
 
 import copy
 import functools
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -311,3 +312,24 @@ def test_malformed_resources_over_grpc_are_judged(policy_pack, data):
     found = policy_pack.check(resources)  # a pack failure raises PolicyPackError
     assert [v.message for v in found if MALFORMED_MARK in v.message] == []
     assert all(len(v.message) <= MESSAGE_BOUND for v in found)
+
+
+def test_concurrent_requests_each_see_their_own_view(policy_pack):
+    """The pack serves 4 calls at once, and each publishes its parsed view for its own policies only."""
+    policy_pack.configure({"all": "mandatory"})
+    good, latest = docker_container("blue"), changed(docker_container("green"), image="repo/web:latest")
+    broken_stack = [deployment("blue", replicas=1), *kubernetes_stack()[1:]]
+    expected = {
+        "good": [],
+        "latest": [(latest.urn, "docker-image-tag-pinned")],
+        "stack": [(deployment("blue").urn, "k8s-replicas-behind-service")],
+    }
+    calls = {
+        "good": lambda: policy_pack.analyze([good]),
+        "latest": lambda: policy_pack.analyze([latest]),
+        "stack": lambda: policy_pack.analyze_stack(broken_stack),
+    }
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        futures = [(kind, pool.submit(calls[kind])) for kind in list(calls) * 20]
+        results = [(kind, sorted((v.urn, v.policy_name) for v in f.result())) for kind, f in futures]
+    assert [(kind, found) for kind, found in results if found != expected[kind]] == []
