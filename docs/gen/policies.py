@@ -67,7 +67,19 @@ rule from its Markdown report (to the checked commit when it runs in GitHub Acti
 
 The rules read **declared inputs**. A value computed during deployment (an ARN on a stack's first preview)
 is unknown, and the rules skip it instead of guessing: on a brand-new stack the rules that link resources
-by ARN (`aws-weighted-target-groups-have-tasks`) report from the first `pulumi up` onward.
+by ARN (`aws-weighted-target-groups-have-tasks`) report from the first `pulumi up` onward. A whole block
+that is unknown (a `healthCheck` computed from another resource) is skipped the same way.
+
+What a violation message shows: the value the rule found as you wrote it, with secret values (`pulumi
+config set --secret`, `Output.secret`) replaced by `[secret]` and long values shortened to their start and
+length, so a message stays under about 2,000 characters; its last line links to the rule's section below.
+A resource too malformed for a rule to read (a list where a name belongs) is reported as a violation of
+that rule, never as a failure of the whole analysis.
+
+Each request is parsed once and shared by every rule (`policies/rules/analyzer.py` explains the shim over
+`pulumi_policy`), and the rules that link resources index the stack once per call, so `AnalyzeStack` grows
+linearly with the stack. `bench/policy_throughput.py` measures it against a pack of the same rules with
+empty bodies, at 1,000, 5,000 and 10,000 resources per platform.
 
 ## Enforcement per stack
 
