@@ -12,7 +12,8 @@ config (every rule mandatory), each started as the engine starts it:
   nothing; what is left is the protocol, the SDK and the parse.
 
 Each size times one `Analyze` call per resource and one `AnalyzeStack` call with all
-of them, for both packs in alternation. The figure is the ratio pack/floor (1.00 means
+of them (the fastest of 3), for both packs in alternation; requests are built before
+the clock starts. The figure is the ratio pack/floor (1.00 means
 the rules cost nothing); `AnalyzeStack` growth is its time at 10,000 over 5,000 (linear
 is 2.0). Prints the table; asserts nothing.
 
@@ -27,14 +28,18 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bluegreen.policy_client import PACK_DIR, PolicyPackProcess, load_stack_config
+from bluegreen.policy_client import PACK_DIR, PolicyPackProcess, analyze_request, load_stack_config, stack_request
 from bluegreen.program_run import RegisteredResource, run_config
 from bluegreen.stack_files import stack_config
 
 SIZES = (1_000, 5_000, 10_000)
+# AnalyzeStack runs this many times per size and pack, and the fastest counts: the growth
+# figure compares two single calls, which a busy machine skews most.
+REPEAT = 3
 PLATFORMS: dict[str, tuple[str, dict[str, str]]] = {
     "aws": ("prod", {}),
     "kubernetes": (
@@ -104,10 +109,18 @@ def stack_of(size: int, base: list[RegisteredResource]) -> list[RegisteredResour
     return [renamed(resource, copy) for copy in range(copies) for resource in base]
 
 
-def timed(call: Callable[[], list]) -> tuple[float, int]:
-    started = time.perf_counter()
-    found = call()
-    return time.perf_counter() - started, len(found)
+def timed(call: Callable[[], list], repeat: int = 1) -> tuple[float, int]:
+    """The fastest of `repeat` runs (other processes only ever add time), and how many violations it found."""
+    best, found = float("inf"), 0
+    for _ in range(repeat):
+        started = time.perf_counter()
+        found = len(call())
+        best = min(best, time.perf_counter() - started)
+    return best, found
+
+
+def analyze_all(pack: PolicyPackProcess, requests: list[tuple[Any, str]]) -> list:
+    return [v for request, urn in requests for v in pack.send_analyze(request, urn)]
 
 
 def noop_pack_dir(root: Path) -> Path:
@@ -146,10 +159,13 @@ def main() -> None:
                     gc.collect()
                     gc.freeze()
                     count = len(resources)
-                    floor_analyze, _ = timed(lambda: floor.analyze(resources))  # noqa: B023 (called right away)
-                    pack_analyze, per_resource = timed(lambda: pack.analyze(resources))  # noqa: B023
-                    floor_stack, _ = timed(lambda: floor.analyze_stack(resources))  # noqa: B023
-                    pack_stack, stack_found = timed(lambda: pack.analyze_stack(resources))  # noqa: B023
+                    # Requests are built once: the engine that sends them is Go, so only the pack's side is timed.
+                    requests = [(analyze_request(r), r.urn) for r in resources]
+                    whole = stack_request(resources)
+                    floor_analyze, _ = timed(lambda: analyze_all(floor, requests))  # noqa: B023 (called right away)
+                    pack_analyze, per_resource = timed(lambda: analyze_all(pack, requests))  # noqa: B023
+                    floor_stack, _ = timed(lambda: floor.send_analyze_stack(whole), REPEAT)  # noqa: B023
+                    pack_stack, stack_found = timed(lambda: pack.send_analyze_stack(whole), REPEAT)  # noqa: B023
                     stack_seconds[count] = pack_stack
                     gc.unfreeze()
                     print(
