@@ -5,7 +5,8 @@ properties into dicts again (1.21: `deserialize_properties(MessageToDict(...))` 
 policy loop): with 28 policies that is over half the time of an `Analyze` call. `serve`
 starts the same servicer the same way, wrapped so that `Analyze` and `AnalyzeStack`:
 
-1. parse the request once into a plain view (request_view.py) and publish it in `CURRENT`;
+1. publish a plain view of the request in `CURRENT`, parsed once when a policy first reads it
+   (request_view.py);
 2. hand the SDK a copy of the request without properties, so its per-policy parse is of
    an empty object; the policy wrappers (policies.py) read the view instead.
 

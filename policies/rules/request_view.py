@@ -17,13 +17,31 @@ from .spec import StackResource
 from .values import SECRET_SIG, SIG_KEY, UNKNOWN, UNKNOWN_SENTINELS, secret
 
 
-@dataclass(frozen=True)
 class ResourceView:
-    """The inputs of the resource one `Analyze` call judges."""
+    """The inputs of the resource one `Analyze` call judges, parsed when a policy first reads them.
 
-    props: dict[str, Any]
-    secrets: frozenset[str]
-    """Every secret string in the inputs: messages are scrubbed of them before they leave the pack."""
+    Most types in a stack (IAM roles, log groups) match no rule, so their properties are never parsed.
+    """
+
+    def __init__(self, request: Any) -> None:
+        self._request = request
+        self._parsed: tuple[dict[str, Any], frozenset[str]] | None = None
+
+    def _parse(self) -> tuple[dict[str, Any], frozenset[str]]:
+        # One request is served on one thread, so two policies never parse it at once.
+        if self._parsed is None:
+            props, secrets = properties(self._request.properties)
+            self._parsed = props, frozenset(secrets)
+        return self._parsed
+
+    @property
+    def props(self) -> dict[str, Any]:
+        return self._parse()[0]
+
+    @property
+    def secrets(self) -> frozenset[str]:
+        """Every secret string in the inputs: messages are scrubbed of them before they leave the pack."""
+        return self._parse()[1]
 
 
 @dataclass(frozen=True)
@@ -70,9 +88,8 @@ def properties(struct: struct_pb2.Struct) -> tuple[dict[str, Any], set[str]]:
 
 
 def resource_view(request: Any) -> ResourceView:
-    """The view of an `AnalyzeRequest`."""
-    props, secrets = properties(request.properties)
-    return ResourceView(props, frozenset(secrets))
+    """The view of an `AnalyzeRequest` (the caller keeps the request unchanged while the view is in use)."""
+    return ResourceView(request)
 
 
 def stack_view(request: Any) -> StackView:
