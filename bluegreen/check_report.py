@@ -34,9 +34,16 @@ def grouped(check: StackCheck) -> list[ResourceGroup]:
 
 
 def split_message(violation: Violation) -> tuple[str, str]:
-    """(policy description, the rule's own message): the engine joins them with a newline."""
+    """(policy description, the rule's own message): the engine joins them with a newline.
+
+    The pack ends each message with its rule's link (`See docs/policies.md#...`) for `pulumi preview`;
+    the reports print `url` on their own, so the link is dropped here instead of shown twice.
+    """
     description, _, detail = violation.message.partition("\n")
-    return description.strip(), detail.strip()
+    detail = detail.strip()
+    if violation.url:
+        detail = detail.removesuffix(f"See {violation.url}").strip()
+    return description.strip(), detail
 
 
 def verdict(check: StackCheck) -> str:

@@ -55,6 +55,10 @@ def test_violations_are_grouped_under_the_resource_that_has_them(policy_pack):
     assert "        - [mandatory]  [severity: high]  docker-image-tag-pinned" in lines
     assert any('Container "web-bad" has no healthcheck' in line for line in lines)
     assert "          see docs/policies.md#docker-image-tag-pinned" in lines
+    # The pack's own link at the end of the message is not printed a second time.
+    assert [line for line in lines if "docs/policies.md#docker-image-tag-pinned" in line] == [
+        "          see docs/policies.md#docker-image-tag-pinned"
+    ]
     assert lines[-1] == "stack prod: FAILED: 2 resources, 2 mandatory, 0 advisory violation(s)"
 
 
