@@ -154,7 +154,8 @@ class Rollout:
         except Exception as error:  # nothing has changed yet: report and stop
             return self._result("failed", f"{_what(error)}; nothing changed", 0)
         self._deployed = self._weights_of(self.plan.steps[0].spec if self.plan.steps else None)
-        moved = False
+        # `shift` and `resume` start with traffic already on the candidate: a failure then rolls back too.
+        moved = bool(self.plan.steps) and self.plan.steps[0].spec.traffic.of(self.plan.candidate) > 0
         total = len(self.plan.steps)
         for index, step in enumerate(self.plan.steps):
             started = self.clock()

@@ -516,3 +516,33 @@ def test_a_failing_pre_traffic_hook_moves_nothing_and_exits_1():
     assert "production traffic stayed on blue" in result.output
     assert update_weights(driver) == [(100, 0)]  # only the image went to green
     assert_consistent(driver)
+
+
+def test_a_resumed_release_that_fails_at_its_current_weight_rolls_back():
+    # Nothing new moves before the failure, but the candidate already has 5%: it must not keep it.
+    steps = [{"setWeight": 5}, {"pause": "5m"}, {"setWeight": 100}]
+    config = with_analysis(docker_config(traffic=(95, 5)), steps=steps, failureLimit=0)
+    driver = MockProgramDriver.deployed("local", config)
+    bad = ScriptedAnalysis([[("error-rate", "fail", 0.07)]])
+
+    result = invoke(env_for(driver, analysis=bad), "resume", "-s", "local", "--poll", "10s")
+
+    assert result.exit_code == 1, result.output
+    assert "traffic is back at 100% on blue" in result.output
+    assert weights(driver) == (100, 0)
+    assert_consistent(driver)
+
+
+def test_ctrl_c_while_a_shift_checks_the_candidate_rolls_its_existing_weight_back():
+    driver = MockProgramDriver.deployed("local", docker_config(traffic=(90, 10)))
+    gates = lambda spec, config, http: [ScriptedGate(lambda color, spec: False)]  # noqa: E731 - still starting
+
+    def hook(now):
+        if now == 4:
+            signal.raise_signal(signal.SIGINT)
+
+    result = invoke(env_for(driver, gates=gates, sleep_hook=hook), "shift", "-s", "local", *FAST)
+
+    assert result.exit_code == 130, result.output
+    assert weights(driver) == (100, 0)
+    assert_consistent(driver)
