@@ -81,8 +81,9 @@ def acquire(
     """
     held = current_lock(driver)
     if held is not None and not force:
+        gone = " (that process is no longer running here: --force is safe)" if _gone(held) else ""
         raise LockHeldError(
-            f"stack {driver.name} is locked by {held.describe()}; wait for it to finish, or, if that "
+            f"stack {driver.name} is locked by {held.describe()}{gone}; wait for it to finish, or, if that "
             f"process is gone, take over with --force (bluegreen status --stack {driver.name} shows the lock)"
         )
     mine = new_lock(command)
@@ -106,6 +107,19 @@ def release(driver: StackDriver, lock: LockInfo | None) -> None:
     held = current_lock(driver)
     if held is not None and held.token == lock.token:
         driver.remove_tag(LOCK_TAG)
+
+
+def _gone(lock: LockInfo) -> bool:
+    """True only when the holder ran on this host and its pid no longer exists (elsewhere we cannot tell)."""
+    if lock.host != socket.gethostname() or lock.pid <= 0:
+        return False
+    try:
+        os.kill(lock.pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False  # exists, owned by someone else
+    return False
 
 
 def _user() -> str:

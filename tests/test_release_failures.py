@@ -546,3 +546,18 @@ def test_ctrl_c_while_a_shift_checks_the_candidate_rolls_its_existing_weight_bac
     assert result.exit_code == 130, result.output
     assert weights(driver) == (100, 0)
     assert_consistent(driver)
+
+
+def test_a_lock_left_by_a_dead_process_on_this_host_says_force_is_safe():
+    import subprocess
+
+    child = subprocess.Popen(["true"])
+    child.wait()  # reaped: its pid no longer exists
+    driver = MockProgramDriver.deployed("local", docker_config())
+    stale = LockInfo("alice", socket.gethostname(), child.pid, "2026-01-01T00:00:00Z", "bluegreen release", "x")
+    driver.set_tag(LOCK_TAG, stale.tag_value())
+
+    result = invoke(env_for(driver), "rollback", "-s", "local")
+
+    assert result.exit_code == 2
+    assert "that process is no longer running here: --force is safe" in result.output
