@@ -4,11 +4,13 @@ Each case runs for real: the rendered probe command under /bin/sh against a loop
 server, and HAProxy's own check against the same kind of server.
 """
 
+import shutil
 import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -51,9 +53,18 @@ def http_server(status_for: dict[str, int], default: int) -> Iterator[tuple[int,
         server.server_close()
 
 
-def run_probe(command: str) -> int:
+def run_probe(command: str, env: dict[str, str] | None = None) -> int:
     """The probe as Docker and ECS run `CMD-SHELL`: `/bin/sh -c <command>`."""
-    return subprocess.run(["/bin/sh", "-c", command], capture_output=True, timeout=20).returncode
+    return subprocess.run(["/bin/sh", "-c", command], capture_output=True, timeout=20, env=env).returncode
+
+
+@pytest.fixture
+def wget_only(tmp_path: Path) -> dict[str, str]:
+    """An environment like a busybox image's: wget on PATH, no curl, so the probe's fallback runs."""
+    wget = shutil.which("wget")
+    assert wget is not None, "the traffic tests need wget (Debian's wget package)"
+    (tmp_path / "wget").symlink_to(wget)
+    return {"PATH": str(tmp_path)}
 
 
 @pytest.mark.parametrize("path", SHELL_MEANINGFUL)
@@ -72,6 +83,15 @@ def test_probe_fails_against_a_server_answering_503(path: str) -> None:
 def test_probe_passes_only_when_the_exact_path_answers(path: str) -> None:
     with http_server({path: 200}, 404) as (port, seen):
         assert run_probe(probe_command(port, path)) == 0
+    assert seen == [path]
+
+
+@pytest.mark.parametrize("path", SHELL_MEANINGFUL)
+def test_the_wget_fallback_is_quoted_too(path: str, wget_only: dict[str, str]) -> None:
+    with http_server({}, 503) as (port, _):
+        assert run_probe(probe_command(port, path), wget_only) != 0
+    with http_server({path: 200}, 404) as (port, seen):
+        assert run_probe(probe_command(port, path), wget_only) == 0
     assert seen == [path]
 
 
