@@ -27,15 +27,24 @@ class PlatformService(Protocol):
 
 
 def create_service(spec: BlueGreenSpec) -> PlatformService:
+    """The stack's one service, built through the same typed API another program would use."""
     name = spec.service.name
+    service, blue, green, traffic = spec.service, spec.blue, spec.green, spec.traffic
     if spec.platform == "aws":
         from .aws import AwsBlueGreenService
 
-        return AwsBlueGreenService(name, spec)
+        return AwsBlueGreenService(
+            name, {"service": service, "blue": blue, "green": green, "traffic": traffic, "aws": spec.aws_config}
+        )
     if spec.platform == "kubernetes":
         from .kubernetes import KubernetesBlueGreenService
 
-        return KubernetesBlueGreenService(name, spec)
+        return KubernetesBlueGreenService(
+            name,
+            {"service": service, "blue": blue, "green": green, "traffic": traffic, "kubernetes": spec.kubernetes},
+        )
     from .docker import DockerBlueGreenService
 
-    return DockerBlueGreenService(name, spec)
+    return DockerBlueGreenService(
+        name, {"service": service, "blue": blue, "green": green, "traffic": traffic, "docker": spec.docker}
+    )

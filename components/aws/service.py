@@ -9,8 +9,10 @@ adds only its rules, target groups, colors and the security group rules its task
 import pulumi
 import pulumi_aws as aws
 
-from ..spec import COLORS, BlueGreenSpec, Color
+from ..service_args import AwsServiceArgs, spec_from_args
+from ..spec import COLORS, Color
 from .color import AwsColor
+from .priorities import claim_priority
 from .router import AlbRouter
 from .security import TASK_EGRESS, app_port_rule
 from .security_group import SecurityGroup
@@ -27,7 +29,9 @@ class AwsBlueGreenService(pulumi.ComponentResource):
     load_balancer_dns_name: pulumi.Output[str]
     cluster_name: pulumi.Output[str]
 
-    def __init__(self, name: str, spec: BlueGreenSpec, opts: pulumi.ResourceOptions | None = None):
+    def __init__(self, name: str, args: AwsServiceArgs, opts: pulumi.ResourceOptions | None = None):
+        spec = spec_from_args("aws", name, args)
+        claim_priority(name, spec.aws_config)
         super().__init__("bluegreen:index:AwsBlueGreenService", name, None, opts)
         aws_config = spec.aws_config
         app_port = spec.service.port

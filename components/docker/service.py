@@ -3,7 +3,8 @@
 import pulumi
 import pulumi_docker as docker
 
-from ..spec import COLORS, BlueGreenSpec
+from ..service_args import DockerServiceArgs, spec_from_args
+from ..spec import COLORS
 from .color import DockerColor, DockerColorArgs
 from .naming import container_names, network_name
 from .router import HaproxyRouter, HaproxyRouterArgs
@@ -22,7 +23,8 @@ class DockerBlueGreenService(pulumi.ComponentResource):
     network_name: pulumi.Output[str]
     router_name: pulumi.Output[str]
 
-    def __init__(self, name: str, spec: BlueGreenSpec, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: DockerServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        spec = spec_from_args("docker", name, args)
         super().__init__("bluegreen:index:DockerBlueGreenService", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         network = docker.Network(f"{name}-net", name=network_name(spec.service.name), opts=child)

@@ -3,7 +3,8 @@
 import pulumi
 import pulumi_kubernetes as k8s
 
-from ..spec import COLORS, BlueGreenSpec, Color
+from ..service_args import KubernetesServiceArgs, spec_from_args
+from ..spec import COLORS, Color
 from .color import KubernetesColor, KubernetesColorArgs
 from .labels import app_labels
 from .router import KubernetesRouter, KubernetesRouterArgs
@@ -19,7 +20,8 @@ class KubernetesBlueGreenService(pulumi.ComponentResource):
     test_url: pulumi.Output[str]
     colors: dict[Color, KubernetesColor]
 
-    def __init__(self, name: str, spec: BlueGreenSpec, opts: pulumi.ResourceOptions | None = None):
+    def __init__(self, name: str, args: KubernetesServiceArgs, opts: pulumi.ResourceOptions | None = None):
+        spec = spec_from_args("kubernetes", name, args)
         super().__init__("bluegreen:index:KubernetesBlueGreenService", name, None, opts)
         self._spec = spec
         config = spec.kubernetes

@@ -1,6 +1,7 @@
 """The config model: every `bluegreen:*` stack config key, validated once before any resource."""
 
 from .aws import AwsConfig
+from .aws_shared import SharedListener
 from .docker import DockerConfig
 from .kubernetes import GatewayRef, KubernetesConfig
 from .loader import parse_spec, raw_from_engine_config
@@ -22,6 +23,7 @@ __all__ = [
     "KubernetesConfig",
     "Platform",
     "Service",
+    "SharedListener",
     "Traffic",
     "parse_spec",
     "raw_from_engine_config",

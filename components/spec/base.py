@@ -14,14 +14,20 @@ from pydantic_core import PydanticCustomError
 
 
 class ConfigModel(BaseModel):
-    """A config object whose keys are the camelCase names users write in stack YAML."""
+    """A config object whose keys are the camelCase names users write in stack YAML.
+
+    Python code (a program using the components as a library) may also build one with
+    the snake_case field names, which type checkers know: `Service(name="api",
+    drain_seconds=10)`. Stack config is validated with `parse_config`, which accepts the
+    camelCase keys only, so `drain_seconds:` in a stack file stays an unknown key.
+    """
 
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,
         alias_generator=to_camel,
         validate_by_alias=True,
-        validate_by_name=False,
+        validate_by_name=True,
         serialize_by_alias=True,
         # The attribute docstrings become field descriptions: docs/configuration.md is generated from them.
         use_attribute_docstrings=True,

@@ -17,7 +17,8 @@ PLATFORM_KEYS = ("aws", "kubernetes", "docker")
 def parse_spec(raw: Mapping[str, Any]) -> BlueGreenSpec:
     """Validate `{"platform": ..., "service": {...}, ...}`; raise ConfigError listing every problem."""
     try:
-        spec = BlueGreenSpec.model_validate(dict(raw))
+        # Stack config spells keys in camelCase only (Python callers may use field names).
+        spec = BlueGreenSpec.model_validate(dict(raw), by_alias=True, by_name=False)
     except ValidationError as error:
         found = problems_from(error, BlueGreenSpec)
         raise ConfigError(found + _cross_problems_despite(raw, error, found)) from None

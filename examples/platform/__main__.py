@@ -15,7 +15,7 @@ from components.spec.platform import SharedAlbConfig
 from components.spec.problems import NAMESPACE, ConfigError, problems_from
 
 try:
-    config = SharedAlbConfig.model_validate(pulumi.Config("platform").require_object("alb"))
+    config = SharedAlbConfig.model_validate(pulumi.Config("platform").require_object("alb"), by_name=False)
 except ValidationError as error:
     # problems_from names keys as `bluegreen:<field>`; these fields live under `platform:alb`.
     found = problems_from(error, SharedAlbConfig)

@@ -1,0 +1,67 @@
+"""Typed arguments of every platform's `BlueGreenService`, for programs that use the components as a library.
+
+A program builds the same validated models a stack file would give (`Service`,
+`ColorSpec`, `Traffic`, the platform's settings) with snake_case keywords, and
+passes them per service; several services may share one stack. No `bluegreen:*`
+config is read. The rules that span several values (a weight on a color with no
+replicas, AWS name limits, Gateway hosts) run here too, before anything registers.
+"""
+
+from typing import NotRequired, TypedDict
+
+import pulumi
+from pydantic import ValidationError
+
+from .spec import AwsConfig, BlueGreenSpec, ColorSpec, DockerConfig, KubernetesConfig, Platform, Service, Traffic
+from .spec.problems import NAMESPACE, problems_from
+from .spec.root import cross_problems
+
+
+class BlueGreenServiceArgs(TypedDict):
+    """What every platform needs: the service, its two colors and the production split."""
+
+    service: Service
+    """Name, port, replicas, drain time and the one health spec."""
+    blue: ColorSpec
+    """Image (and optional replica override) of the blue color."""
+    green: ColorSpec
+    """Image (and optional replica override) of the green color."""
+    traffic: NotRequired[Traffic]
+    """Production weights; 100% blue when left out."""
+
+
+class AwsServiceArgs(BlueGreenServiceArgs):
+    """Platform `aws`: the VPC and, for a fleet, `shared_listener` on a platform's ALB."""
+
+    aws: AwsConfig
+    """Network, sizes and router settings (see docs/configuration.md, `bluegreen:aws`)."""
+
+
+class KubernetesServiceArgs(BlueGreenServiceArgs):
+    """Platform `kubernetes`: namespace, rollout and the optional Gateway."""
+
+    kubernetes: NotRequired[KubernetesConfig]
+    """Namespace `default`, Service selector router when left out."""
+
+
+class DockerServiceArgs(BlueGreenServiceArgs):
+    """Platform `docker`: host ports and HAProxy image."""
+
+    docker: NotRequired[DockerConfig]
+    """Ports 8080/9080 when left out."""
+
+
+def spec_from_args(platform: Platform, name: str, args: BlueGreenServiceArgs) -> BlueGreenSpec:
+    """One service's validated spec, or `pulumi.RunError` naming every problem (as `<name>.<field>`)."""
+    fields = {"platform": platform, "traffic": Traffic(), **args}
+    try:
+        spec = BlueGreenSpec.model_validate(fields)
+    except ValidationError as error:
+        spec, problems = None, problems_from(error, BlueGreenSpec)
+    else:
+        problems = cross_problems(spec)
+    if spec is None or problems:
+        lines = [str(p).replace(f"{NAMESPACE}:", f"{name}.", 1) for p in problems]
+        raise pulumi.RunError(f"invalid arguments of BlueGreenService {name!r} ({len(lines)} problem(s)):\n"
+                              + "\n".join(lines))
+    return spec

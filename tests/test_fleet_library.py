@@ -1,0 +1,137 @@
+"""The components as a library: examples/fleet/ declares three services on the platform's shared ALB.
+
+The program is run under mocks exactly like `__main__.py`; it reads no `bluegreen:*`
+config, builds every service with typed arguments and passes its own priorities.
+"""
+
+from collections import Counter
+from typing import Any
+
+import pulumi
+import pytest
+
+from bluegreen.program_run import ProgramRun, run_config
+from bluegreen.run_diff import diff_runs
+from bluegreen.stack_files import PROJECT_DIR, read_stack_config, set_path
+from components.aws import AwsServiceArgs, BlueGreenService
+from components.service_args import spec_from_args
+from components.spec import AwsConfig, ColorSpec, HealthCheck, Service, SharedListener, Traffic
+
+EXAMPLES = PROJECT_DIR / "examples"
+PLATFORM_STACK = "acme/bluegreen-platform/prod"
+NAMES = ("api", "web", "admin")
+
+
+@pytest.fixture(scope="module")
+def platform_outputs() -> dict[str, Any]:
+    platform_dir = EXAMPLES / "platform"
+    return run_config(read_stack_config("prod", project_dir=platform_dir), stack="prod",
+                      project_dir=platform_dir).outputs
+
+
+def fleet(platform_outputs: dict[str, Any], **overrides: Any) -> ProgramRun:
+    config = read_stack_config("prod", project_dir=EXAMPLES / "fleet")
+    for path, value in overrides.items():
+        config = set_path(config, path, value)
+    return run_config(config, stack="prod", project_dir=EXAMPLES / "fleet",
+                      stack_outputs={PLATFORM_STACK: platform_outputs})
+
+
+@pytest.fixture(scope="module")
+def three(platform_outputs) -> ProgramRun:
+    return fleet(platform_outputs)
+
+
+def test_every_service_has_all_its_resources(three):
+    per_service = Counter(r.name.split("-")[0] for r in three.resources.values())
+    assert set(per_service) == set(NAMES)
+    # The same set of resources for each: component, router, 2 colors, 2 rules, 2 target groups, tasks' group
+    # and its 3 rules, and per color a log group, role, policy attachment, task definition and service.
+    assert set(per_service.values()) == {22}
+    for name in NAMES:
+        assert three.named(name).type == "bluegreen:index:AwsBlueGreenService"
+        services = {three.named(f"{name}-{color}-service").type for color in ("blue", "green")}
+        assert services == {"aws:ecs/service:Service"}
+    assert not three.of_type("aws:lb/loadBalancer:LoadBalancer")
+    assert not three.of_type("aws:lb/listener:Listener")
+
+
+def test_names_are_unique_in_the_stack_and_in_aws(three):
+    names = [(r.type, r.name) for r in three.resources.values()]
+    assert len(names) == len(set(names))
+    families = [r.inputs["family"] for r in three.of_type("aws:ecs/taskDefinition:TaskDefinition")]
+    assert len(families) == len(set(families)) == 6
+
+
+def test_three_rules_with_distinct_priorities_on_the_shared_listener(three, platform_outputs):
+    rules = {r.name: r.inputs for r in three.of_type("aws:lb/listenerRule:ListenerRule")}
+    production = {name: rules[f"{name}-rule"] for name in NAMES}
+    assert {name: rule["priority"] for name, rule in production.items()} == {"api": 10, "web": 20, "admin": 30}
+    assert {rule["listenerArn"] for rule in production.values()} == {platform_outputs["listenerArn"]}
+    assert {rules[f"{name}-test-rule"]["listenerArn"] for name in NAMES} == {platform_outputs["testListenerArn"]}
+    assert three.outputs["webUrl"] == "https://shop.example.com"
+
+
+def test_a_flip_of_one_service_changes_one_resource(three, platform_outputs):
+    step = fleet(platform_outputs, **{"fleet:services.web.traffic": {"blue": 90, "green": 10}})
+    changes = diff_runs(three, step)
+    assert [(c.name, c.kind, c.changed) for c in changes] == [("web-rule", "update", ("actions",))]
+
+
+def test_a_duplicate_priority_is_rejected_before_any_resource(platform_outputs):
+    run = ProgramRun()
+    with pytest.raises(pulumi.RunError) as caught:
+        run_config({**read_stack_config("prod", project_dir=EXAMPLES / "fleet"),
+                    "fleet:services": {
+                        "api": {"priority": 10, "host": "api.example.com", "blue": "a:1", "green": "a:2"},
+                        "web": {"priority": 10, "host": "web.example.com", "blue": "w:1", "green": "w:2"}}},
+                   stack="prod", project_dir=EXAMPLES / "fleet", into=run, stack_outputs={PLATFORM_STACK: {}})
+    assert str(caught.value) == (
+        "web.aws.sharedListener.priority = 10 is invalid: service 'api' already has priority 10 on the same "
+        "listener (platform stack acme/bluegreen-platform/prod); each service needs its own (ALB evaluates rules "
+        "by priority, one rule per number)"
+    )
+    assert run.resources == {}
+
+
+# The typed arguments ---------------------------------------------------------------------------
+
+SHARED = AwsConfig(
+    vpc_id="vpc-0c1d2e3f4a5b60718",
+    subnet_ids=["subnet-0c1d2e3f4a5b60101", "subnet-0c1d2e3f4a5b60102"],
+    platform_stack=PLATFORM_STACK,
+    shared_listener=SharedListener(priority=40, path_patterns=["/reports/*"]),
+)
+
+
+def args(**changes: Any) -> AwsServiceArgs:
+    base: AwsServiceArgs = {
+        "service": Service(name="reports", drain_seconds=10, health_check=HealthCheck(path="/ready")),
+        "blue": ColorSpec(image="reports:1"),
+        "green": ColorSpec(image="reports:2", replicas=0),
+        "aws": SHARED,
+    }
+    return {**base, **changes}  # pyright: ignore[reportReturnType]
+
+
+def test_python_callers_use_field_names_that_stack_files_may_not():
+    spec = spec_from_args("aws", "reports", args())
+    assert (spec.service.drain_seconds, spec.service.health_check.path) == (10, "/ready")
+    assert spec.traffic == Traffic(blue=100, green=0), "all traffic on blue when traffic is left out"
+
+
+def test_cross_field_rules_name_the_service_and_field():
+    with pytest.raises(pulumi.RunError) as caught:
+        spec_from_args("aws", "reports", args(traffic=Traffic(blue=90, green=10)))
+    assert str(caught.value) == (
+        "invalid arguments of BlueGreenService 'reports' (1 problem(s)):\n"
+        "reports.traffic.green = 10 is invalid: green has 0 replicas, so it cannot take traffic; "
+        "set bluegreen:green.replicas above 0 or send its weight elsewhere"
+    )
+
+
+def test_a_missing_platform_setting_is_reported_not_a_traceback():
+    incomplete = args()
+    del incomplete["aws"]  # pyright: ignore[reportGeneralTypeIssues]
+    with pytest.raises(pulumi.RunError, match=r"reports\.aws is missing: platform aws needs at least vpcId"):
+        BlueGreenService("reports", incomplete)
