@@ -1,0 +1,124 @@
+"""Fleet scale: N services on one shared ALB, against one ALB per service (the single-service layout).
+
+Runs examples/fleet/__main__.py (services on the platform stack's listeners, built
+with the library API) under Pulumi mocks for N = 1, 10 and 50, and the real
+`__main__.py` with the prod stack file (one ALB per service) as the baseline, in
+the same process. Prints per N:
+
+- program time per service (fastest of 3 wall times of one program run, / N; the
+  baseline is one prod-stack run, i.e. one service);
+- resources per service (everything the service stack registers: components included);
+- resources changed by a canary step (90/10) of one service, from the double-run diff (must be 1);
+- ALBs and listeners, and the monthly load-balancer-hour cost, shared vs one ALB per service.
+
+The cost counts load-balancer hours only: LCU charges depend on traffic, and on a shared
+ALB each request is also evaluated against more rules (the first 10 per request are free).
+
+Run: `.venv/bin/python bench/fleet.py` (or `make bench`).
+"""
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pulumi
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bluegreen.program_run import ProgramRun, run_config
+from bluegreen.run_diff import diff_runs
+from bluegreen.stack_files import PROJECT_DIR, read_stack_config, stack_config
+
+# AWS's published on-demand price of an Application Load Balancer in US East (N. Virginia):
+# https://aws.amazon.com/elasticloadbalancing/pricing/ ($0.0225 per ALB-hour), as read on 2026-09-20.
+ALB_HOURLY_USD = 0.0225
+ALB_PRICE_DATE = "2026-09-20"
+HOURS_PER_MONTH = 730  # AWS pricing pages' convention
+SIZES = (1, 10, 50)
+FLEET_DIR = PROJECT_DIR / "examples" / "fleet"
+PLATFORM_DIR = PROJECT_DIR / "examples" / "platform"
+PLATFORM_STACK = "acme/bluegreen-platform/prod"
+ALB = "aws:lb/loadBalancer:LoadBalancer"
+LISTENER = "aws:lb/listener:Listener"
+
+
+def fleet_config(size: int, canary: int | None = None) -> dict[str, Any]:
+    """The example fleet stack with `size` services; service `canary` (if any) at 90/10."""
+    config = read_stack_config("prod", project_dir=FLEET_DIR)
+    config["fleet:services"] = {
+        f"svc{i}": {
+            "priority": 10 + i,
+            "host": f"svc{i}.shop.example.com",
+            "blue": f"123456789012.dkr.ecr.us-east-1.amazonaws.com/svc{i}:1.0.0",
+            "green": f"123456789012.dkr.ecr.us-east-1.amazonaws.com/svc{i}:1.1.0",
+            "traffic": {"blue": 90, "green": 10} if i == canary else {"blue": 100, "green": 0},
+        }
+        for i in range(size)
+    }
+    return config
+
+
+REPEATS = 3
+
+
+def timed(run: Any) -> tuple[ProgramRun, float]:
+    """The run's result and its fastest wall time of REPEATS: the least disturbed by other load on the machine."""
+    best, result = float("inf"), None
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        result = run()
+        best = min(best, time.perf_counter() - start)
+    assert result is not None
+    return result, best
+
+
+def count(run: ProgramRun, type_token: str) -> int:
+    return len(run.of_type(type_token))
+
+
+def monthly(albs: int) -> float:
+    return albs * ALB_HOURLY_USD * HOURS_PER_MONTH
+
+
+def main() -> None:
+    platform = run_config(read_stack_config("prod", project_dir=PLATFORM_DIR), stack="prod", project_dir=PLATFORM_DIR)
+    outputs = {PLATFORM_STACK: platform.outputs}
+
+    def fleet(size: int, canary: int | None = None) -> ProgramRun:
+        return run_config(fleet_config(size, canary), stack="prod", project_dir=FLEET_DIR, stack_outputs=outputs)
+
+    # Warm up imports and the SDK, so the first measured row does not pay them.
+    fleet(1)
+    baseline, baseline_seconds = timed(lambda: run_config(stack_config("prod"), stack="prod"))
+    base_albs, base_listeners = count(baseline, ALB), count(baseline, LISTENER)
+    base_step = len(diff_runs(baseline, run_config(stack_config("prod", {"bluegreen:traffic": {"blue": 90, "green": 10}}),
+                                                   stack="prod")))
+
+    print(f"Fleet on one shared ALB under mocks; baseline: one ALB per service (prod stack file), ALB "
+          f"${ALB_HOURLY_USD}/hour us-east-1 as published {ALB_PRICE_DATE}, {HOURS_PER_MONTH} h/month.")
+    print(f"platform stack (once for the whole fleet): {len(platform.resources)} resources, "
+          f"{count(platform, ALB)} ALB, {count(platform, LISTENER)} listeners")
+    print(f"baseline per service: {baseline_seconds * 1000:.0f} ms program time, {len(baseline.resources)} "
+          f"resources, {base_albs} ALB, {base_listeners} listeners, canary step changes {base_step}")
+    header = ("N", "ms/service", "vs base", "res/service", "canary changes", "ALBs", "listeners",
+              "ALBs base", "listeners base", "$/month", "$/month base", "cost ratio")
+    print(" | ".join(header))
+    for size in SIZES:
+        run, seconds = timed(lambda size=size: fleet(size))
+        step = diff_runs(run, fleet(size, canary=size // 2))
+        per_service = seconds / size
+        albs = count(platform, ALB) + count(run, ALB)
+        listeners = count(platform, LISTENER) + count(run, LISTENER)
+        shared_cost, base_cost = monthly(albs), monthly(base_albs * size)
+        row = (size, f"{per_service * 1000:.0f}", f"{per_service / baseline_seconds:.2f}x",
+               f"{len(run.resources) / size:.0f}", len(step), albs, listeners, base_albs * size,
+               base_listeners * size, f"{shared_cost:.2f}", f"{base_cost:.2f}", f"{shared_cost / base_cost:.3f}")
+        print(" | ".join(str(cell) for cell in row))
+        if len(step) != 1:
+            raise SystemExit(f"a canary step of one service changed {len(step)} resources: {step}")
+
+
+if __name__ == "__main__":
+    pulumi.log.info = lambda *args, **kwargs: None  # type: ignore[method-assign]
+    main()
