@@ -92,8 +92,8 @@ def main() -> None:
     fleet(1)
     baseline, baseline_seconds = timed(lambda: run_config(stack_config("prod"), stack="prod"))
     base_albs, base_listeners = count(baseline, ALB), count(baseline, LISTENER)
-    base_step = len(diff_runs(baseline, run_config(stack_config("prod", {"bluegreen:traffic": {"blue": 90, "green": 10}}),
-                                                   stack="prod")))
+    canary = stack_config("prod", {"bluegreen:traffic": {"blue": 90, "green": 10}})
+    base_step = len(diff_runs(baseline, run_config(canary, stack="prod")))
 
     print(f"Fleet on one shared ALB under mocks; baseline: one ALB per service (prod stack file), ALB "
           f"${ALB_HOURLY_USD}/hour us-east-1 as published {ALB_PRICE_DATE}, {HOURS_PER_MONTH} h/month.")
