@@ -204,3 +204,21 @@ def shared_config(**aws: Any) -> dict[str, Any]:
 )
 def test_bad_shared_listener_config_is_rejected_before_any_resource(aws, message):
     assert message in config_error(shared_config(**aws))
+
+
+def test_a_wildcard_host_is_not_a_url(platform_run):
+    # `*.shop.example.com` matches requests, but nobody can open it: url falls back to the ALB's name.
+    run = service("shop-api", platform_run.outputs,
+                  **{"bluegreen:aws.sharedListener.hostHeaders": ["*.api.shop.example.com"]})
+    assert run.named("api-rule").inputs["conditions"] == [{"hostHeader": {"values": ["*.api.shop.example.com"]}}]
+    assert run.outputs["url"] == "https://shared-alb.elb.mock.amazonaws.com"
+
+
+def test_the_offline_check_runs_a_service_stack_without_its_platform_stack(policy_pack):
+    # Without the Pulumi CLI the platform stack cannot be read: stand-in outputs let program and pack run.
+    from bluegreen.offline_check import check_resources
+
+    run = run_config(read_stack_config("shop-api", project_dir=PROJECT_DIR / "examples"), stack="shop-api")
+    assert run.named("api-rule").inputs["listenerArn"].endswith(":listener/acme/bluegreen-platform/prod/listener")
+    result = check_resources("shop-api", run.resources.values(), policy_pack, {})
+    assert [(v.policy_name, v.message) for v in result.violations] == []

@@ -50,9 +50,11 @@ def url_path(listener: SharedListener) -> str:
 
 
 def shared_urls(routing: SharedRouting) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
-    """(url, testUrl): HTTPS on the first host header, else on the ALB's DNS name, plus the first path."""
+    """(url, testUrl): HTTPS on the first host header without wildcards, else on the ALB's DNS name, plus the
+    first path."""
     listener = routing.listener
-    host: pulumi.Input[str] = (listener.host_headers or [routing.dns_name])[0]
+    exact = [host for host in listener.host_headers or [] if not set(host) & set("*?")]
+    host: pulumi.Input[str] = exact[0] if exact else routing.dns_name
     path = url_path(listener)
     return (
         pulumi.Output.concat("https://", host, path),
@@ -66,17 +68,18 @@ def resolve_shared_routing(
     """The routing and the platform's cluster ARN (None when neither config nor a platform stack gives one)."""
     outputs = _platform_outputs(prefix, platform_stack, parent)
 
-    def pick(configured: Any, output: str) -> Any:
-        if configured is not None:
+    def pick(configured: Any, output: str, required: bool = True) -> Any:
+        if configured is not None or outputs is None:
             return configured
-        return outputs.require_output(output) if outputs is not None else None
+        # A missing required output fails `pulumi up` naming it; the DNS name only matters for path-only urls.
+        return outputs.require_output(output) if required else outputs.get_output(output)
 
     routing = SharedRouting(
         listener=listener,
         listener_arn=pick(listener.listener_arn, "listenerArn"),
         test_listener_arn=pick(listener.test_listener_arn, "testListenerArn"),
         alb_security_group_id=pick(listener.alb_security_group_id, "albSecurityGroupId"),
-        dns_name=pick(listener.dns_name, "loadBalancerDnsName") or "",
+        dns_name=pick(listener.dns_name, "loadBalancerDnsName", required=False) or "",
         test_port=test_port,
     )
     cluster = outputs.require_output("clusterArn") if outputs is not None else None
