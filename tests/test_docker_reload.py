@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import dill
@@ -18,7 +19,13 @@ import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
 from components.docker.config_resource import _HaproxyConfigProvider
-from components.docker.reload import ConfigRejectedError, DockerReloader, LocalReloader, install_and_reload
+from components.docker.reload import (
+    ConfigRejectedError,
+    DockerReloader,
+    LocalReloader,
+    ReloadNotConfirmedError,
+    install_and_reload,
+)
 from components.docker.server_state import ServerStateError
 
 GOOD = "global\n    master-worker\nbackend production\n    server green-0 127.0.0.1:80 check\ndefaults\n    mode http\n"
@@ -46,8 +53,16 @@ with open({str(log)!r}, "a") as f:
 if sys.argv[1] == "inspect":
     print({"true" if running else "false"!r})
 if sys.argv[1:3] == ["exec", "-i"]:
-    # the container's `nc` on the read-only state socket: one command in, the dump out
-    assert sys.stdin.read() == "show servers state\\n"
+    # the container's `nc` on the read-only state socket: one command in, its answer out
+    command = sys.stdin.read()
+    with open({str(log)!r}, "a") as f:
+        f.write(json.dumps(["stdin", command]) + "\\n")
+    if command == "show info\\n":
+        # a new worker (PID) after each reload signal
+        with open({str(log)!r}) as f:
+            print("Pid:", 100 + f.read().count('"USR2"'))
+        sys.exit(0)
+    assert command == "show servers state\\n"
     sys.stdout.write({state!r})
     sys.exit(0 if {state!r} else 1)
 if sys.argv[1] == "exec" and not {check_ok!r}:
@@ -83,10 +98,13 @@ def test_a_running_router_gets_the_config_checked_its_state_saved_then_swapped_t
     assert state.read_text() == STATE
     assert oct(state.stat().st_mode & 0o777) == "0o644"
     commands = [c for c in calls(log) if c[0] != "inspect"]
+    nc = ["exec", "-i", "web-haproxy", "nc", "127.0.0.1", "9999"]
     assert commands == [
         ["exec", "web-haproxy", "haproxy", "-c", "-f", "/usr/local/etc/haproxy/haproxy.cfg.next"],
-        ["exec", "-i", "web-haproxy", "nc", "127.0.0.1", "9999"],
+        nc, ["stdin", "show info\n"],  # the worker serving now
+        nc, ["stdin", "show servers state\n"],
         ["kill", "--signal", "USR2", "web-haproxy"],
+        nc, ["stdin", "show info\n"],  # another worker serves: the reload took
     ]
 
 
@@ -96,7 +114,7 @@ def test_unreadable_server_state_stops_the_reload_before_anything_changes(docker
     log = fake_docker(docker_on_path, state=answer)
     path = docker_on_path / "haproxy.cfg"
     path.write_text(GOOD)
-    with pytest.raises(ServerStateError, match="could not read the router's server state"):
+    with pytest.raises(ServerStateError, match="could not read the router's runtime state"):
         install_and_reload(path, GOOD + "# new weights\n", DockerReloader("web-haproxy"))
     assert path.read_text() == GOOD
     assert not path.with_name("haproxy.cfg.next").exists()
@@ -176,3 +194,40 @@ def test_the_serialized_provider_runs_in_a_fresh_process_like_the_engines_provid
     assert path.read_text() == "x"
     assert ["kill", "--signal", "USR2", "web-haproxy"] in calls(log)
     assert dill.loads(base64.b64decode(blob)).__class__.__name__ == "_HaproxyConfigProvider"
+
+
+@dataclass
+class LosingMaster:
+    """A reloader whose master ignores the first `lost` signals, as HAProxy does with one sent mid-reload."""
+
+    lost: int
+    signals: int = 0
+
+    def check(self, candidate: Path) -> None:
+        pass
+
+    def server_state(self) -> str | None:
+        return None
+
+    def worker_pid(self) -> int | None:
+        return 100 + max(0, self.signals - self.lost)
+
+    def signal_reload(self) -> bool:
+        self.signals += 1
+        return True
+
+
+def test_a_lost_reload_signal_is_sent_again_until_a_new_worker_serves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("components.docker.reload.RESIGNAL_SECONDS", 0.1)
+    master = LosingMaster(lost=2)
+    assert install_and_reload(tmp_path / "haproxy.cfg", GOOD, master) is True
+    assert master.signals == 3
+
+
+def test_a_reload_no_worker_takes_over_fails_loudly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("components.docker.reload.RESIGNAL_SECONDS", 0.1)
+    monkeypatch.setattr("components.docker.reload.CONFIRM_SECONDS", 0.5)
+    with pytest.raises(ReloadNotConfirmedError, match="worker 100 still serves"):
+        install_and_reload(tmp_path / "haproxy.cfg", GOOD, LosingMaster(lost=1000))

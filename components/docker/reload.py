@@ -7,6 +7,11 @@ hitless: the new worker inherits the listening sockets, the old one finishes its
 in-flight requests (bounded by `hard-stop-after`). Runtime-API changes would be lost
 on restart and cover weights only.
 
+A SIGUSR2 that reaches the master while it is still busy with the previous reload
+can be lost, leaving the old config live while the file (and Pulumi's state) hold
+the new one. So the reload reads the serving worker's PID first and, after the
+signal, waits until another worker answers, signalling again if it must.
+
 A new worker would start every server UP, sending traffic again to a replica its
 checks had found DOWN. So before signalling, the reload saves the running worker's
 `show servers state` next to the config, where the new worker loads it
@@ -23,10 +28,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from .runtime_api import query
 from .server_state import SHOW_SERVERS_STATE, ServerStateError, carried_over, checked
+
+SHOW_INFO = "show info"
+_T = TypeVar("_T")
 
 CONTAINER_CONFIG_DIR = "/usr/local/etc/haproxy"
 """Where the official haproxy image reads its config; the host config dir is mounted here."""
@@ -39,6 +47,10 @@ CONTAINER_STATE_ADDRESS = "127.0.0.1:9999"
 client for a Unix socket, but its busybox `nc` speaks TCP."""
 STATE_ATTEMPTS = 3
 """Tries to read server state; the socket may be between two workers for an instant."""
+RESIGNAL_SECONDS = 2.0
+"""Send SIGUSR2 again when no new worker answers within this (the first signal was lost)."""
+CONFIRM_SECONDS = 20.0
+"""Give up, loudly, when no new worker answers within this."""
 
 
 class Reloader(Protocol):
@@ -52,6 +64,10 @@ class Reloader(Protocol):
         """The running HAProxy's `show servers state` (None when none runs); ServerStateError if unreadable."""
         ...
 
+    def worker_pid(self) -> int | None:
+        """PID of the worker answering the runtime API now (None when none answers)."""
+        ...
+
     def signal_reload(self) -> bool:
         """Send SIGUSR2 to the master; False when no HAProxy runs yet (it reads the file at start)."""
         ...
@@ -59,6 +75,10 @@ class Reloader(Protocol):
 
 class ConfigRejectedError(Exception):
     """HAProxy refused the candidate config; the running one stays in place."""
+
+
+class ReloadNotConfirmedError(Exception):
+    """The config was installed and signalled, but no new worker took over in time."""
 
 
 def install_and_reload(path: Path, text: str, reloader: Reloader) -> bool:
@@ -73,6 +93,7 @@ def install_and_reload(path: Path, text: str, reloader: Reloader) -> bool:
     _write_readable(candidate, text)
     try:
         reloader.check(candidate)
+        serving = reloader.worker_pid()
         # Read last, just before the signal, so the new worker starts from fresh state.
         state = reloader.server_state()
     except (ConfigRejectedError, ServerStateError):
@@ -84,7 +105,40 @@ def install_and_reload(path: Path, text: str, reloader: Reloader) -> bool:
         os.replace(staged, path.with_name(SERVER_STATE_NAME))
     # rename() is atomic, so HAProxy never reads a half-written file.
     os.replace(candidate, path)
-    return reloader.signal_reload()
+    if not reloader.signal_reload():
+        return False
+    if serving is not None:
+        _confirm_new_worker(reloader, serving)
+    return True
+
+
+def _confirm_new_worker(reloader: Reloader, previous: int) -> None:
+    """Wait until a worker other than `previous` answers, re-sending SIGUSR2 if one was lost."""
+    started = signalled = time.monotonic()
+    while True:
+        try:
+            pid = reloader.worker_pid()
+        except ServerStateError:
+            pid = None  # between two workers for longer than the retries
+        if pid is not None and pid != previous:
+            return
+        now = time.monotonic()
+        if now - started > CONFIRM_SECONDS:
+            raise ReloadNotConfirmedError(
+                f"HAProxy installed the new config but worker {previous} still serves after {CONFIRM_SECONDS:.0f} s"
+            )
+        if now - signalled > RESIGNAL_SECONDS:
+            reloader.signal_reload()
+            signalled = now
+        time.sleep(0.05)
+
+
+def _pid_of(info: str) -> int:
+    """The `Pid:` line of a `show info` answer."""
+    for line in info.splitlines():
+        if line.startswith("Pid:"):
+            return int(line.split(":", 1)[1])
+    raise ServerStateError(f"no Pid in the runtime API's answer: {info[:120]!r}")
 
 
 def _write_readable(path: Path, text: str) -> None:
@@ -93,14 +147,14 @@ def _write_readable(path: Path, text: str) -> None:
     path.chmod(0o644)
 
 
-def _read_state(read: Callable[[], str]) -> str:
-    """`read()` checked as a server-state dump, tried STATE_ATTEMPTS times (a worker may be mid-handover)."""
+def _read_runtime(read: Callable[[], _T]) -> _T:
+    """`read()`, tried STATE_ATTEMPTS times (the socket may be between two workers for an instant)."""
     for attempt in range(STATE_ATTEMPTS):
         try:
-            return checked(read())
+            return read()
         except (OSError, ServerStateError) as error:
             if attempt == STATE_ATTEMPTS - 1:
-                raise ServerStateError(f"could not read the router's server state: {error}") from error
+                raise ServerStateError(f"could not read the router's runtime state: {error}") from error
             time.sleep(0.2 * (attempt + 1))
     raise AssertionError("unreachable")
 
@@ -127,7 +181,13 @@ class LocalReloader:
         socket_path = self.stats_socket
         if socket_path is None or self.master_pid() is None:
             return None
-        return _read_state(lambda: query(socket_path, SHOW_SERVERS_STATE))
+        return _read_runtime(lambda: checked(query(socket_path, SHOW_SERVERS_STATE)))
+
+    def worker_pid(self) -> int | None:
+        socket_path = self.stats_socket
+        if socket_path is None or self.master_pid() is None:
+            return None
+        return _read_runtime(lambda: _pid_of(query(socket_path, SHOW_INFO)))
 
     def signal_reload(self) -> bool:
         pid = self.master_pid()
@@ -157,25 +217,28 @@ class DockerReloader:
         if result.returncode != 0:
             raise ConfigRejectedError(result.stderr.strip() or result.stdout.strip())
 
+    def _ask(self, command: str) -> str:
+        """One runtime API command through the container's `nc` and its read-only TCP socket."""
+        host, port = self.state_address.rsplit(":", 1)
+        argv = [self.docker, "exec", "-i", self.container, "nc", host, port]
+        try:
+            result = subprocess.run(argv, input=command + "\n", capture_output=True, text=True, check=False, timeout=30)
+        except subprocess.TimeoutExpired as error:
+            raise ServerStateError(f"{' '.join(argv)} did not answer within 30 s") from error
+        if result.returncode != 0:
+            # Most likely an image without `nc` (the default haproxy alpine image has busybox's).
+            raise ServerStateError(f"{' '.join(argv)} failed: {result.stderr.strip()}")
+        return result.stdout
+
     def server_state(self) -> str | None:
         if not self._running():
             return None
-        host, port = self.state_address.rsplit(":", 1)
-        command = [self.docker, "exec", "-i", self.container, "nc", host, port]
+        return _read_runtime(lambda: checked(self._ask(SHOW_SERVERS_STATE)))
 
-        def read() -> str:
-            try:
-                result = subprocess.run(
-                    command, input=SHOW_SERVERS_STATE + "\n", capture_output=True, text=True, check=False, timeout=30
-                )
-            except subprocess.TimeoutExpired as error:
-                raise ServerStateError(f"{' '.join(command)} did not answer within 30 s") from error
-            if result.returncode != 0:
-                # Most likely an image without `nc` (the default haproxy alpine image has busybox's).
-                raise ServerStateError(f"{' '.join(command)} failed: {result.stderr.strip()}")
-            return result.stdout
-
-        return _read_state(read)
+    def worker_pid(self) -> int | None:
+        if not self._running():
+            return None
+        return _read_runtime(lambda: _pid_of(self._ask(SHOW_INFO)))
 
     def signal_reload(self) -> bool:
         if not self._running():
