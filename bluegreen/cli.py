@@ -625,7 +625,9 @@ def _execute(
     result = _guard(
         env,
         driver.name,
-        lambda: run_session(driver, plan, options, gates, env.out, env.err, env.clock, env.sleep, analysis, run_hook),
+        lambda: run_session(
+            driver, plan, options, gates, env.out, env.err, env.clock, env.sleep, analysis, run_hook, config
+        ),
     )
     report(env.out, env.err, driver, plan, result)
     raise typer.Exit(result.exit_code)

@@ -54,6 +54,7 @@ def run_session(
     sleep: Callable[[float], None] | None,
     analysis: AnalysisFactory | None,
     run_hook: HookRunner | None,
+    planned_config: dict[str, Any] | None = None,
 ) -> RolloutResult:
     """Lock, run, unlock; a held lock raises LockHeldError before anything changes."""
     lock = acquire(
@@ -76,6 +77,7 @@ def run_session(
                 interrupts=watch,
                 on_interrupt=options.on_interrupt,
                 pause_requested=lambda: pause_requested(driver),
+                planned_config=planned_config,
             )
             return rollout.run()
     finally:

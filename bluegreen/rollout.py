@@ -138,6 +138,9 @@ class Rollout:
     on_interrupt: OnInterrupt = "rollback"
     pause_requested: Callable[[], str | None] = lambda: None
     """Who asked this release to pause (`bluegreen pause`), read before every step and poll."""
+    planned_config: dict[str, Any] | None = None
+    """The config the plan was made from; a change before the first step (say, while the operator
+    confirmed) stops the release like any change under it. None: the config read at the start."""
     records: list[StepRecord] = field(default_factory=list)
     _outputs: dict[str, Any] = field(default_factory=dict)
     _expected: dict[str, Any] = field(default_factory=dict)
@@ -150,7 +153,7 @@ class Rollout:
     def run(self) -> RolloutResult:
         try:
             self._outputs = self.driver.outputs()
-            self._expected = self.driver.config()
+            self._expected = self.driver.config() if self.planned_config is None else self.planned_config
         except Exception as error:  # nothing has changed yet: report and stop
             return self._result("failed", f"{_what(error)}; nothing changed", 0)
         self._deployed = self._weights_of(self.plan.steps[0].spec if self.plan.steps else None)

@@ -561,3 +561,20 @@ def test_a_lock_left_by_a_dead_process_on_this_host_says_force_is_safe():
 
     assert result.exit_code == 2
     assert "that process is no longer running here: --force is safe" in result.output
+
+
+def test_a_change_made_while_the_operator_confirms_stops_the_release_before_its_first_write():
+    driver = MockProgramDriver.deployed("prod", docker_config())
+    env = env_for(driver)
+
+    def colleague_acts_meanwhile(question):
+        driver.set_config_paths({"bluegreen:green.image": "repo/web:9.9.9"})
+        return True
+
+    env.confirm = colleague_acts_meanwhile
+    result = invoke(env, "release", "-s", "prod", "-i", "repo/web:1.5.0", *FAST)
+
+    assert result.exit_code == 5, result.output
+    assert "changed under the release (bluegreen:green)" in result.output
+    assert driver.config()["bluegreen:green"]["image"] == "repo/web:9.9.9"  # theirs, not overwritten
+    assert driver.updates == []
