@@ -111,3 +111,19 @@ def test_generator_runs_as_a_module_in_check_mode():
         [sys.executable, "-m", "docs.gen", "--check"], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_configuration_shows_each_rule_across_keys_with_what_validation_says():
+    text = configuration.render()
+    row = next(line for line in text.splitlines() if line.startswith("| never route to nothing |"))
+
+    assert "bluegreen:traffic.green = 10 is invalid: green has 0 replicas, so it cannot take traffic" in row
+    assert len([line for line in text.split("## Rules that span keys")[1].split("\n## ")[0].splitlines()
+                if line.startswith("| ") and " is invalid: " in line]) == len(configuration.CROSS_KEY_RULES)
+
+
+def test_an_example_that_no_longer_breaks_its_rule_stops_the_generator(monkeypatch):
+    monkeypatch.setattr(configuration, "CROSS_KEY_RULES", (("a valid config", {}, {"traffic": {"blue": 100, "green": 0}}),))
+
+    with pytest.raises(AssertionError, match="the example of 'a valid config' is valid"):
+        configuration.render()
