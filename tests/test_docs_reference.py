@@ -123,7 +123,8 @@ def test_configuration_shows_each_rule_across_keys_with_what_validation_says():
 
 
 def test_an_example_that_no_longer_breaks_its_rule_stops_the_generator(monkeypatch):
-    monkeypatch.setattr(configuration, "CROSS_KEY_RULES", (("a valid config", {}, {"traffic": {"blue": 100, "green": 0}}),))
+    valid = (("a valid config", {}, {"traffic": {"blue": 100, "green": 0}}),)
+    monkeypatch.setattr(configuration, "CROSS_KEY_RULES", valid)
 
     with pytest.raises(AssertionError, match="the example of 'a valid config' is valid"):
         configuration.render()
