@@ -9,15 +9,21 @@ program as it was then); existing stacks have exactly those resources in state.
 import json
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, is_typeddict
 
 import pytest
 
 from bluegreen.program_run import ProgramRun
 from bluegreen.run_diff import diff_runs
 from bluegreen.stack_files import PROJECT_DIR, read_stack_config, set_path
-from components.aws import AwsColorArgs
+from components.aws import AlbRouterArgs, AwsColorArgs, AwsServiceArgs
+from components.aws.shared_alb import SharedAlbArgs
+from components.docker import DockerServiceArgs
 from components.docker.color import DockerColorArgs
+from components.docker.router import HaproxyRouterArgs
+from components.kubernetes import KubernetesServiceArgs
+from components.kubernetes.color import KubernetesColorArgs
+from components.kubernetes.router import KubernetesRouterArgs
 from components.kubernetes.workload import ColorWorkload
 from components.spec import BlueGreenSpec, Traffic
 from tests.conftest import run_config
@@ -104,7 +110,7 @@ def test_kubernetes_selector_mode_flips_only_inside_its_router() -> None:
     assert {router_ancestor(before, c.urn) for c in changes} == {"bluegreen:index:KubernetesRouter"}
 
 
-@pytest.mark.parametrize("args", [AwsColorArgs, DockerColorArgs, ColorWorkload])
+@pytest.mark.parametrize("args", [AwsColorArgs, DockerColorArgs, KubernetesColorArgs, ColorWorkload])
 def test_no_color_component_can_be_given_the_weights(args: type) -> None:
     # A color's arguments are its own values: neither the weights nor the whole spec that holds them.
     hints = args.__annotations__
@@ -118,3 +124,13 @@ def test_the_aws_color_waits_for_the_router_listeners() -> None:
     for color in ("blue", "green"):
         needs = {prod.resources[urn].name for urn in prod.named(f"web-{color}-service").dependencies}
         assert {"web-listener", "web-test-listener", f"web-{color}-tg"} <= needs
+
+
+COMPONENT_ARGS = [AlbRouterArgs, AwsColorArgs, AwsServiceArgs, SharedAlbArgs, KubernetesRouterArgs,
+                  KubernetesColorArgs, KubernetesServiceArgs, HaproxyRouterArgs, DockerColorArgs, DockerServiceArgs]
+
+
+@pytest.mark.parametrize("args", COMPONENT_ARGS, ids=[a.__name__ for a in COMPONENT_ARGS])
+def test_every_component_takes_one_args_style(args: type) -> None:
+    # `__init__(self, name, args: XArgs, opts=None)` with XArgs a TypedDict, on every platform.
+    assert is_typeddict(args)

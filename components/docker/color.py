@@ -1,7 +1,7 @@
 """One color on Docker: its image pulled once and `replicas` health-checked app containers."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import TypedDict
 
 import pulumi
 import pulumi_docker as docker
@@ -10,8 +10,7 @@ from ..health import docker_healthcheck
 from ..spec import Color, Service
 
 
-@dataclass(frozen=True)
-class DockerColorArgs:
+class DockerColorArgs(TypedDict):
     """One color's own values: never the traffic weights."""
 
     color: Color
@@ -33,13 +32,13 @@ class DockerColor(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: DockerColorArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("bluegreen:index:DockerColor", name, None, opts)
-        color, service = args.color, args.service
-        image_ref = args.image
+        color, service = args["color"], args["service"]
+        image_ref = args["image"]
         # keep_locally: `make down` should not delete an image the user may still use.
         image = docker.RemoteImage(
             f"{name}-image", name=image_ref, keep_locally=True, opts=pulumi.ResourceOptions(parent=self)
         )
-        names = list(args.replicas)
+        names = list(args["replicas"])
         for index, replica in enumerate(names):
             docker.Container(
                 f"{name}-{index}",
@@ -48,7 +47,7 @@ class DockerColor(pulumi.ComponentResource):
                 # here would differ from state on every update and replace every replica,
                 # flips included. The ID only changes when the color's image does.
                 image=image.image_id,
-                networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=args.network)],
+                networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=args["network"])],
                 healthcheck=docker.ContainerHealthcheckArgs(
                     **docker_healthcheck(service.health_check, service.port)
                 ),

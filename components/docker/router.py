@@ -4,8 +4,8 @@ It owns the rendered haproxy.cfg (`HaproxyConfig`, the one resource a flip alter
 the HAProxy image and the router container that bind-mounts the config directory.
 """
 
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 import pulumi
 import pulumi_docker as docker
@@ -19,8 +19,7 @@ from .reload import CONFIG_NAME, CONTAINER_CONFIG_DIR
 from .router_security import DROPPED_CAPABILITIES, published_ports, router_limits
 
 
-@dataclass(frozen=True)
-class HaproxyRouterArgs:
+class HaproxyRouterArgs(TypedDict):
     """Inputs of the router."""
 
     prefix: str
@@ -38,7 +37,7 @@ class HaproxyRouter(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: HaproxyRouterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("bluegreen:index:HaproxyRouter", name, None, opts)
-        spec, prefix = args.spec, args.prefix
+        spec, prefix = args["spec"], args["prefix"]
         owner = opts.parent if opts is not None else None
         # These used to be direct children of the service component: the alias lets existing
         # stacks update them in place.
@@ -65,7 +64,7 @@ class HaproxyRouter(pulumi.ComponentResource):
             # The image ID, as for the app containers (see color.py): a tag would replace the router on every update.
             image=haproxy_image.image_id,
             command=["haproxy", "-W", "-db", "-f", f"{CONTAINER_CONFIG_DIR}/{CONFIG_NAME}"],
-            networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=args.network)],
+            networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=args["network"])],
             # Loopback unless bluegreen:docker.publishAddress opens them; see router_security.py.
             ports=[docker.ContainerPortArgs(**port) for port in published_ports(spec)],
             capabilities=docker.ContainerCapabilitiesArgs(drops=list(DROPPED_CAPABILITIES)),

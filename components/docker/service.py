@@ -5,9 +5,9 @@ import pulumi_docker as docker
 
 from ..service_args import DockerServiceArgs, spec_from_args
 from ..spec import COLORS
-from .color import DockerColor, DockerColorArgs
+from .color import DockerColor
 from .naming import container_names, network_name
-from .router import HaproxyRouter, HaproxyRouterArgs
+from .router import HaproxyRouter
 from .router_security import url_host
 
 
@@ -31,18 +31,18 @@ class DockerBlueGreenService(pulumi.ComponentResource):
         for color in COLORS:
             DockerColor(
                 f"{name}-{color}",
-                DockerColorArgs(
-                    color=color,
-                    image=spec.color(color).image,
-                    replicas=container_names(spec)[color],
-                    service=spec.service,
-                    network=network.name,
-                ),
+                {
+                    "color": color,
+                    "image": spec.color(color).image,
+                    "replicas": container_names(spec)[color],
+                    "service": spec.service,
+                    "network": network.name,
+                },
                 opts=child,
             )
 
         self.router = HaproxyRouter(
-            f"{name}-router", HaproxyRouterArgs(prefix=name, spec=spec, network=network.name), opts=child
+            f"{name}-router", {"prefix": name, "spec": spec, "network": network.name}, opts=child
         )
 
         host = url_host(spec.docker.publish_address)

@@ -1,7 +1,7 @@
 """KubernetesColor: one color's Deployment, Service and (with more than one replica) PodDisruptionBudget."""
 
-from dataclasses import dataclass
-from typing import Any, cast
+from collections.abc import Sequence
+from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -18,13 +18,12 @@ from .workload import (
 )
 
 
-@dataclass(frozen=True)
-class KubernetesColorArgs:
+class KubernetesColorArgs(TypedDict):
     """What one color needs from its parent: its own values, never the traffic weights."""
 
     workload: ColorWorkload
     """Image, replicas, port, health spec and Kubernetes settings of this color."""
-    depends_on: tuple[pulumi.Resource, ...] = ()
+    depends_on: NotRequired[Sequence[pulumi.Resource]]
     """Resources that must exist first (the Namespace, when the stack creates it)."""
 
 
@@ -38,11 +37,11 @@ class KubernetesColor(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: KubernetesColorArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("bluegreen:index:KubernetesColor", name, None, opts)
-        workload = args.workload
+        workload = args["workload"]
         color, app, namespace = workload.color, workload.service.name, workload.kubernetes.namespace
         replicas = workload.replicas
         self.deployment_name = self.service_name = object_name(app, color)
-        child = pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on))
+        child = pulumi.ResourceOptions(parent=self, depends_on=list(args.get("depends_on", ())))
         labels = color_labels(app, color)
 
         # The specs are spelled in camelCase, as the Kubernetes API and its manifests spell them. The SDK

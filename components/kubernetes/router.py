@@ -7,8 +7,7 @@ the weights change.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NotRequired, TypedDict
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -28,15 +27,14 @@ Role = Literal["production", "preview"]
 _SERVICE_ROLES: dict[Role, str] = {"production": "stable", "preview": "preview"}
 
 
-@dataclass(frozen=True)
-class KubernetesRouterArgs:
+class KubernetesRouterArgs(TypedDict):
     """Inputs of the router."""
 
     prefix: str
     """Base of the child names (`<prefix>-route`, `<prefix>-stable-service`): the service component's name."""
     spec: BlueGreenSpec
     """The validated config: weights, mode (selector or Gateway), names and port."""
-    after: Sequence[pulumi.Resource] = ()
+    after: NotRequired[Sequence[pulumi.Resource]]
     """Resources to wait for: both colors' workloads (and the Namespace when the stack creates it)."""
 
 
@@ -51,9 +49,9 @@ class KubernetesRouter(pulumi.ComponentResource):
         # The router resources used to be direct children of the service component: the alias
         # lets existing stacks update them in place.
         child = pulumi.ResourceOptions(
-            parent=self, depends_on=list(args.after), aliases=[pulumi.Alias(parent=owner)]
+            parent=self, depends_on=list(args.get("after", ())), aliases=[pulumi.Alias(parent=owner)]
         )
-        spec, prefix = args.spec, args.prefix
+        spec, prefix = args["spec"], args["prefix"]
         if spec.kubernetes.gateway is None:
             self.resources = [_selector_service(prefix, spec, role, child) for role in ("production", "preview")]
         else:

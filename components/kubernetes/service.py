@@ -5,9 +5,9 @@ import pulumi_kubernetes as k8s
 
 from ..service_args import KubernetesServiceArgs, spec_from_args
 from ..spec import COLORS, Color
-from .color import KubernetesColor, KubernetesColorArgs
+from .color import KubernetesColor
 from .labels import app_labels
-from .router import KubernetesRouter, KubernetesRouterArgs
+from .router import KubernetesRouter
 from .routes import router_kind, router_names, urls
 from .workload import ColorWorkload
 
@@ -37,7 +37,7 @@ class KubernetesBlueGreenService(pulumi.ComponentResource):
         self.colors = {
             color: KubernetesColor(
                 f"{name}-{color}",
-                KubernetesColorArgs(workload=ColorWorkload.of(spec, color), depends_on=prerequisites),
+                {"workload": ColorWorkload.of(spec, color), "depends_on": prerequisites},
                 opts=pulumi.ResourceOptions(parent=self),
             )
             for color in COLORS
@@ -45,7 +45,7 @@ class KubernetesBlueGreenService(pulumi.ComponentResource):
         workloads = [part for c in self.colors.values() for part in (c.deployment, c.service)]
         self.router = KubernetesRouter(
             f"{name}-router",
-            KubernetesRouterArgs(prefix=name, spec=spec, after=(*prerequisites, *workloads)),
+            {"prefix": name, "spec": spec, "after": (*prerequisites, *workloads)},
             opts=pulumi.ResourceOptions(parent=self),
         )
 
