@@ -27,8 +27,8 @@ import pulumi
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bluegreen.program_run import ProgramRun, run_config
-from bluegreen.run_diff import diff_runs
 from bluegreen.stack_files import PROJECT_DIR, read_stack_config, stack_config
+from testkit.run_diff import diff_runs
 
 # AWS's published on-demand price of an Application Load Balancer in US East (N. Virginia):
 # https://aws.amazon.com/elasticloadbalancing/pricing/ ($0.0225 per ALB-hour), as read on 2026-09-20.

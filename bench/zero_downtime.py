@@ -32,11 +32,11 @@ from subprocess import Popen
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bluegreen.lab.color_server import start
-from bluegreen.lab.load import LoadClient, Outcome, percentile
-from bluegreen.lab.router import LoopbackRouter, wait_until
-from bluegreen.lab.scenario import FAST_CHECK, REPLICAS, spec_for
 from components.spec import BlueGreenSpec, Color
+from testkit.lab.color_server import start
+from testkit.lab.load import LoadClient, Outcome, percentile
+from testkit.lab.router import LoopbackRouter, wait_until
+from testkit.lab.scenario import FAST_CHECK, REPLICAS, spec_for
 
 NEW_CONNECTION_RATE = 300
 """Offered load of the new-connection-per-request senders, requests/s (open loop)."""

@@ -6,7 +6,7 @@ so Pulumi state stays the only writer. Several paths change in one write
 weights move together and no interrupt can leave a sum other than 100. Stack tags
 hold the release lock (bluegreen/stack_lock.py). `StackDriver` is that narrow surface;
 `AutomationDriver` implements it with the Pulumi Automation API (which drives the
-Pulumi CLI), and `bluegreen.mock_driver` implements it in memory for tests.
+Pulumi CLI), and `testkit.mock_driver` implements it in memory for tests.
 """
 
 import json

@@ -10,9 +10,9 @@ from typing import Any
 
 from bluegreen.analysis.measurement import Measurement
 from bluegreen.health_gates import GateResult
-from bluegreen.mock_driver import MockProgramDriver
 from bluegreen.rollout_plan import Step
 from components.spec import BlueGreenSpec, Color
+from testkit.mock_driver import MockProgramDriver
 from tests.loopback_http import QuietHandler, loopback_server
 
 

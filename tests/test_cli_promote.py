@@ -5,7 +5,7 @@ from rollout_support import FakeClock, ScriptedGate, aws_config, docker_config, 
 from typer.testing import CliRunner
 
 from bluegreen.cli import CliEnv, app
-from bluegreen.mock_driver import MockProgramDriver
+from testkit.mock_driver import MockProgramDriver
 
 runner = CliRunner()
 FAST = ["--bake", "4", "--poll", "2", "--wait-timeout", "10"]

@@ -9,8 +9,8 @@ from rollout_support import FakeClock, LoopbackDriver, docker_config, health_ser
 from typer.testing import CliRunner
 
 from bluegreen.cli import CliEnv, app
-from bluegreen.mock_driver import MockProgramDriver
 from bluegreen.stack_driver import StackNotFoundError
+from testkit.mock_driver import MockProgramDriver
 
 runner = CliRunner()
 FAST = ["--bake", "10", "--poll", "2", "--wait-timeout", "30"]

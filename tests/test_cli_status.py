@@ -5,8 +5,8 @@ from rollout_support import LoopbackDriver, ScriptedGate, docker_config, health_
 from typer.testing import CliRunner
 
 from bluegreen.cli import CliEnv, app
-from bluegreen.mock_driver import MockProgramDriver
 from bluegreen.stack_driver import StackNotFoundError
+from testkit.mock_driver import MockProgramDriver
 
 runner = CliRunner()
 

@@ -11,10 +11,10 @@ from moto import mock_aws
 from rollout_support import Recorder, aws_config
 
 from bluegreen.health_gates import TargetHealthGate, judge_targets
-from bluegreen.mock_driver import MockProgramDriver
 from bluegreen.rollout import Rollout, Timing
 from bluegreen.rollout_plan import Override, plan_release
 from bluegreen.stack_files import spec_of
+from testkit.mock_driver import MockProgramDriver
 
 SPEC = spec_of(aws_config())  # 2 replicas per color
 

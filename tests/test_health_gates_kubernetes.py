@@ -6,10 +6,10 @@ import subprocess
 from rollout_support import FakeClock, Recorder, kubernetes_config, update_weights
 
 from bluegreen.health_gates import DeploymentGate, judge_deployment
-from bluegreen.mock_driver import MockProgramDriver
 from bluegreen.rollout import Rollout, Timing
 from bluegreen.rollout_plan import Override, plan_release
 from bluegreen.stack_files import spec_of
+from testkit.mock_driver import MockProgramDriver
 
 SPEC = spec_of(kubernetes_config())  # namespace "apps", service "web"
 

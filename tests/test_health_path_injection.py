@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from bluegreen.lab.router import LoopbackRouter, wait_until
-from bluegreen.lab.scenario import FAST_CHECK, spec_for
 from components.health import docker_healthcheck, ecs_container_check, probe_command
 from components.spec import HealthCheck
+from testkit.lab.router import LoopbackRouter, wait_until
+from testkit.lab.scenario import FAST_CHECK, spec_for
 
 # Paths the validator accepts (RFC 3986 path and query characters) that mean something to a shell.
 SHELL_MEANINGFUL = [

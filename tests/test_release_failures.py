@@ -28,8 +28,8 @@ from typer.testing import CliRunner
 
 from bluegreen.cli import CliEnv, app
 from bluegreen.health_gates import HttpGate
-from bluegreen.mock_driver import MockProgramDriver
 from bluegreen.stack_lock import LOCK_TAG, LockInfo
+from testkit.mock_driver import MockProgramDriver
 
 runner = CliRunner()
 FAST = ["--bake", "10s", "--poll", "2", "--wait-timeout", "30"]

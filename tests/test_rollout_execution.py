@@ -18,9 +18,9 @@ from rollout_support import (
     with_analysis,
 )
 
-from bluegreen.mock_driver import MockProgramDriver
 from bluegreen.rollout import Rollout, Timing
 from bluegreen.rollout_plan import Override, plan_release, plan_rollback, plan_shift
+from testkit.mock_driver import MockProgramDriver
 
 TIMING = Timing(wait_timeout=30, poll_interval=2)
 BAKE10 = Override(bake=10)

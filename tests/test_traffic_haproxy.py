@@ -16,10 +16,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from bluegreen.lab.color_server import start
-from bluegreen.lab.load import LoadClient, get_once, shares
-from bluegreen.lab.router import LoopbackRouter, wait_until
-from bluegreen.lab.scenario import FAST_CHECK, REPLICAS, spec_for
+from testkit.lab.color_server import start
+from testkit.lab.load import LoadClient, get_once, shares
+from testkit.lab.router import LoopbackRouter, wait_until
+from testkit.lab.scenario import FAST_CHECK, REPLICAS, spec_for
 
 pytestmark = pytest.mark.traffic
 

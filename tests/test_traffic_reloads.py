@@ -15,12 +15,12 @@ from subprocess import Popen
 
 import pytest
 
-from bluegreen.lab.color_server import SLEEP_PATH, start
-from bluegreen.lab.load import LoadClient, get_once
-from bluegreen.lab.router import LoopbackRouter, free_port, wait_until
-from bluegreen.lab.scenario import FAST_CHECK, spec_for
 from components.docker.reload import DockerReloader, Reloader, install_and_reload
 from components.spec import BlueGreenSpec, Color
+from testkit.lab.color_server import SLEEP_PATH, start
+from testkit.lab.load import LoadClient, get_once
+from testkit.lab.router import LoopbackRouter, free_port, wait_until
+from testkit.lab.scenario import FAST_CHECK, spec_for
 from tests.docker_standin import install_docker_standin
 
 pytestmark = pytest.mark.traffic

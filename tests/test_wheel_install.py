@@ -58,9 +58,15 @@ def test_the_wheel_carries_the_licence_and_the_check_extra(wheel: Path) -> None:
     assert metadata.get_all("Provides-Extra") == ["check"]
     [policy] = [r for r in map(Requirement, metadata.get_all("Requires-Dist")) if r.name == "pulumi-policy"]
     assert str(policy.marker) == 'extra == "check"' and policy.specifier.contains("1.20")
-    # The program's library and the CLI ship; the tests do not.
+    # The program's library and the CLI ship; the tests and the test tooling do not.
     assert "bluegreen/cli.py" in names and "components/spec/__init__.py" in names
-    assert not any(n.startswith("tests/") for n in names)
+    shipped_tooling = [
+        n
+        for n in names
+        if n.startswith(("tests/", "testkit/", "bench/", "bluegreen/lab/"))
+        or n in ("bluegreen/mock_driver.py", "bluegreen/run_diff.py")
+    ]
+    assert shipped_tooling == []
 
 
 def test_the_console_script_works_from_an_empty_directory(wheel: Path, tmp_path: Path) -> None:

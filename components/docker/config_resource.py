@@ -21,7 +21,7 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, Resou
 from .reload import CANDIDATE_SUFFIX, SERVER_STATE_NAME, DockerReloader, install_and_reload
 
 TYPE_TOKEN = "pulumi-python:dynamic/haproxy:HaproxyConfig"
-"""What the engine (and bluegreen.run_diff) sees as this resource's type."""
+"""What the engine (and testkit.run_diff) sees as this resource's type."""
 
 _INPUTS = ("configPath", "config", "container")
 CREATED_DIR = "createdDir"

@@ -1,6 +1,6 @@
 """A tiny HTTP server standing in for one replica: `/` answers its color and name, `/health` answers 200.
 
-Run as `python -m bluegreen.lab.color_server <color> <name> [<status>]`; it binds
+Run as `python -m testkit.lab.color_server <color> <name> [<status>]`; it binds
 127.0.0.1 on a free port and prints the port on its first line, so the parent knows
 where it is. A status other than 200 makes a broken replica that answers it to every
 path, health included. `/sleep/<seconds>` answers like `/`, that many seconds later
@@ -56,7 +56,7 @@ def serve(color: str, name: str, status: int = 200) -> None:
 def start(color: str, name: str, status: int = 200) -> tuple[Popen[str], int]:
     """Start one replica in its own process (so it can be killed like a container) and return its port."""
     process = Popen(
-        [sys.executable, "-m", "bluegreen.lab.color_server", color, name, str(status)],
+        [sys.executable, "-m", "testkit.lab.color_server", color, name, str(status)],
         stdout=PIPE,
         text=True,
         cwd=_PROJECT_DIR,

@@ -8,7 +8,7 @@ this project creates. Any other changed input is an in-place update.
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .program_run import ProgramRun
+from bluegreen.program_run import ProgramRun
 
 ChangeKind = Literal["create", "delete", "update", "replace"]
 

@@ -9,9 +9,9 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from .program_run import run_config
-from .stack_driver import ConfigScalar, OnOutput, UpdateFailedError
-from .stack_files import set_path
+from bluegreen.program_run import run_config
+from bluegreen.stack_driver import ConfigScalar, OnOutput, UpdateFailedError
+from bluegreen.stack_files import set_path
 
 
 class MockProgramDriver:
