@@ -63,3 +63,14 @@ def test_github_slugs_match_the_anchors_github_generates():
     assert github_slug("7. Pulumi state is the only writer") == "7-pulumi-state-is-the-only-writer"
     assert github_slug("Platform `docker`: blue/green on your laptop") == "platform-docker-bluegreen-on-your-laptop"
     assert github_slug("Verified here vs on a real cluster") == "verified-here-vs-on-a-real-cluster"
+
+
+_TOP_DIRS = "components|bluegreen|policies|tests|bench|docs|examples|testkit|\\.github|\\.ci"
+_REPO_PATH = re.compile(rf"`((?:{_TOP_DIRS})/[\w./-]*)`")
+
+
+@pytest.mark.parametrize("page", pages())
+def test_every_file_a_page_names_exists(page):
+    # A file (`components/health.py`) or a folder (`docs/gen/`); label-like names (`bluegreen/color`) are not paths.
+    named = [p for p in _REPO_PATH.findall((ROOT / page).read_text()) if "." in p.rsplit("/", 1)[-1] or p.endswith("/")]
+    assert [p for p in named if not (ROOT / p.rstrip(".")).exists()] == []
