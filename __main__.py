@@ -7,11 +7,14 @@ builds the platform's BlueGreenService and exports its outputs (docs/concepts.md
 import pulumi
 
 from components.platforms import create_service
+from components.rollout_strategy import RolloutStrategy
 from components.spec.engine_config import load_spec
 from components.traffic import live_color, weights
 
 spec = load_spec()
 service = create_service(spec)
+# Registered so the policy pack judges the release strategy too (see components/rollout_strategy.py).
+RolloutStrategy(f"{spec.service.name}-rollout", spec.rollout)
 
 pulumi.export("url", service.url)
 pulumi.export("testUrl", service.test_url)

@@ -380,11 +380,15 @@ class PolicyPackProcess:
         ]
 
     def analyze(self, resources: Iterable[RegisteredResource]) -> list[Violation]:
-        """One `Analyze` call per custom resource; components are not sent, as by the engine."""
+        """One `Analyze` call per registered resource, components included, as by the engine.
+
+        The engine's step generator analyzes every registration's inputs, custom or component
+        (pkg/resource/deploy/step_generator.go: `continueStepsFromImport` -> `analyzeAll`); only
+        resources read with `get` are never analyzed. See components/rollout_strategy.py.
+        """
         violations: list[Violation] = []
         for resource in resources:
-            if resource.custom:
-                violations.extend(self.analyze_one(resource))
+            violations.extend(self.analyze_one(resource))
         return violations
 
     def analyze_stack(self, resources: Iterable[RegisteredResource]) -> list[Violation]:

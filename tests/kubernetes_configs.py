@@ -27,3 +27,18 @@ def kubernetes(base: dict[str, Any], **fields: Any) -> dict[str, Any]:
 
 def traffic(base: dict[str, Any], blue: int, green: int) -> dict[str, Any]:
     return with_(base, traffic={"blue": blue, "green": green})
+
+
+ON_KUBERNETES: dict[str, Any] = {
+    "bluegreen:platform": "kubernetes",
+    # A stack file's built-in templates do not exist on Kubernetes; its metrics become a query there.
+    "bluegreen:rollout.analysis.metrics": [{
+        "name": "error-rate",
+        "provider": "prometheus",
+        "query": 'sum(rate(http_requests_total{color="{{color}}",code=~"5.."}[1m])) '
+        '/ sum(rate(http_requests_total{color="{{color}}"}[1m]))',
+        "max": 0.01,
+    }],
+    "bluegreen:rollout.prometheus": {"address": "http://prometheus.monitoring:9090"},
+}
+"""`--path` overrides that move a stack file (e.g. prod's) to platform kubernetes, strategy included."""

@@ -36,7 +36,7 @@ def test_each_color_runs_its_replicas_from_its_image_with_the_shared_healthcheck
     run = run_stack("local", {"bluegreen:green.replicas": 3})
     spec = spec_of({"bluegreen:green.replicas": 3})
     expected_check = docker_healthcheck(spec.service.health_check, spec.service.port)
-    apps = {r.name: r for r in run.of_type(CONTAINER) if r.name != "web-haproxy"}
+    apps = {r.name: r for r in run.of_type(CONTAINER) if r.name not in ("web-haproxy", "web-prometheus")}
     assert sorted(apps) == ["web-blue-0", "web-blue-1", "web-green-0", "web-green-1", "web-green-2"]
     images = {r.inputs["name"]: r.name for r in run.of_type(REMOTE_IMAGE)}
     assert images["ghcr.io/stefanprodan/podinfo:6.7.1"] == "web-green-image"
@@ -146,4 +146,5 @@ def test_named_containers_are_removed_before_their_replacement_is_created(
 
     monkeypatch.setattr(mocks.MockMonitor, "RegisterResource", record)
     run_stack("local")
-    assert seen == dict.fromkeys(["web-blue-0", "web-blue-1", "web-green-0", "web-green-1", "web-haproxy"], True)
+    containers = ["web-blue-0", "web-blue-1", "web-green-0", "web-green-1", "web-haproxy", "web-prometheus"]
+    assert seen == dict.fromkeys(containers, True)

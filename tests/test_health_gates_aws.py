@@ -20,15 +20,7 @@ SPEC = spec_of(aws_config())  # 2 replicas per color
 
 
 @pytest.fixture
-def aws(monkeypatch):
-    # Fake credentials before any client exists, so nothing can reach a real account.
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(key, value)
+def aws(fake_aws_credentials):
     with mock_aws():
         ec2 = boto3.client("ec2", region_name="us-east-1")
         vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]

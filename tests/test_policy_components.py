@@ -6,12 +6,13 @@ AnalyzeStack), and expects no diagnostics at all, advisory ones included.
 """
 
 import pytest
+from kubernetes_configs import ON_KUBERNETES
 
 from bluegreen.policy_client import load_stack_config
 
 pytestmark = pytest.mark.policy
 
-KUBERNETES = {"bluegreen:platform": "kubernetes"}
+KUBERNETES = ON_KUBERNETES
 GATEWAY = {
     **KUBERNETES,
     "bluegreen:kubernetes.gateway.name": "public",

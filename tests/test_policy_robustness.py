@@ -16,6 +16,7 @@ import pytest
 from conftest import run_config, stack_config
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
+from kubernetes_configs import ON_KUBERNETES
 from policy_cases import (
     HTTP_ROUTE,
     aws_stack,
@@ -46,7 +47,7 @@ MALFORMED_MARK = "could not be judged"
 # finish() caps a message at 2,000 characters, then adds the cut note and the docs link.
 MESSAGE_BOUND = 2_300
 GATEWAY = {
-    "bluegreen:platform": "kubernetes",
+    **ON_KUBERNETES,
     "bluegreen:kubernetes.gateway.name": "public",
     "bluegreen:kubernetes.gateway.hostname": "web.example.com",
 }
@@ -59,7 +60,7 @@ def as_secret(value: Any) -> dict[str, Any]:
 
 @functools.cache
 def _program(stack: str, platform: str) -> tuple[RegisteredResource, ...]:
-    overrides = {"docker": {}, "aws": {}, "kubernetes": {"bluegreen:platform": "kubernetes"}, "gateway": GATEWAY}
+    overrides = {"docker": {}, "aws": {}, "kubernetes": ON_KUBERNETES, "gateway": GATEWAY}
     run = run_config(stack_config(stack, overrides[platform]), stack=stack)
     return tuple(r for r in run.resources.values() if r.custom)
 

@@ -28,6 +28,8 @@ PRODUCTION_BACKEND = "production"
 TEST_BACKEND = "test"
 ROUTER_HEALTH_PATH = "/_haproxy/health"
 """Answered by HAProxy itself on the production frontend (the router container's own healthcheck)."""
+METRICS_PATH = "/metrics"
+"""Where the metrics frontend serves HAProxy's Prometheus exporter."""
 DOCKER_DNS = "127.0.0.11:53"
 """Docker's embedded DNS server, which resolves container names on a user-defined network."""
 
@@ -50,6 +52,8 @@ class RouterLayout:
     state_address: str | None = None
     """`127.0.0.1:port` of a read-only runtime API socket, for clients that speak TCP but not Unix
     sockets (the router image's busybox `nc`); None: the Unix socket only."""
+    metrics_bind: str | None = None
+    """`bind` address of HAProxy's Prometheus exporter (release analysis scrapes it); None: no exporter."""
 
 
 def server_name(color: Color, index: int) -> str:
@@ -67,10 +71,11 @@ def render_haproxy_config(
         _resolvers(),
         [*_frontend("production", layout.production_bind, PRODUCTION_BACKEND), f"    monitor-uri {ROUTER_HEALTH_PATH}"],
         _frontend("test", layout.test_bind, TEST_BACKEND),
+        _metrics_frontend(layout.metrics_bind),
         _production_backend(spec, layout, hc),
         _test_backend(spec, layout, hc),
     ]
-    return "\n".join("\n".join(lines) + "\n" for lines in sections)
+    return "\n".join("\n".join(lines) + "\n" for lines in sections if lines)
 
 
 def _global(spec: BlueGreenSpec, layout: RouterLayout) -> list[str]:
@@ -139,6 +144,19 @@ def _resolvers() -> list[str]:
         # Re-resolve often: a replaced container comes back with a new address.
         "    hold valid 10s",
         "    hold nx 10s",
+    ]
+
+
+def _metrics_frontend(bind: str | None) -> list[str]:
+    if bind is None:
+        return []
+    return [
+        # HAProxy's built-in exporter (promex): per-server response codes and times, which
+        # release analysis reads per color. Never published beyond the router's network.
+        "frontend metrics",
+        f"    bind {bind}",
+        f"    http-request use-service prometheus-exporter if {{ path {METRICS_PATH} }}",
+        "    no log",
     ]
 
 

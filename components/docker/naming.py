@@ -14,6 +14,10 @@ PRODUCTION_PORT = 8080
 """Production frontend port inside the router container (published on httpPort)."""
 TEST_PORT = 8081
 """Test frontend port inside the router container (published on testPort)."""
+METRICS_PORT = 8405
+"""HAProxy's Prometheus exporter inside the router, reachable on the stack's network only (never published)."""
+PROMETHEUS_PORT = 9090
+"""Prometheus's own port inside its container (published on 127.0.0.1:prometheusPort)."""
 STATS_SOCKET = "/var/lib/haproxy/admin.sock"
 """Runtime API socket inside the router (the image's haproxy user owns /var/lib/haproxy)."""
 
@@ -24,6 +28,10 @@ def container_name(service: str, color: Color, index: int) -> str:
 
 def router_name(service: str) -> str:
     return f"{service}-haproxy"
+
+
+def prometheus_name(service: str) -> str:
+    return f"{service}-prometheus"
 
 
 def network_name(service: str) -> str:
@@ -42,6 +50,7 @@ def container_layout(spec: BlueGreenSpec) -> RouterLayout:
         production_bind=f"*:{PRODUCTION_PORT}",
         test_bind=f"*:{TEST_PORT}",
         stats_socket=STATS_SOCKET,
+        metrics_bind=f"*:{METRICS_PORT}",
         servers={c: [f"{n}:{port}" for n in names] for c, names in container_names(spec).items()},
         # Written on the host by the reload, read by the container through the config mount.
         server_state_file=f"{CONTAINER_CONFIG_DIR}/{SERVER_STATE_NAME}",

@@ -7,6 +7,7 @@ from ..service_args import DockerServiceArgs, spec_from_args
 from ..spec import COLORS
 from .color import DockerColor
 from .naming import container_names, network_name
+from .prometheus import analysis_prometheus
 from .router import HaproxyRouter
 from .router_security import url_host
 
@@ -44,6 +45,8 @@ class DockerBlueGreenService(pulumi.ComponentResource):
         self.router = HaproxyRouter(
             f"{name}-router", {"prefix": name, "spec": spec, "network": network.name}, opts=child
         )
+
+        analysis_prometheus(name, spec, network.name, child)
 
         host = url_host(spec.docker.publish_address)
         self.url = pulumi.Output.from_input(f"http://{host}:{spec.docker.http_port}")

@@ -13,6 +13,8 @@ from .images import ImageRef
 # The same HAProxy major.minor as Debian 12's package that the traffic test runs, so
 # the config the test exercises is the config this image parses.
 DEFAULT_HAPROXY_IMAGE = "haproxy:2.6.12-alpine"
+# The same Prometheus release as Debian 12's package that the analysis tests run.
+DEFAULT_PROMETHEUS_IMAGE = "prom/prometheus:v2.42.0"
 
 # Host directories whose contents the router would then read (the bind mount is read-only, but
 # `pulumi up` writes haproxy.cfg there first, and `pulumi destroy` removes what it wrote).
@@ -73,6 +75,10 @@ class DockerConfig(ConfigModel):
     to every network the host is on."""
     haproxy_image: ImageRef = DEFAULT_HAPROXY_IMAGE
     """Official HAProxy image of the router, pinned by a tag other than `latest` or by a digest."""
+    prometheus_port: Port = Field(default=9090, validate_default=True)
+    """Host port, on 127.0.0.1 only, of the Prometheus that scrapes the router for release analysis."""
+    prometheus_image: ImageRef = DEFAULT_PROMETHEUS_IMAGE
+    """Prometheus image, pinned by a tag other than `latest` or by a digest."""
     router_memory_mb: Annotated[int, between(32, 65536)] = 256
     """Memory limit of the router container (MiB, swap included)."""
     config_dir: Annotated[str | None, AfterValidator(_config_dir)] = None
@@ -86,3 +92,10 @@ class DockerConfig(ConfigModel):
         if test_port == info.data.get("http_port"):
             raise PydanticCustomError("ports_differ", "must differ from httpPort")
         return test_port
+
+    @field_validator("prometheus_port")
+    @classmethod
+    def _prometheus_port_differs(cls, port: int, info: ValidationInfo) -> int:
+        if port in (info.data.get("http_port"), info.data.get("test_port")):
+            raise PydanticCustomError("ports_differ", "must differ from httpPort and testPort")
+        return port

@@ -15,7 +15,7 @@ from pydantic_core import PydanticCustomError
 
 from .base import ConfigModel, NonEmptyStr, between, field_error
 from .durations import Duration, parse_duration, to_seconds
-from .problems import ConfigProblem
+from .problems import ConfigProblem, missing
 
 Preset = Literal[
     "Canary10Percent5Minutes",
@@ -75,6 +75,10 @@ class RolloutStep(ConfigModel):
 def _url(address: str) -> str:
     if not re.fullmatch(r"https?://[A-Za-z0-9.\-\[\]:]+(:\d{1,5})?(/[A-Za-z0-9._~/\-]*)?", address):
         raise PydanticCustomError("url", "must be an http(s) URL such as http://prometheus.monitoring:9090")
+    host = re.sub(r"^https?://", "", address).split("/")[0].rsplit(":", 1)[0]
+    if host in ("0.0.0.0", "[::]", "::"):
+        # A listen address, not one to connect to: every measurement would be "unreachable".
+        raise PydanticCustomError("url", "names a listen-all address; give the host Prometheus answers on")
     return address.rstrip("/")
 
 
@@ -142,7 +146,8 @@ class MetricSpec(ConfigModel):
         if value < 0:
             raise field_error("max", value, "must not be negative")
         if self.template == "errorRate" and value > 1:
-            raise field_error("max", value, "is a ratio of requests: must be from 0 to 1 (0.01 is 1%)")
+            shown = int(value) if float(value).is_integer() else value  # as written: 5, not 5.0
+            raise field_error("max", shown, "is a ratio of requests: must be from 0 to 1 (0.01 is 1%)")
         return float(value)
 
 
@@ -279,8 +284,8 @@ def rollout_problems(platform: str, rollout: RolloutSpec) -> list[ConfigProblem]
                 "use provider: prometheus with a query from the docs' Kubernetes query templates",
             ))
         if metric.provider == "prometheus" and platform != "docker" and rollout.prometheus is None:
-            found.append(ConfigProblem(
-                "bluegreen:rollout.prometheus", None,
+            found.append(missing(
+                "bluegreen:rollout.prometheus",
                 f"metric {metric.name!r} queries Prometheus: set bluegreen:rollout.prometheus.address",
             ))
     return found

@@ -25,6 +25,7 @@ from . import (
     kubernetes,
     kubernetes_security,
     kubernetes_stack,
+    rollout,
 )
 from .guidance import GUIDANCE
 from .spec import Rule, StackRule
@@ -38,6 +39,7 @@ RULES: list[Rule | StackRule] = [
     *ecs.RULES,
     *aws_stack.RULES,
     *docker.RULES,
+    *rollout.RULES,
     *docker_security.RULES,
 ]
 

@@ -251,4 +251,23 @@ GUIDANCE: dict[str, Guidance] = {
         "an exploit gains privileges through setuid binaries, and a request flood takes the host's memory.",
         "Set the three inputs on the container (the program's HAProxy router has them).",
     ),
+    "rollout-analysis-required": Guidance(
+        "The `bluegreen:index:RolloutStrategy` resource (the stack's `bluegreen:rollout`) has analysis metrics.",
+        "Health checks pass a release whose health path answers 200 while its real routes fail or are slow; "
+        "without metrics, such a release reaches 100% of users.",
+        "Set `bluegreen:rollout.analysis.metrics`: `errorRate` (max 0.01) and `latencyP99` (max 500ms), or "
+        "Prometheus queries on Kubernetes (docs/analysis.md).",
+    ),
+    "rollout-first-step-small": Guidance(
+        "The first `setWeight` of the strategy (after a preset or the default is expanded) is at most "
+        "`maxFirstWeight` (25).",
+        "A bad release reaches a large share of users before anything can judge it.",
+        "Start with a small weight, e.g. `setWeight: 5` followed by a pause.",
+    ),
+    "rollout-pause-after-weight": Guidance(
+        "Every `setWeight` below 100 is followed by a pause, and a timed pause lasts at least one "
+        "`analysis.interval`.",
+        "Without a pause the next weight comes before any measurement, so analysis never gets to stop the release.",
+        "Add `pause: 5m` (or `pause: {}` for a manual gate) after each weight below 100.",
+    ),
 }

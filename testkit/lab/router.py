@@ -29,6 +29,18 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def stop_process(process: subprocess.Popen[bytes] | None, grace: float = 10) -> None:
+    """SIGTERM, then SIGKILL after `grace` seconds: a lab process never outlives its test."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def wait_until(condition: Callable[[], bool], timeout: float, what: str, step: float = 0.02) -> None:
     """Poll `condition` until true; a bounded wait so a broken setup fails instead of hanging."""
     deadline = time.monotonic() + timeout
@@ -47,12 +59,15 @@ class LoopbackRouter:
         health: HealthCheck,
         haproxy: str = "haproxy",
         state_port: int | None = None,
+        metrics_port: int | None = None,
     ):
-        """`state_port`: also open the container's TCP read-only socket, on this loopback port."""
+        """`state_port`: also open the container's TCP read-only socket, on this loopback port.
+        `metrics_port`: serve HAProxy's Prometheus exporter there (release analysis scrapes it)."""
         self.workdir = Path(tempfile.mkdtemp(prefix="bluegreen-haproxy-"))
         self.config_path = self.workdir / CONFIG_NAME
         self.production_port = free_port()
         self.test_port = free_port()
+        self.metrics_port = metrics_port
         stats_socket = self.workdir / "admin.sock"
         self.layout = RouterLayout(
             production_bind=f"{LOOPBACK}:{self.production_port}",
@@ -61,6 +76,7 @@ class LoopbackRouter:
             servers={c: [f"{LOOPBACK}:{port}" for port in servers.get(c, [])] for c in COLORS},
             server_state_file=str(self.workdir / SERVER_STATE_NAME),
             state_address=f"{LOOPBACK}:{state_port}" if state_port else None,
+            metrics_bind=f"{LOOPBACK}:{metrics_port}" if metrics_port else None,
         )
         self.health = health
         self.haproxy = haproxy
@@ -134,13 +150,7 @@ class LoopbackRouter:
         return next(r for r in self.server_stats() if r["pxname"] == backend and r["svname"] == name)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()  # SIGTERM: the master stops its workers at once (a hard stop)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)  # SIGTERM: the master stops its workers at once (a hard stop)
         self.process = None
 
     def close(self) -> None:

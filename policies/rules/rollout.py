@@ -1,0 +1,118 @@
+"""Release-strategy rules: a production release moves a little traffic first, waits, and is judged.
+
+They read the `bluegreen:index:RolloutStrategy` component the program registers with
+`bluegreen:rollout` as its inputs (explicit steps, even when a preset or the default
+wrote them). Per-stack enforcement makes them mandatory in prod and staging only.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from .spec import Knob, Rule, Subject
+from .values import UNKNOWN, items, mapping, number
+
+ROLLOUT_STRATEGY = "bluegreen:index:RolloutStrategy"
+KEY = "bluegreen:rollout"
+
+
+def _steps(subject: Subject) -> list[dict[str, Any]]:
+    return [mapping(step) for step in items(subject.props.get("steps"))]
+
+
+def _steps_key(subject: Subject, index: int | None = None) -> str:
+    """The config key a user edits: the explicit step, or the preset (or default) that wrote the steps."""
+    source = subject.props.get("stepsFrom")
+    if source == "preset":
+        return f"{KEY}.preset ({subject.props.get('preset')})"
+    if source == "default":
+        return f"{KEY}.steps (not set: the default 10%, 50%, 100%)"
+    return f"{KEY}.steps" if index is None else f"{KEY}.steps[{index}]"
+
+
+def analysis_required(subject: Subject, config: Mapping[str, Any]) -> list[str]:
+    analysis = subject.props.get("analysis")
+    if analysis is UNKNOWN:
+        return []
+    if not items(mapping(analysis).get("metrics")):
+        return [
+            f"{subject.label}: {KEY}.analysis is not set, so only health gates the release: a candidate whose "
+            "health path answers 200 while its real routes fail or crawl is promoted. Set "
+            f"{KEY}.analysis.metrics (e.g. errorRate with max 0.01 and latencyP99 with max 500ms)."
+        ]
+    return []
+
+
+def first_step_small(subject: Subject, config: Mapping[str, Any]) -> list[str]:
+    limit = number(config.get("maxFirstWeight")) or 25.0
+    for index, step in enumerate(_steps(subject)):
+        weight = number(step.get("setWeight"))
+        if weight is None:
+            continue
+        if weight > limit:
+            return [
+                f"{subject.label}: {_steps_key(subject, index)}.setWeight is {weight:g}: the first production "
+                f"step sends {weight:g}% of users to an unproven release; start at {limit:g}% or less "
+                "(e.g. setWeight 5, then a pause)."
+            ]
+        return []
+    return []
+
+
+def pause_after_weight(subject: Subject, config: Mapping[str, Any]) -> list[str]:
+    steps = _steps(subject)
+    interval = number(mapping(subject.props.get("analysis")).get("intervalSeconds"))
+    problems = []
+    for index, step in enumerate(steps):
+        weight = number(step.get("setWeight"))
+        if weight is None or weight >= 100:
+            continue
+        following = steps[index + 1] if index + 1 < len(steps) else {}
+        pause = following.get("pause")
+        where = _steps_key(subject, index)
+        if pause is None:
+            problems.append(
+                f"{subject.label}: {where}.setWeight {weight:g} is not followed by a pause, so the next weight "
+                "comes before any measurement; add a pause step after it (e.g. pause: 5m)."
+            )
+            continue
+        seconds = number(following.get("pauseSeconds"))
+        if pause != "manual" and interval is not None and seconds is not None and seconds < interval:
+            problems.append(
+                f"{subject.label}: {_steps_key(subject, index + 1)}.pause is {pause}, shorter than "
+                f"{KEY}.analysis.interval ({interval:g}s), so no measurement runs at setWeight {weight:g}; "
+                "pause for at least one interval."
+            )
+    return problems
+
+
+RULES = [
+    Rule(
+        name="rollout-analysis-required",
+        description="A release is judged by error rate and latency, not by health checks alone.",
+        types=frozenset({ROLLOUT_STRATEGY}),
+        check=analysis_required,
+        level="advisory",
+        severity="high",
+    ),
+    Rule(
+        name="rollout-first-step-small",
+        description="The first production step sends a small share of traffic to the candidate.",
+        types=frozenset({ROLLOUT_STRATEGY}),
+        check=first_step_small,
+        level="advisory",
+        severity="high",
+        knobs={
+            "maxFirstWeight": Knob(
+                {"type": "number", "minimum": 1, "maximum": 100}, 25, "Highest weight allowed at the first step."
+            )
+        },
+    ),
+    Rule(
+        name="rollout-pause-after-weight",
+        description="Every weight below 100 is held for a pause (at least one analysis interval) before the next.",
+        types=frozenset({ROLLOUT_STRATEGY}),
+        check=pause_after_weight,
+        level="advisory",
+        severity="high",
+    ),
+]

@@ -1,0 +1,133 @@
+"""The loopback release-analysis lab shared by the analysis tests and the bad-canary benchmark.
+
+Real HTTP replicas (the candidate possibly bad), the router config the docker component
+renders (with its metrics frontend), Debian's Prometheus scraping it with the local
+stack's scrape config, a many-client load, and the real program under mocks deciding
+every weight: `set_weight` writes config, runs `__main__.py`, and applies the resulting
+spec to HAProxy with the component's own reload.
+"""
+
+import copy
+import subprocess
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from bluegreen.analysis import Analysis, build_analysis
+from bluegreen.stack_driver import OnOutput
+from bluegreen.stack_files import spec_of
+from components.spec import BlueGreenSpec
+from testkit.mock_driver import MockProgramDriver
+
+from .color_server import start
+from .load import LoadClient
+from .prometheus import LoopbackPrometheus
+from .router import LoopbackRouter, free_port
+from .scenario import FAST_CHECK, REPLICAS
+
+STACK = "lab"
+BASE_DELAY_MS = 5.0
+"""Every replica's time on `/`: enough that a 10x slower candidate is far outside the noise."""
+
+
+def lab_config(rollout: dict[str, Any]) -> dict[str, Any]:
+    """A docker stack config with blue live and `rollout` as its `bluegreen:rollout`."""
+    return {
+        "bluegreen:platform": "docker",
+        "bluegreen:service": {"name": "web", "port": 8080, "replicas": 2},
+        "bluegreen:blue": {"image": "lab/web:1.4.2", "replicas": REPLICAS["blue"]},
+        "bluegreen:green": {"image": "lab/web:1.5.0", "replicas": REPLICAS["green"]},
+        "bluegreen:traffic": {"blue": 100, "green": 0},
+        "bluegreen:rollout": copy.deepcopy(rollout),
+    }
+
+
+class LabDriver(MockProgramDriver):
+    """The real program under mocks on every `up`, whose resulting spec HAProxy then serves (the component's reload)."""
+
+    router: LoopbackRouter | None = None
+
+    def up(self, on_output: OnOutput) -> dict[str, Any]:
+        outputs = super().up(on_output)
+        if self.router is not None and self.router.process is not None:
+            self.router.apply(spec_of(self.config()))
+        return outputs
+
+
+@dataclass
+class CanaryLab:
+    router: LoopbackRouter
+    prometheus: LoopbackPrometheus
+    load: LoadClient
+    driver: LabDriver
+
+    @property
+    def spec(self) -> BlueGreenSpec:
+        return spec_of(self.driver.config())
+
+    def set_weight(self, green: int) -> None:
+        """One update: both weights in config, the program run, the router reloaded with its result."""
+        self.driver.set_config_paths({"bluegreen:traffic.blue": 100 - green, "bluegreen:traffic.green": green})
+        self.driver.up(lambda line: None)
+
+    def analysis(self) -> Analysis:
+        analysis = build_analysis(self.spec, self.driver.outputs(), STACK)
+        assert analysis is not None, "the lab's rollout config has no analysis"
+        return analysis
+
+
+class SharedPrometheus:
+    """A Prometheus scraping one fixed loopback port, where each lab's router serves its exporter."""
+
+    def __init__(self, scrape_interval: float = 0.25):
+        self.metrics_port = free_port()
+        self.prometheus = LoopbackPrometheus([f"127.0.0.1:{self.metrics_port}"], scrape_interval)
+
+    def __enter__(self) -> "SharedPrometheus":
+        self.prometheus.start(wait_for_scrape=False)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.prometheus.close()
+
+
+@contextmanager
+def canary_lab(
+    rollout: dict[str, Any],
+    green_error_every: int = 0,
+    green_delay_ms: float = BASE_DELAY_MS,
+    rate: float = 300.0,
+    threads: int = 8,
+    scrape_interval: float = 0.25,
+    shared: "SharedPrometheus | None" = None,
+) -> Iterator[CanaryLab]:
+    """Everything running, blue live at 100%, load flowing; `rollout.prometheus` points at the lab's Prometheus.
+
+    With `shared`, the router's exporter takes the port that Prometheus already scrapes, so
+    several labs in a row skip Prometheus's start-up (its first scrape comes after 5 s).
+    """
+    with ExitStack() as stack:
+        processes: list[subprocess.Popen[str]] = []
+        stack.callback(lambda: [p.kill() for p in processes])
+        ports: dict[str, list[int]] = {"blue": [], "green": []}
+        for color, count in REPLICAS.items():
+            for index in range(count):
+                errors, delay = (green_error_every, green_delay_ms) if color == "green" else (0, BASE_DELAY_MS)
+                process, port = start(color, f"{color}-{index}", error_every=errors, delay_ms=delay)
+                processes.append(process)
+                ports[color].append(port)
+        if shared is None:
+            shared = stack.enter_context(SharedPrometheus(scrape_interval))
+        router = LoopbackRouter(ports, FAST_CHECK, metrics_port=shared.metrics_port)  # type: ignore[arg-type]
+        stack.callback(router.close)
+        prometheus = shared.prometheus
+        rollout = {**rollout, "prometheus": {"address": prometheus.address, "timeout": "1s"}}
+        driver = LabDriver(STACK, lab_config(rollout))
+        driver.up(lambda line: None)
+        driver.updates.clear()
+        router.start(spec_of(driver.config()))
+        driver.router = router
+        prometheus.wait_for_scrape()
+        load = stack.enter_context(LoadClient(router.production_port, threads=threads, rate=rate))
+        yield CanaryLab(router, prometheus, load, driver)

@@ -1,0 +1,105 @@
+"""The release engine (bluegreen/rollout.py) with real analysis: `bluegreen release` as the CLI runs it, with
+HAProxy, Prometheus and the replicas on loopback instead of Docker.
+
+Each `up` runs the real program under mocks and HAProxy then serves the weights it decided;
+the analysis is `build_analysis` on the stack's own `bluegreen:rollout`. Real clock, short intervals.
+"""
+
+import threading
+
+import pytest
+from rollout_support import Recorder, update_weights
+
+from bluegreen.analysis import build_analysis
+from bluegreen.rollout import Rollout, Timing
+from bluegreen.rollout_plan import plan_release
+from bluegreen.stack_files import spec_of
+from testkit.lab.canary_lab import BASE_DELAY_MS, SharedPrometheus, canary_lab
+
+pytestmark = pytest.mark.analysis
+
+ERROR_RATE = {"name": "error-rate", "template": "errorRate", "max": 0.01}
+LATENCY = {"name": "latency", "template": "latencyP99", "max": "25ms", "relativeTo": "live"}
+
+
+def strategy(pause: str, inconclusive_limit: int, metrics=(ERROR_RATE,), weights=(5, 25)) -> dict:
+    steps: list[dict] = []
+    for weight in weights:
+        steps += [{"setWeight": weight}, {"pause": pause}]
+    return {
+        "steps": [*steps, {"setWeight": 100}],
+        "analysis": {"interval": "1s", "failureLimit": 0, "inconclusiveLimit": inconclusive_limit,
+                     "metrics": [dict(m) for m in metrics]},
+    }
+
+
+def release(lab):
+    spec = spec_of(lab.driver.config())
+    plan = plan_release(lab.driver.config(), "lab/web:1.5.0")
+    recorder = Recorder()
+    rollout = Rollout(
+        plan, lab.driver, [], recorder, Timing(wait_timeout=10, poll_interval=0.5),
+        analysis=lambda outputs: build_analysis(spec, outputs, "lab", lab.driver.config()),
+    )
+    return rollout.run(), recorder
+
+
+def served_green_weight(lab) -> int:
+    return sum(int(r["weight"]) for r in lab.router.server_stats()
+               if r["pxname"] == "production" and r["svname"].startswith("green"))
+
+
+@pytest.fixture(scope="module")
+def prometheus():
+    with SharedPrometheus() as shared:
+        yield shared
+
+
+def test_the_engine_rolls_back_a_candidate_with_5_percent_500s_at_the_first_step(prometheus):
+    with canary_lab(strategy("15s", 10), green_error_every=20, shared=prometheus) as lab:
+        result, _ = release(lab)
+        assert (result.outcome, result.exit_code) == ("rolled_back", 1), result.message
+        # Which step, which metric, what value against what threshold.
+        assert result.message.startswith("analysis failed at step 'hold green at 5% for 15s': error-rate green ")
+        assert "vs <= 0.01: FAIL (1 failed measurement(s), failureLimit 0)" in result.message
+        # Deploy the image (no traffic), 5%, then one update back: what the program decided and HAProxy serves.
+        assert update_weights(lab.driver) == [(100, 0), (95, 5), (100, 0)]
+        assert served_green_weight(lab) == 0
+
+
+def test_the_engine_takes_a_good_candidate_5_25_100_on_measured_traffic(prometheus):
+    # Latency on docker is no data until each server has 100 responses since the reload: room for that.
+    with canary_lab(strategy("4s", 8, metrics=(ERROR_RATE, LATENCY)), shared=prometheus) as lab:
+        result, recorder = release(lab)
+        assert (result.outcome, result.exit_code) == ("done", 0), result.message
+        assert update_weights(lab.driver) == [(100, 0), (95, 5), (75, 25), (0, 100)]
+        assert lab.router.server("production", "blue-0")["weight"] == "0"
+        lines = [line for _, line in recorder.measured]  # one printed line per metric per interval
+        assert not [line for line in lines if ": FAIL" in line]
+        # Not a vacuous pass: green's measured error rate really was 0, interval after interval.
+        assert len([line for line in lines if line.startswith("error-rate green 0 vs <= 0.01: PASS")]) >= 4
+
+
+def test_the_engine_rolls_back_a_ten_times_slower_candidate_on_latency(prometheus):
+    slow = strategy("8s", 6, metrics=(ERROR_RATE, LATENCY), weights=(25,))
+    with canary_lab(slow, green_delay_ms=10 * BASE_DELAY_MS, shared=prometheus) as lab:
+        result, _ = release(lab)
+        assert result.outcome == "rolled_back", result.message
+        assert result.message.startswith("analysis failed at step 'hold green at 25% for 8s': latency green ")
+        assert "vs <= live (" in result.message
+        assert update_weights(lab.driver) == [(100, 0), (75, 25), (100, 0)]
+        assert served_green_weight(lab) == 0
+
+
+def test_the_engine_pauses_when_prometheus_stops_and_never_promotes():
+    with canary_lab(strategy("30s", 2)) as lab:
+        stopper = threading.Timer(3, lab.prometheus.stop)
+        stopper.start()
+        try:
+            result, _ = release(lab)
+        finally:
+            stopper.cancel()
+        assert result.outcome == "paused", result.message
+        assert "inconclusive" in result.message
+        assert update_weights(lab.driver) == [(100, 0), (95, 5)]
+        assert served_green_weight(lab) > 0

@@ -1,0 +1,211 @@
+"""Prometheus reads and hooks against loopback servers that misbehave on purpose: slow, failing, lying.
+
+The real Prometheus is exercised end to end in test_analysis_end_to_end.py; here each way a
+provider can fail to give one number must come back as no data (inconclusive), on time.
+"""
+
+import json
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from bluegreen.analysis import run_hook
+from bluegreen.analysis.metric_analysis import JudgedMetric, MetricAnalysis, judge
+from bluegreen.analysis.prometheus import PrometheusClient
+from bluegreen.analysis.promql import substitute
+from bluegreen.analysis.reading import Reading
+from components.spec.rollout import HookSpec, MetricSpec
+from testkit.lab.router import free_port, wait_until
+
+Answer = Callable[[str], tuple[int, bytes, float]]
+"""path+query -> (status, body, seconds to wait before answering)."""
+
+
+@contextmanager
+def server(answer: Answer) -> Iterator[tuple[str, list[str]]]:
+    seen: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.path)
+            status, body, delay = answer(self.path)
+            time.sleep(delay)
+            try:
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            except ConnectionError:
+                pass  # the client gave up first: what the slow cases want
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}", seen
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def vector(*values: str) -> bytes:
+    result = [{"metric": {}, "value": [1.0, v]} for v in values]
+    return json.dumps({"status": "success", "data": {"resultType": "vector", "result": result}}).encode()
+
+
+def query_of(path: str) -> str:
+    return urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)["query"][0]
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "detail"),
+    [
+        (200, vector(), "no series"),
+        (200, vector("NaN"), "no requests in the window"),
+        (400, b'{"status":"error","error":"parse error at char 5"}', "HTTP 400 parse error at char 5"),
+        (200, b'{"status":"error","error":"boom"}', "query failed: boom"),
+        (200, b"<html>proxy login</html>", "did not answer as Prometheus (not JSON: b'<html>proxy login"),
+        (200, json.dumps({"status": "success", "data": {"resultType": "matrix", "result": []}}).encode(),
+         "expected an instant vector"),
+    ],
+)
+def test_every_answer_without_one_number_is_no_data(status, body, detail):
+    with server(lambda path: (status, body, 0)) as (address, _):
+        reading = PrometheusClient(address, timeout=2).query("up")
+    assert reading.value is None and detail in reading.detail
+
+
+def test_several_series_count_as_their_worst_and_nan_members_are_ignored():
+    with server(lambda path: (200, vector("0.01", "NaN", "0.07"), 0)) as (address, _):
+        assert PrometheusClient(address).query("x") == Reading(0.07)
+
+
+def test_a_slow_prometheus_is_no_data_after_its_timeout_not_a_hang():
+    with server(lambda path: (200, vector("0"), 10)) as (address, _):
+        started = time.monotonic()
+        reading = PrometheusClient(address, timeout=0.5).query("up")
+        elapsed = time.monotonic() - started
+    assert reading.value is None and "timed out after 0.5s" in reading.detail
+    assert elapsed < 5  # far below the server's 10 s; loose only for a loaded CI machine
+
+
+def test_an_unreachable_prometheus_is_no_data():
+    reading = PrometheusClient(f"http://127.0.0.1:{free_port()}", timeout=1).query("up")
+    assert reading.value is None and "prometheus unreachable at" in reading.detail
+
+
+def test_substituted_values_cannot_escape_their_label_string():
+    query = 'sum(rate(x{color="{{color}}",stack="{{stack}}"}[1m]))'
+    hostile = 'prod",color=~".*'
+    assert substitute(query, {"color": "green", "stack": hostile}) == (
+        'sum(rate(x{color="green",stack="prod\\",color=~\\".*"}[1m]))'
+    )
+    with pytest.raises(ValueError, match=r"unknown placeholder \{\{colour\}\}"):
+        substitute('x{c="{{colour}}"}', {"color": "green"})
+
+
+def test_the_query_prometheus_receives_has_the_color_and_the_deadline():
+    with server(lambda path: (200, vector("0.002"), 0)) as (address, seen):
+        PrometheusClient(address, timeout=3).query(substitute('x{color="{{color}}"}', {"color": "green"}))
+    [path] = seen
+    assert query_of(path) == 'x{color="green"}'
+    assert urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)["timeout"] == ["3s"]
+
+
+def metric(**fields) -> MetricSpec:
+    return MetricSpec.model_validate({"name": "m", "provider": "prometheus", "query": 'x{c="{{color}}"}', **fields})
+
+
+def test_relative_to_live_passes_within_the_margin_and_needs_live_data():
+    spec = metric(max=0.05, relativeTo="live")
+    assert judge(spec, "green", Reading(0.12), Reading(0.10)).verdict == "pass"
+    failed = judge(spec, "green", Reading(0.16), Reading(0.10))
+    assert (failed.verdict, failed.threshold) == ("fail", "<= live (0.1) + 0.05")
+    missing = judge(spec, "green", Reading(0.0), Reading.missing("no series"))
+    assert (missing.verdict, missing.detail) == ("inconclusive", "live color: no series")
+
+
+def test_a_provider_that_hangs_past_every_timeout_is_inconclusive_on_time():
+    never = threading.Event()
+
+    def hang(color):
+        never.wait(30)
+        return Reading(0.0)
+
+    analysis = MetricAnalysis([JudgedMetric(metric(max=1), hang)], deadline_seconds=0.5)
+    started = time.monotonic()
+    [measurement] = analysis.measure("green", "blue")
+    assert time.monotonic() - started < 5
+    assert measurement.verdict == "inconclusive" and "no answer within 0.5s" in measurement.detail
+    never.set()
+
+
+def test_a_provider_that_raises_is_inconclusive_not_a_crash():
+    def broken(color):
+        raise KeyError("data")
+
+    [measurement] = MetricAnalysis([JudgedMetric(metric(max=1), broken)], 1).measure("green", "blue")
+    assert measurement.verdict == "inconclusive" and measurement.detail == "KeyError: 'data'"
+
+
+OUTPUTS = {"liveColor": "blue"}
+
+
+def test_url_hook_substitutes_the_test_url_and_judges_the_status():
+    with server(lambda path: (200 if path == "/smoke" else 503, b"", 0)) as (address, seen):
+        outputs = {**OUTPUTS, "testUrl": address + "/", "url": "http://unused"}
+        passed = run_hook(HookSpec(url="{{testUrl}}/smoke"), outputs, 5)
+        failed = run_hook(HookSpec(url="{{testUrl}}/other"), outputs, 5)
+    assert seen == ["/smoke", "/other"]
+    assert (passed.verdict, passed.value, passed.color, passed.threshold) == ("pass", 200.0, "green", "HTTP 200")
+    assert (failed.verdict, failed.value) == ("fail", 503.0)
+
+
+def test_url_hook_that_trickles_past_the_deadline_fails_on_time():
+    with server(lambda path: (200, b"", 10)) as (address, _):
+        started = time.monotonic()
+        result = run_hook(HookSpec(url=f"{address}/smoke", timeout="30s"), OUTPUTS, 0.5)
+        assert time.monotonic() - started < 5
+    assert result.verdict == "fail" and "no answer within 0.5s" in result.detail
+
+
+def test_command_hook_runs_without_a_shell_with_the_urls_in_its_environment():
+    script = "import os,sys; sys.exit(0 if os.environ['TEST_URL'] == 'http://t:1' and sys.argv[1] == ';false' else 7)"
+    outputs = {**OUTPUTS, "testUrl": "http://t:1/", "url": "http://u:2"}
+    assert run_hook(HookSpec(command=[sys.executable, "-c", script, ";false"]), outputs, 10).verdict == "pass"
+    failed = run_hook(HookSpec(command=[sys.executable, "-c", "print('smoke: 3 failed'); raise SystemExit(2)"]),
+                      outputs, 10)
+    assert (failed.verdict, failed.value) == ("fail", 2.0) and failed.detail.endswith("smoke: 3 failed")
+
+
+def test_command_hook_past_its_deadline_is_killed_with_what_it_started():
+    marker = free_port()
+    # The hook starts a grandchild that would outlive a plain kill of the hook itself.
+    script = (
+        "import subprocess,sys,time; "
+        f"subprocess.Popen([sys.executable,'-c','import time; time.sleep(30)  # {marker}']); time.sleep(30)"
+    )
+    started = time.monotonic()
+    result = run_hook(HookSpec(command=[sys.executable, "-c", script]), OUTPUTS, 0.5)
+    assert time.monotonic() - started < 10
+    assert result.verdict == "fail" and "still running after 0.5s, killed" in result.detail
+
+    def grandchild_gone() -> bool:
+        return not subprocess.run(["pgrep", "-f", f"# {marker}"], capture_output=True, text=True).stdout.split()
+
+    wait_until(grandchild_gone, 5, "the hook's grandchild to be killed")
+
+
+def test_a_missing_program_fails_the_hook_with_its_name():
+    result = run_hook(HookSpec(command=["/nonexistent/smoke-test"]), OUTPUTS, 5)
+    assert result.verdict == "fail" and result.detail.startswith("/nonexistent/smoke-test: ")
