@@ -14,8 +14,9 @@ $(CURDIR)/.tools/bin/uv:
 setup: $(UV)
 	$(UV) sync --locked
 
+# Two workers: much of the suite waits on real HAProxy, Prometheus and loopback servers, not on a CPU.
 test: setup
-	$(UV) run --locked pytest
+	$(UV) run --locked pytest -n 2
 
 lint: setup
 	$(UV) run --locked ruff check .

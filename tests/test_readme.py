@@ -8,7 +8,7 @@ README = (ROOT / "README.md").read_text()
 
 QUICK_START = (
     "make test    # sets up .venv (installs uv if missing) and runs the whole test suite\n"
-    "make up      # deploys the local stack (Docker + HAProxy); needs the Pulumi CLI and Docker"
+    "make up      # deploys the local stack (Docker + HAProxy); needs Docker, installs the Pulumi CLI if missing"
 )
 
 
