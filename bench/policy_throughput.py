@@ -38,20 +38,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bluegreen.policy_client import PACK_DIR, PolicyPackProcess, analyze_request, load_stack_config, stack_request
 from bluegreen.program_run import RegisteredResource, run_config
 from bluegreen.stack_files import stack_config
+from testkit.stack_overrides import on_kubernetes
 
 SIZES = (1_000, 5_000, 10_000)
 # AnalyzeStack runs this many times per size and pack, and the fastest counts: the growth
 # figure compares two single calls, which a busy machine skews most.
 REPEAT = 3
-PLATFORMS: dict[str, tuple[str, dict[str, str]]] = {
+PLATFORMS: dict[str, tuple[str, dict[str, Any]]] = {
     "aws": ("prod", {}),
     "kubernetes": (
         "prod",
-        {
-            "bluegreen:platform": "kubernetes",
-            "bluegreen:kubernetes.gateway.name": "public",
-            "bluegreen:kubernetes.gateway.hostname": "web.example.com",
-        },
+        on_kubernetes(
+            **{
+                "bluegreen:kubernetes.gateway.name": "public",
+                "bluegreen:kubernetes.gateway.hostname": "web.example.com",
+            }
+        ),
     ),
     "docker": ("local", {}),
 }

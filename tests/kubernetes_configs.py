@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from testkit.stack_overrides import on_kubernetes
+
 SELECTOR: dict[str, Any] = {
     "bluegreen:platform": "kubernetes",
     "bluegreen:service": {"name": "web", "port": 8080, "replicas": 2, "drainSeconds": 30},
@@ -29,16 +31,5 @@ def traffic(base: dict[str, Any], blue: int, green: int) -> dict[str, Any]:
     return with_(base, traffic={"blue": blue, "green": green})
 
 
-ON_KUBERNETES: dict[str, Any] = {
-    "bluegreen:platform": "kubernetes",
-    # A stack file's built-in templates do not exist on Kubernetes; its metrics become a query there.
-    "bluegreen:rollout.analysis.metrics": [{
-        "name": "error-rate",
-        "provider": "prometheus",
-        "query": 'sum(rate(http_requests_total{color="{{color}}",code=~"5.."}[1m])) '
-        '/ sum(rate(http_requests_total{color="{{color}}"}[1m]))',
-        "max": 0.01,
-    }],
-    "bluegreen:rollout.prometheus": {"address": "http://prometheus.monitoring:9090"},
-}
-"""`--path` overrides that move a stack file (e.g. prod's) to platform kubernetes, strategy included."""
+ON_KUBERNETES = on_kubernetes()
+

@@ -1,0 +1,25 @@
+"""`--path` overrides that move a stack file to another platform, for tests and benchmarks alike."""
+
+from typing import Any
+
+KUBERNETES_ERROR_RATE = {
+    "name": "error-rate",
+    "provider": "prometheus",
+    "query": 'sum(rate(http_requests_total{color="{{color}}",code=~"5.."}[1m])) '
+    '/ sum(rate(http_requests_total{color="{{color}}"}[1m]))',
+    "max": 0.01,
+}
+
+
+def on_kubernetes(**extra: Any) -> dict[str, Any]:
+    """Move a stack file (e.g. prod's) to platform kubernetes, strategy included.
+
+    A stack file's built-in metric templates do not exist on Kubernetes (the metric names depend on the
+    Gateway or the app), so its analysis becomes one Prometheus query there.
+    """
+    return {
+        "bluegreen:platform": "kubernetes",
+        "bluegreen:rollout.analysis.metrics": [KUBERNETES_ERROR_RATE],
+        "bluegreen:rollout.prometheus": {"address": "http://prometheus.monitoring:9090"},
+        **extra,
+    }
