@@ -16,8 +16,7 @@ from ..health import alb_target_group_check
 from ..spec import COLORS, AwsConfig, Color, Service, Traffic
 from .access_logs import access_logs_args
 from .listeners import HTTP_PORT, candidate_action, listener_layout, production_action, redirect_action
-from .security import alb_ingress_rules
-from .security_group import SecurityGroup
+from .public_alb import PublicAlbSettings, public_alb
 from .shared_routing import SharedRouting, rule_conditions, shared_urls
 
 COLOR_TYPE = "bluegreen:index:AwsColor"
@@ -100,36 +99,23 @@ class AlbRouter(pulumi.ComponentResource):
         """The stack's own internet-facing ALB: security group, load balancer, listeners."""
         aws_config = args["aws"]
         layout = listener_layout(aws_config)
-        # Descriptions are fixed text: changing one replaces the group.
-        self.alb_security_group = SecurityGroup(
-            f"{prefix}-alb-sg",
-            vpc_id=aws_config.vpc_id,
-            description="bluegreen ALB: listener ports from the allowed CIDRs",
-            opts=moved,
+        alb = public_alb(
+            prefix,
+            PublicAlbSettings(
+                vpc_id=aws_config.vpc_id,
+                subnet_ids=aws_config.subnet_ids,
+                cidrs_by_port=layout.cidrs_by_port(aws_config),
+                deletion_protection=aws_config.deletion_protection,
+                idle_timeout_seconds=aws_config.idle_timeout_seconds,
+                description="bluegreen ALB: listener ports from the allowed CIDRs",
+                access_logs=access_logs_args(aws_config),
+            ),
+            moved,
         )
-        self.ingress_rules = [
-            aws.vpc.SecurityGroupIngressRule(
-                f"{prefix}-alb-in-{rule.slug}",
-                security_group_id=self.alb_security_group.id,
-                ip_protocol="tcp",
-                from_port=rule.port,
-                to_port=rule.port,
-                **rule.cidr_args(),
-                opts=moved,
-            )
-            for rule in alb_ingress_rules(layout.cidrs_by_port(aws_config))
-        ]
-        self.load_balancer = aws.lb.LoadBalancer(
-            f"{prefix}-alb",
-            internal=False,
-            load_balancer_type="application",
-            security_groups=[self.alb_security_group.id],
-            subnets=aws_config.subnet_ids,
-            drop_invalid_header_fields=True,
-            enable_deletion_protection=aws_config.deletion_protection,
-            idle_timeout=aws_config.idle_timeout_seconds,
-            access_logs=access_logs_args(aws_config),
-            opts=moved,
+        self.alb_security_group, self.ingress_rules, self.load_balancer = (
+            alb.security_group,
+            alb.ingress_rules,
+            alb.load_balancer,
         )
         arns = self.target_group_arns
         self.listener = aws.lb.Listener(

@@ -13,8 +13,7 @@ from pulumi_aws.lb import ListenerDefaultActionArgsDict
 
 from ..spec.platform import SharedAlbConfig
 from .listeners import HTTP_PORT, HTTPS_PORT, TLS_POLICY, redirect_action
-from .security import alb_ingress_rules
-from .security_group import SecurityGroup
+from .public_alb import PublicAlbSettings, public_alb
 
 NO_SERVICE_RESPONSE: ListenerDefaultActionArgsDict = {
     "type": "fixed-response",
@@ -42,38 +41,23 @@ class SharedAlb(pulumi.ComponentResource):
         super().__init__("bluegreen:index:SharedAlb", name, None, opts)
         config = args["alb"]
         child = pulumi.ResourceOptions(parent=self)
-        self.security_group = SecurityGroup(
-            f"{name}-alb-sg",
-            vpc_id=config.vpc_id,
-            description="bluegreen shared ALB: listener ports from the allowed CIDRs",
-            opts=child,
+        alb = public_alb(
+            name,
+            PublicAlbSettings(
+                vpc_id=config.vpc_id,
+                subnet_ids=config.subnet_ids,
+                cidrs_by_port={
+                    HTTP_PORT: config.ingress_cidrs,
+                    HTTPS_PORT: config.ingress_cidrs,
+                    config.test_listener_port: config.test_ingress_cidrs,
+                },
+                deletion_protection=config.deletion_protection,
+                idle_timeout_seconds=config.idle_timeout_seconds,
+                description="bluegreen shared ALB: listener ports from the allowed CIDRs",
+            ),
+            child,
         )
-        cidrs_by_port = {
-            HTTP_PORT: config.ingress_cidrs,
-            HTTPS_PORT: config.ingress_cidrs,
-            config.test_listener_port: config.test_ingress_cidrs,
-        }
-        for rule in alb_ingress_rules(cidrs_by_port):
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-alb-in-{rule.slug}",
-                security_group_id=self.security_group.id,
-                ip_protocol="tcp",
-                from_port=rule.port,
-                to_port=rule.port,
-                **rule.cidr_args(),
-                opts=child,
-            )
-        self.load_balancer = aws.lb.LoadBalancer(
-            f"{name}-alb",
-            internal=False,
-            load_balancer_type="application",
-            security_groups=[self.security_group.id],
-            subnets=config.subnet_ids,
-            drop_invalid_header_fields=True,
-            enable_deletion_protection=config.deletion_protection,
-            idle_timeout=config.idle_timeout_seconds,
-            opts=child,
-        )
+        self.security_group, self.load_balancer = alb.security_group, alb.load_balancer
         self.listener = aws.lb.Listener(
             f"{name}-listener",
             load_balancer_arn=self.load_balancer.arn,

@@ -1,0 +1,65 @@
+"""An internet-facing ALB with its security group: the same for a service's own ALB and the shared one."""
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from .security import alb_ingress_rules
+from .security_group import SecurityGroup
+
+
+@dataclass(frozen=True)
+class PublicAlbSettings:
+    """What differs between the two callers; everything else (header hygiene, type) is fixed."""
+
+    vpc_id: str
+    subnet_ids: list[str]
+    cidrs_by_port: dict[int, list[str]]
+    """Listener port -> CIDRs allowed in; one ingress rule per (port, network)."""
+    deletion_protection: bool
+    idle_timeout_seconds: int
+    description: str
+    """Fixed text: changing a security group's description replaces the group."""
+    access_logs: Any = None
+    """`aws.lb.LoadBalancerAccessLogsArgs`-shaped dict, or None for no access logs."""
+
+
+@dataclass(frozen=True)
+class PublicAlb:
+    security_group: SecurityGroup
+    ingress_rules: list[aws.vpc.SecurityGroupIngressRule]
+    load_balancer: aws.lb.LoadBalancer
+
+
+def public_alb(prefix: str, settings: PublicAlbSettings, opts: pulumi.ResourceOptions) -> PublicAlb:
+    """`<prefix>-alb-sg`, `<prefix>-alb-in-<port>-<network>` rules and `<prefix>-alb`, all with `opts`."""
+    security_group = SecurityGroup(
+        f"{prefix}-alb-sg", vpc_id=settings.vpc_id, description=settings.description, opts=opts
+    )
+    ingress_rules = [
+        aws.vpc.SecurityGroupIngressRule(
+            f"{prefix}-alb-in-{rule.slug}",
+            security_group_id=security_group.id,
+            ip_protocol="tcp",
+            from_port=rule.port,
+            to_port=rule.port,
+            **rule.cidr_args(),
+            opts=opts,
+        )
+        for rule in alb_ingress_rules(settings.cidrs_by_port)
+    ]
+    load_balancer = aws.lb.LoadBalancer(
+        f"{prefix}-alb",
+        internal=False,
+        load_balancer_type="application",
+        security_groups=[security_group.id],
+        subnets=settings.subnet_ids,
+        drop_invalid_header_fields=True,
+        enable_deletion_protection=settings.deletion_protection,
+        idle_timeout=settings.idle_timeout_seconds,
+        access_logs=settings.access_logs,
+        opts=opts,
+    )
+    return PublicAlb(security_group, ingress_rules, load_balancer)
