@@ -6,6 +6,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from .listeners import HTTP_PORT, redirect_action
 from .security import alb_ingress_rules
 from .security_group import SecurityGroup
 
@@ -63,3 +64,17 @@ def public_alb(prefix: str, settings: PublicAlbSettings, opts: pulumi.ResourceOp
         opts=opts,
     )
     return PublicAlb(security_group, ingress_rules, load_balancer)
+
+
+def http_redirect_listener(
+    prefix: str, load_balancer: aws.lb.LoadBalancer, opts: pulumi.ResourceOptions
+) -> aws.lb.Listener:
+    """`<prefix>-redirect`: port 80 answers 301 to HTTPS, for an ALB whose production listener is HTTPS."""
+    return aws.lb.Listener(
+        f"{prefix}-redirect",
+        load_balancer_arn=load_balancer.arn,
+        port=HTTP_PORT,
+        protocol="HTTP",
+        default_actions=[redirect_action()],
+        opts=opts,
+    )

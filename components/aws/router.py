@@ -15,8 +15,8 @@ import pulumi_aws as aws
 from ..health import alb_target_group_check
 from ..spec import COLORS, AwsConfig, Color, Service, Traffic
 from .access_logs import access_logs_args
-from .listeners import HTTP_PORT, candidate_action, listener_layout, production_action, redirect_action
-from .public_alb import PublicAlbSettings, public_alb
+from .listeners import candidate_action, listener_layout, production_action
+from .public_alb import PublicAlbSettings, http_redirect_listener, public_alb
 from .shared_routing import SharedRouting, rule_conditions, shared_urls
 
 COLOR_TYPE = "bluegreen:index:AwsColor"
@@ -135,16 +135,7 @@ class AlbRouter(pulumi.ComponentResource):
             opts=moved,
         )
         self.redirect_listener = (
-            aws.lb.Listener(
-                f"{prefix}-redirect",
-                load_balancer_arn=self.load_balancer.arn,
-                port=HTTP_PORT,
-                protocol="HTTP",
-                default_actions=[redirect_action()],
-                opts=moved,
-            )
-            if layout.redirect_http
-            else None
+            http_redirect_listener(prefix, self.load_balancer, moved) if layout.redirect_http else None
         )
 
         dns = self.load_balancer.dns_name

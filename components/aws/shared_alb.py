@@ -12,8 +12,8 @@ import pulumi_aws as aws
 from pulumi_aws.lb import ListenerDefaultActionArgsDict
 
 from ..spec.platform import SharedAlbConfig
-from .listeners import HTTP_PORT, HTTPS_PORT, TLS_POLICY, redirect_action
-from .public_alb import PublicAlbSettings, public_alb
+from .listeners import HTTP_PORT, HTTPS_PORT, TLS_POLICY
+from .public_alb import PublicAlbSettings, http_redirect_listener, public_alb
 
 NO_SERVICE_RESPONSE: ListenerDefaultActionArgsDict = {
     "type": "fixed-response",
@@ -78,14 +78,7 @@ class SharedAlb(pulumi.ComponentResource):
             ssl_policy=TLS_POLICY,
             opts=child,
         )
-        aws.lb.Listener(
-            f"{name}-redirect",
-            load_balancer_arn=self.load_balancer.arn,
-            port=HTTP_PORT,
-            protocol="HTTP",
-            default_actions=[redirect_action()],
-            opts=child,
-        )
+        http_redirect_listener(name, self.load_balancer, child)
         self.cluster = aws.ecs.Cluster(f"{name}-cluster", opts=child)
 
         self.listener_arn = self.listener.arn
