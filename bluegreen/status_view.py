@@ -8,7 +8,7 @@ from .console_output import render_status
 from .stack_status import StackStatus, gather_status
 
 if TYPE_CHECKING:
-    from .cli import CliEnv
+    from .cli_env import CliEnv
 
 
 def show_status(stacks: list[str], env: "CliEnv", http: bool | None, as_json: bool) -> bool:

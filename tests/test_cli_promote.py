@@ -4,7 +4,8 @@ each target's `bluegreen:promotion.from` names (read from the stack files, befor
 from rollout_support import FakeClock, ScriptedGate, aws_config, docker_config, update_weights
 from typer.testing import CliRunner
 
-from bluegreen.cli import CliEnv, app
+from bluegreen.cli import app
+from bluegreen.cli_env import CliEnv
 from testkit.mock_driver import MockProgramDriver
 
 runner = CliRunner()

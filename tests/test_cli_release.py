@@ -8,7 +8,8 @@ The clock is fake: bakes and polls take no real time.
 from rollout_support import FakeClock, LoopbackDriver, docker_config, health_server, update_weights, weights
 from typer.testing import CliRunner
 
-from bluegreen.cli import CliEnv, app
+from bluegreen.cli import app
+from bluegreen.cli_env import CliEnv
 from bluegreen.stack_driver import StackNotFoundError
 from testkit.mock_driver import MockProgramDriver
 

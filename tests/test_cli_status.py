@@ -4,7 +4,8 @@ import pytest
 from rollout_support import LoopbackDriver, ScriptedGate, docker_config, health_server
 from typer.testing import CliRunner
 
-from bluegreen.cli import CliEnv, app
+from bluegreen.cli import app
+from bluegreen.cli_env import CliEnv
 from bluegreen.stack_driver import StackNotFoundError
 from testkit.mock_driver import MockProgramDriver
 

@@ -43,7 +43,7 @@ def test_kubectl_is_asked_for_the_colors_deployment_in_the_stacks_namespace():
 
 
 def test_the_stacks_kubernetes_context_picks_the_cluster_not_kubectls_current_context():
-    from bluegreen.cli import default_gates
+    from bluegreen.cli_env import default_gates
 
     calls = []
     (gate,) = default_gates(SPEC, {"kubernetes:context": "kind-bluegreen"}, None)

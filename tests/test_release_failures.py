@@ -26,7 +26,8 @@ from rollout_support import (
 )
 from typer.testing import CliRunner
 
-from bluegreen.cli import CliEnv, app
+from bluegreen.cli import app
+from bluegreen.cli_env import CliEnv
 from bluegreen.health_gates import HttpGate
 from bluegreen.stack_lock import LOCK_TAG, LockInfo
 from testkit.mock_driver import MockProgramDriver

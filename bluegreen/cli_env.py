@@ -1,0 +1,69 @@
+"""What every command reaches outside itself (stack drivers, gates, analysis, clock, consoles), in one
+object tests replace with `CliRunner.invoke(app, ..., obj=CliEnv(...))`."""
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+from rich.console import Console
+
+from .console_output import make_console
+from .stack_driver import AutomationDriver, StackDriver
+from .stack_files import find_project_dir
+
+if TYPE_CHECKING:
+    from components.spec import BlueGreenSpec
+
+    from .analysis.measurement import Analysis
+    from .health_gates import HealthGate
+    from .rollout import HookRunner
+
+GatesFactory = Callable[["BlueGreenSpec", dict[str, Any], bool | None], Sequence["HealthGate"]]
+AnalysisBuilder = Callable[["BlueGreenSpec", dict[str, Any], str, dict[str, Any]], "Analysis | None"]
+
+
+def default_gates(spec: "BlueGreenSpec", config: dict[str, Any], http: bool | None) -> Sequence["HealthGate"]:
+    """Gates that read health where the stack's own provider config points: its AWS region, its cluster."""
+    from .health_gates import gates_for
+
+    region, context = config.get("aws:region"), config.get("kubernetes:context")
+    return gates_for(
+        spec,
+        http=http,
+        region=region if isinstance(region, str) else None,
+        kube_context=context if isinstance(context, str) else None,
+    )
+
+
+def default_analysis(
+    spec: "BlueGreenSpec", outputs: dict[str, Any], stack: str, config: dict[str, Any]
+) -> "Analysis | None":
+    from .analysis import build_analysis
+
+    return build_analysis(spec, outputs, stack, config)
+
+
+def default_hook_runner() -> "HookRunner":
+    from .analysis.hooks import run_hook
+
+    return run_hook
+
+
+@dataclass
+class CliEnv:
+    """Everything a command reaches outside itself; tests pass their own via `CliRunner.invoke(obj=...)`."""
+
+    driver_for: Callable[[str], StackDriver] = AutomationDriver.select
+    gates: GatesFactory = default_gates
+    analysis: AnalysisBuilder = default_analysis
+    hook_runner: Callable[[], "HookRunner"] = default_hook_runner
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] | None = None
+    """None: sleep until the next poll or a signal, whichever comes first."""
+    confirm: Callable[[str], bool] = lambda question: typer.confirm(question, default=False)
+    project_dir: Path = field(default_factory=find_project_dir)
+    out: Console = field(default_factory=make_console)
+    err: Console = field(default_factory=lambda: make_console(stderr=True))

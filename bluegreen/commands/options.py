@@ -1,0 +1,62 @@
+"""Options several commands share, declared once so their names, help and parsing agree everywhere."""
+
+from typing import Annotated
+
+import typer
+
+from ..cli_options import OnInterrupt as OnInterruptChoice
+from ..cli_options import duration
+
+StackOpt = Annotated[
+    str, typer.Option("--stack", "-s", help="Stack to act on: local, dev, staging, prod, or org/name (acme/prod-eu).")
+]
+StepsOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Override the strategy: traffic percentages for the new color, in order (10,50,100), each "
+        "held for --bake. Default: the stack's bluegreen:rollout steps.",
+        show_default=False,
+    ),
+]
+BakeOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--bake",
+        metavar="DURATION",
+        parser=duration(),
+        help="Override every timed pause of the strategy (30s, 5m, or seconds). Default: the strategy's "
+        "pauses (60s each with --steps).",
+        show_default=False,
+    ),
+]
+PollOpt = Annotated[
+    float,
+    typer.Option("--poll", metavar="DURATION", parser=duration(minimum=0.01), help="Time between health observations."),
+]
+WaitOpt = Annotated[
+    float,
+    typer.Option(
+        "--wait-timeout", metavar="DURATION", parser=duration(), help="Longest wait for the new color to be healthy."
+    ),
+]
+FailuresOpt = Annotated[int, typer.Option(min=0, help="Consecutive unhealthy observations tolerated during a pause.")]
+HttpOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--http/--no-http",
+        help="Also gate on HTTP GET of url/testUrl + health path (default: on for docker, off otherwise).",
+        show_default=False,
+    ),
+]
+OnInterruptOpt = Annotated[
+    OnInterruptChoice,
+    typer.Option(
+        "--on-interrupt",
+        help="On Ctrl-C or SIGTERM after traffic moved: rollback (send 100% back, the default) or pause "
+        "(leave the deployed weights; resume later). Exit code 130 either way.",
+    ),
+]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation on a protected stack.")]
+ForceLockOpt = Annotated[
+    bool, typer.Option("--force", help="Take over the stack's lock from a release that is gone (crashed, runner lost).")
+]

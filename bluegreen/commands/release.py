@@ -1,0 +1,144 @@
+"""`release`, `shift`, `resume` and `pause`: the commands that move a release forward (or hold it)."""
+
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from ..cli_env import CliEnv
+from ..cli_options import ColorChoice, check_image, check_stack
+from ..cli_options import OnInterrupt as OnInterruptChoice
+from ..health_gates import deployed_traffic
+from ..rollout_plan import RolloutPlan, plan_release, plan_resume, plan_shift, spec_of
+from .options import (
+    BakeOpt,
+    FailuresOpt,
+    ForceLockOpt,
+    HttpOpt,
+    OnInterruptOpt,
+    PollOpt,
+    StackOpt,
+    StepsOpt,
+    WaitOpt,
+    YesOpt,
+)
+from .running import driver_of, execute, guard, override_of, session_options, show_plan
+
+
+def release(
+    ctx: typer.Context,
+    stack: StackOpt,
+    image: Annotated[
+        str,
+        typer.Option("--image", "-i", help="Image to release, pinned by tag or digest, not latest (repo/web:1.5.0)."),
+    ],
+    steps: StepsOpt = None,
+    replicas: Annotated[
+        int | None, typer.Option(min=0, help="Replicas of the new color (default: keep, or match live if 0).")
+    ] = None,
+    bake: BakeOpt = None,
+    poll: PollOpt = 5.0,
+    wait_timeout: WaitOpt = 600.0,
+    failures_allowed: FailuresOpt = 0,
+    http: HttpOpt = None,
+    on_interrupt: OnInterruptOpt = OnInterruptChoice.rollback,
+    yes: YesOpt = False,
+    force: ForceLockOpt = False,
+) -> None:
+    """Deploy --image to the idle color, wait until it is healthy, run the preTraffic hook, then follow the
+    stack's rollout strategy: each weight in one update, each pause watched by health gates and analysis.
+
+    A failed gate, measurement, hook or update after traffic moved sends 100% back to the previous color
+    (exit 1). A manual gate or analysis without data pauses (exit 4). Ctrl-C rolls back (exit 130).
+    """
+    env: CliEnv = ctx.obj
+    pinned = guard(env, stack, lambda: check_image(image))
+    override = override_of(env, stack, steps, bake)
+    driver = driver_of(env, stack)
+    config = guard(env, stack, driver.config)
+    plan = show_plan(env, stack, lambda: plan_release(config, pinned, override, replicas))
+    options = session_options(ctx, poll, wait_timeout, failures_allowed, on_interrupt, force)
+    execute(env, driver, config, plan, options, http, yes)
+
+
+def shift(
+    ctx: typer.Context,
+    stack: StackOpt,
+    steps: StepsOpt = None,
+    bake: BakeOpt = None,
+    poll: PollOpt = 5.0,
+    wait_timeout: WaitOpt = 600.0,
+    failures_allowed: FailuresOpt = 0,
+    http: HttpOpt = None,
+    on_interrupt: OnInterruptOpt = OnInterruptChoice.rollback,
+    yes: YesOpt = False,
+    force: ForceLockOpt = False,
+) -> None:
+    """Move more traffic to the candidate color (the one with less): the strategy's steps above its current
+    weight, or --steps. Checks the candidate first; a failure sends 100% back to the live color (exit 1).
+    """
+    env: CliEnv = ctx.obj
+    override = override_of(env, stack, steps, bake)
+    driver = driver_of(env, stack)
+    config = guard(env, stack, driver.config)
+    plan = show_plan(env, stack, lambda: plan_shift(config, override))
+    options = session_options(ctx, poll, wait_timeout, failures_allowed, on_interrupt, force)
+    execute(env, driver, config, plan, options, http, yes)
+
+
+def resume(
+    ctx: typer.Context,
+    stack: StackOpt,
+    to: Annotated[
+        ColorChoice | None,
+        typer.Option(
+            "--to",
+            help="The release's candidate color, when the weights alone cannot tell (both on the strategy).",
+            show_default=False,
+        ),
+    ] = None,
+    steps: StepsOpt = None,
+    bake: BakeOpt = None,
+    poll: PollOpt = 5.0,
+    wait_timeout: WaitOpt = 600.0,
+    failures_allowed: FailuresOpt = 0,
+    http: HttpOpt = None,
+    on_interrupt: OnInterruptOpt = OnInterruptChoice.rollback,
+    yes: YesOpt = False,
+    force: ForceLockOpt = False,
+) -> None:
+    """Continue a paused or interrupted release from the weights the stack has (no saved state).
+
+    The timed pauses at the current weight run again, a manual gate there is passed, then the rest of the
+    strategy follows. Refused when config and the deployed weights differ (roll back first).
+    """
+    env: CliEnv = ctx.obj
+    override = override_of(env, stack, steps, bake)
+    driver = driver_of(env, stack)
+    config = guard(env, stack, driver.config)
+    outputs = guard(env, stack, driver.outputs)
+
+    def build() -> RolloutPlan:
+        spec = spec_of(config)
+        deployed = deployed_traffic(spec, outputs) if outputs.get("weights") else None
+        return plan_resume(config, deployed, override, candidate=None if to is None else to.value)
+
+    plan = show_plan(env, stack, build)
+    options = session_options(ctx, poll, wait_timeout, failures_allowed, on_interrupt, force)
+    execute(env, driver, config, plan, options, http, yes)
+
+
+def pause(ctx: typer.Context, stack: StackOpt) -> None:
+    """Ask the release running on --stack (on any machine) to stop at its next step or poll, leaving the
+    weights as deployed (it exits 4). Continue with `bluegreen resume`, undo with `bluegreen rollback`.
+    """
+    from ..pause_request import request_pause
+
+    env: CliEnv = ctx.obj
+    guard(env, stack, lambda: check_stack(stack, env.project_dir))
+    driver = driver_of(env, stack)
+    holder = guard(env, stack, lambda: request_pause(driver))
+    env.out.print(
+        f"asked the release of {escape(holder)} to pause; then: bluegreen resume --stack {stack} "
+        f"or bluegreen rollback --stack {stack}"
+    )

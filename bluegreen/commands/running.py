@@ -1,0 +1,131 @@
+"""The path every traffic-moving command ends on: check options, plan, confirm on a protected stack, run
+the release engine, report, exit with its code. Refusals print plain lines, never a traceback."""
+
+import re
+import shlex
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
+
+import typer
+from rich.markup import escape
+
+from components.spec import BlueGreenSpec, ConfigError, Traffic
+
+from ..analysis.measurement import Analysis
+from ..cli_env import CliEnv
+from ..cli_options import OnInterrupt as OnInterruptChoice
+from ..cli_options import check_stack
+from ..console_output import render_plan
+from ..exit_codes import ExitCode
+from ..release_session import SessionOptions, is_protected, report, run_session
+from ..rollout import AnalysisFactory, OnInterrupt, Timing
+from ..rollout_plan import Override, PlanError, RolloutPlan, parse_steps, spec_of
+from ..stack_driver import StackDriver, StackError
+
+T = TypeVar("T")
+
+
+def session_options(
+    ctx: typer.Context, poll: float, wait_timeout: float, failures: int, on_interrupt: str, force: bool
+) -> SessionOptions:
+    mode: OnInterrupt = "pause" if on_interrupt == OnInterruptChoice.pause else "rollback"
+    # What the lock shows other operators: the command and the arguments that identify the release.
+    named = [(f"--{key}", ctx.params[key]) for key in ("stack", "image", "source", "target") if ctx.params.get(key)]
+    flags = {"--source": "--from", "--target": "--to"}
+    words = ctx.command_path.split() + [part for key, value in named for part in (flags.get(key, key), str(value))]
+    command = shlex.join(words)
+    return SessionOptions(command, Timing(wait_timeout, poll, failures), mode, force)
+
+
+def override_of(env: CliEnv, stack: str, steps: str | None, bake: float | None) -> Override:
+    """Options checked before any stack is contacted: the stack name and file, --steps."""
+    guard(env, stack, lambda: check_stack(stack, env.project_dir))
+    parsed = None if steps is None else tuple(guard(env, stack, lambda: parse_steps(steps)))
+    return Override(parsed, bake)
+
+
+def deployed_weights(config: dict[str, Any], outputs: dict[str, Any]) -> Traffic | None:
+    """The weights of the last update, read without validating config (a rollback may be repairing it)."""
+    weights = outputs.get("weights")
+    if not isinstance(weights, dict):
+        return None
+    try:
+        return Traffic(blue=int(weights["blue"]), green=int(weights["green"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def driver_of(env: CliEnv, stack: str) -> StackDriver:
+    try:
+        return env.driver_for(stack)
+    except StackError as error:
+        refuse(env, str(error))
+
+
+def guard(env: CliEnv, stack: str, action: Callable[[], T]) -> T:
+    """Run a check that may refuse the request; print the refusal as plain lines, never a traceback."""
+    try:
+        return action()
+    except ConfigError as error:
+        lines = "\n".join(f"  {problem}" for problem in error.problems)
+        refuse(env, f"invalid stack config in {stack} ({len(error.problems)} problem(s)):\n{lines}")
+    except PlanError as error:
+        # The planner does not know the stack's name; the commands it suggests must carry it.
+        refuse(env, re.sub(r"`bluegreen (\w+)`", rf"`bluegreen \1 --stack {stack}`", str(error)))
+    except (StackError, FileNotFoundError) as error:
+        refuse(env, str(error))
+
+
+def show_plan(env: CliEnv, stack: str, build: Callable[[], RolloutPlan]) -> RolloutPlan:
+    plan = guard(env, stack, build)
+    render_plan(env.out, stack, plan)
+    return plan
+
+
+def execute(
+    env: CliEnv,
+    driver: StackDriver,
+    config: dict[str, Any],
+    plan: RolloutPlan,
+    options: SessionOptions,
+    http: bool | None,
+    yes: bool,
+) -> NoReturn:
+    try:
+        spec: BlueGreenSpec | None = spec_of(config)
+    except ConfigError:
+        spec = None  # a rollback repairing a broken traffic block
+    if is_protected(driver.name, spec) and not yes:
+        question = f"stack {driver.name} is protected; run these {len(plan.steps)} step(s) on it?"
+        try:
+            agreed = env.confirm(question)
+        except (typer.Abort, EOFError):
+            agreed = False
+        if not agreed:
+            refuse(env, f"stack {driver.name} is protected and the change was not confirmed (pass --yes in CI)")
+    gate_spec = plan.steps[-1].spec if plan.steps else spec
+    gates = env.gates(gate_spec, config, http) if gate_spec is not None else []
+    analysis: AnalysisFactory | None = None
+    if gate_spec is not None and gate_spec.rollout.analysis is not None:
+        rollout_spec = gate_spec
+
+        def build(outputs: dict[str, Any]) -> Analysis | None:
+            return env.analysis(rollout_spec, outputs, driver.name, config)
+
+        analysis = build
+
+    run_hook = env.hook_runner() if any(s.kind == "hook" for s in plan.steps) else None
+    result = guard(
+        env,
+        driver.name,
+        lambda: run_session(
+            driver, plan, options, gates, env.out, env.err, env.clock, env.sleep, analysis, run_hook, config
+        ),
+    )
+    report(env.out, env.err, driver, plan, result)
+    raise typer.Exit(result.exit_code)
+
+
+def refuse(env: CliEnv, message: str, code: int = ExitCode.REFUSED) -> NoReturn:
+    env.err.print(f"[bold red]refused:[/] {escape(message)}")
+    raise typer.Exit(code)
