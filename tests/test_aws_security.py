@@ -41,7 +41,7 @@ def test_one_rule_per_port_and_cidr_without_duplicates():
 def test_rule_names_come_from_content_and_ipv6_goes_to_cidr_ipv6():
     v4, v6 = CidrRule(443, "10.1.0.0/16"), CidrRule(443, "2001:db8::/32")
     assert (v4.slug, v4.cidr_args()) == ("443-10-1-0-0-16", {"cidr_ipv4": "10.1.0.0/16"})
-    assert (v6.slug, v6.cidr_args()) == ("443-2001-db8-32", {"cidr_ipv6": "2001:db8::/32"})
+    assert (v6.slug, v6.cidr_args()) == ("443-2001-db8-x-32", {"cidr_ipv6": "2001:db8::/32"})
 
 
 # The real program ------------------------------------------------------------------------------
@@ -202,3 +202,25 @@ def test_rule_names_are_unique_across_every_listener_port():
     run = run_config(stack_config("dev", cidrs), stack="dev")
     names = ingress_names(run)
     assert len(names) == len(set(names)) == 3
+
+
+def test_ipv6_networks_that_once_shared_a_name_each_get_their_own_rule():
+    """`a::/128` and `::a/128` both became `...-a-128`: one rule was lost; now each has its own name."""
+    config = stack_config("dev", {"bluegreen:aws.testIngressCidrs": ["a::/128", "::a/128"]})
+    run = run_config(config, stack="dev")
+    assert cidr_rules(run, "web-alb-sg-id") == {(80, "0.0.0.0/0"), (9080, "a::/128"), (9080, "::a/128")}
+    names = {r.name for r in run.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")}
+    assert {"web-alb-in-9080-a-x-128", "web-alb-in-9080-x-a-128"} <= names
+
+
+def test_an_ipv6_rule_keeps_its_state_through_an_alias_from_its_former_name():
+    assert (CidrRule(9443, "2001:db8::/32").legacy_slug, CidrRule(9443, "::/0").legacy_slug) == (
+        "9443-2001-db8-32",
+        "9443-0",
+    )
+    run = run_config(stack_config("dev", {"bluegreen:aws.testIngressCidrs": ["2001:db8::/32"]}), stack="dev")
+    [rule] = [r for r in run.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") if "2001" in r.name]
+    assert rule.name == "web-alb-in-9080-2001-db8-x-32"
+    assert {"name": "web-alb-in-9080-2001-db8-32"}.items() <= next(
+        a for a in rule.aliases if a.get("name") == "web-alb-in-9080-2001-db8-32"
+    ).items()

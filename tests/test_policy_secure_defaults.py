@@ -232,7 +232,8 @@ def test_a_test_port_open_to_the_internet_is_caught(policy_pack, opened):
     found = check(policy_pack, [opened])
     assert policies(found) == {"aws-test-listener-not-public"}
     [message] = messages(found, "aws-test-listener-not-public")
-    assert "opens the test listener port 9443 to " in message
+    assert "opens the test listener port 9443" in message
+    assert " to the internet: with the stack's other rules on that port it lets in 100% of the routable IPv" in message
     assert "(bluegreen:aws.testIngressCidrs), or none." in message
 
 

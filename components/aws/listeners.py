@@ -24,6 +24,10 @@ HTTPS_PORT = 443
 
 Protocol = Literal["HTTP", "HTTPS"]
 
+# Tells the policy pack which listener serves the candidate, so its exposure rule judges the stack's own
+# test port (bluegreen:aws.testListenerPort), whatever it is, not a list of default ports.
+TEST_LISTENER_TAGS = {"bluegreen:listener": "test"}
+
 
 @dataclass(frozen=True)
 class ListenerLayout:

@@ -1,5 +1,6 @@
 """An internet-facing ALB with its security group: the same for a service's own ALB and the shared one."""
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,8 @@ def public_alb(prefix: str, settings: PublicAlbSettings, opts: pulumi.ResourceOp
     security_group = SecurityGroup(
         f"{prefix}-alb-sg", vpc_id=settings.vpc_id, description=settings.description, opts=opts
     )
+    rules = alb_ingress_rules(settings.cidrs_by_port)
+    legacy = Counter(rule.legacy_slug for rule in rules)
     ingress_rules = [
         aws.vpc.SecurityGroupIngressRule(
             f"{prefix}-alb-in-{rule.slug}",
@@ -47,9 +50,11 @@ def public_alb(prefix: str, settings: PublicAlbSettings, opts: pulumi.ResourceOp
             from_port=rule.port,
             to_port=rule.port,
             **rule.cidr_args(),
-            opts=opts,
+            opts=_formerly(opts, f"{prefix}-alb-in-{rule.legacy_slug}")
+            if rule.legacy_slug != rule.slug and legacy[rule.legacy_slug] == 1
+            else opts,
         )
-        for rule in alb_ingress_rules(settings.cidrs_by_port)
+        for rule in rules
     ]
     load_balancer = aws.lb.LoadBalancer(
         f"{prefix}-alb",
@@ -64,6 +69,17 @@ def public_alb(prefix: str, settings: PublicAlbSettings, opts: pulumi.ResourceOp
         opts=opts,
     )
     return PublicAlb(security_group, ingress_rules, load_balancer)
+
+
+def _formerly(opts: pulumi.ResourceOptions, name: str) -> pulumi.ResourceOptions:
+    """`opts` plus aliases from the rule's former name: an IPv6 rule named before names were unambiguous
+    updates in place (a replacement would first create a duplicate rule, which AWS refuses). Two rules that
+    shared a former name never existed together (their URNs collided), so only a unique former name is used."""
+    aliases = list(opts.aliases or [])
+    renamed = [pulumi.Alias(name=name)] + [
+        pulumi.Alias(name=name, parent=alias.parent) for alias in aliases if isinstance(alias, pulumi.Alias)
+    ]
+    return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=renamed))
 
 
 def http_redirect_listener(

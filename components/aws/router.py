@@ -15,7 +15,7 @@ import pulumi_aws as aws
 from ..health import alb_target_group_check
 from ..spec import COLORS, AwsConfig, Color, Service, Traffic
 from .access_logs import access_logs_args
-from .listeners import candidate_action, listener_layout, production_action
+from .listeners import TEST_LISTENER_TAGS, candidate_action, listener_layout, production_action
 from .public_alb import PublicAlbSettings, http_redirect_listener, public_alb
 from .shared_routing import SharedRouting, rule_conditions, shared_urls
 
@@ -132,6 +132,7 @@ class AlbRouter(pulumi.ComponentResource):
             port=layout.test_port,
             default_actions=[candidate_action(args["traffic"], arns)],
             **layout.listener_args(),
+            tags=TEST_LISTENER_TAGS,
             opts=moved,
         )
         self.redirect_listener = (

@@ -43,7 +43,17 @@ class CidrRule:
 
     @property
     def slug(self) -> str:
-        """`443-0-0-0-0-0`: a resource-name-safe id of the rule's content."""
+        """`443-0-0-0-0-0`, `443-a-x-128`: a resource-name-safe id of the rule's content, one per network.
+
+        Built from the network's canonical text, every separator a dash; IPv6's `::` becomes `-x-` (x is no
+        hex digit), so `a::/128` and `::a/128` keep distinct names (they once both became `a-128`).
+        """
+        canonical = ipaddress.ip_network(self.cidr, strict=False).compressed.lower()
+        return f"{self.port}-" + "-".join(re.findall(r"[0-9a-f]+|::", canonical)).replace("::", "x")
+
+    @property
+    def legacy_slug(self) -> str:
+        """The name part the rule had before `slug` told `a::/128` from `::a/128`: kept as an alias."""
         return f"{self.port}-" + re.sub(r"[^0-9a-fA-F]+", "-", self.cidr).strip("-").lower()
 
     def cidr_args(self) -> CidrArgs:

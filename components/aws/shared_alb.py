@@ -12,7 +12,7 @@ import pulumi_aws as aws
 from pulumi_aws.lb import ListenerDefaultActionArgsDict
 
 from ..spec.platform import SharedAlbConfig
-from .listeners import HTTP_PORT, HTTPS_PORT, TLS_POLICY
+from .listeners import HTTP_PORT, HTTPS_PORT, TEST_LISTENER_TAGS, TLS_POLICY
 from .public_alb import PublicAlbSettings, http_redirect_listener, public_alb
 
 NO_SERVICE_RESPONSE: ListenerDefaultActionArgsDict = {
@@ -73,6 +73,7 @@ class SharedAlb(pulumi.ComponentResource):
             load_balancer_arn=self.load_balancer.arn,
             port=config.test_listener_port,
             default_actions=[NO_SERVICE_RESPONSE],
+            tags=TEST_LISTENER_TAGS,
             protocol="HTTPS",
             certificate_arn=config.certificate_arn,
             ssl_policy=TLS_POLICY,

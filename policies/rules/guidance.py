@@ -227,14 +227,18 @@ GUIDANCE: dict[str, Guidance] = {
         "limit) or the container's `resources`.",
     ),
     "aws-test-listener-not-public": Guidance(
-        "No security group ingress rule (`aws:vpc/securityGroupIngressRule`, `aws:ec2/securityGroupRule` of "
-        "type ingress, or an inline `ingress` block of `aws:ec2/securityGroup`) opens a port in "
-        "`testListenerPorts` to a CIDR with prefix length 0 (`0.0.0.0/0`, `::/0`). Protocol `-1` opens every "
-        "port.",
+        "The security group ingress rules of the stack (`aws:vpc/securityGroupIngressRule`, "
+        "`aws:ec2/securityGroupRule` of type ingress, inline `ingress` blocks of `aws:ec2/securityGroup`) that "
+        "reach a test port together let in at most `maxRoutableShare` (1/65,536) of the routable IPv4 or IPv6 "
+        "address space. The networks are merged first, so `0.0.0.0/1` plus `128.0.0.0/1` is the whole internet; "
+        "private, shared and documentation ranges count for nothing; IPv6 is measured within global unicast "
+        "`2000::/3`. Test ports are those of listeners tagged `bluegreen:listener: test` (the program tags its "
+        "test listener, on whatever `testListenerPort` the stack sets) and those in `testListenerPorts`. "
+        "Protocol `-1` opens every port.",
         "The test listener serves the candidate color before it is released: opened to the internet, anyone can "
         "use unreleased code, and its bugs are public before the smoke tests run.",
-        "Leave `bluegreen:aws.testIngressCidrs` empty (the default) or list your testers' networks; if your "
-        "test listener uses another port, list it in `testListenerPorts`.",
+        "Leave `bluegreen:aws.testIngressCidrs` empty (the default) or list your testers' networks; if a test "
+        "listener written by hand uses another port, list it in `testListenerPorts`.",
     ),
     "docker-ports-loopback-only": Guidance(
         "Every published port (`ports[]` with an `external` host port) names an address in `ip`; unset, "
