@@ -4,6 +4,7 @@ object tests replace with `CliRunner.invoke(app, ..., obj=CliEnv(...))`."""
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -61,6 +62,10 @@ class CliEnv:
     analysis: AnalysisBuilder = default_analysis
     hook_runner: Callable[[], "HookRunner"] = default_hook_runner
     clock: Callable[[], float] = time.monotonic
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    """Wall time, for the event stream's timestamps (`clock` measures durations)."""
+    release_id: Callable[[datetime], str] | None = None
+    """Names each release in its events; None: a timestamp and a random suffix."""
     sleep: Callable[[float], None] | None = None
     """None: sleep until the next poll or a signal, whichever comes first."""
     confirm: Callable[[str], bool] = lambda question: typer.confirm(question, default=False)

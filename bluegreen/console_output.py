@@ -8,13 +8,14 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from components.spec import Traffic
 from components.spec.durations import show_duration
 
 from .analysis.measurement import Measurement
 from .check_report import text_lines
 from .health_gates import GateResult
 from .offline_check import StackCheck
-from .rollout import StepRecord
+from .rollout import Decision, StepRecord
 from .rollout_plan import RolloutPlan, Step
 from .stack_status import StackStatus
 
@@ -76,6 +77,15 @@ class ConsoleObserver:
 
     def note(self, message: str) -> None:
         self.console.print(f"[yellow]{escape(message)}[/yellow]")
+
+    def verdict(self, step: Step, decision: Decision, reason: str) -> None:
+        pass  # a failure or a pause is the release's own message, printed at the end
+
+    def finished(self, step: Step, record: StepRecord, deployed: Traffic | None) -> None:
+        pass  # the summary table shows every record at the end
+
+    def rolling_back(self, reason: str, step: Step) -> None:
+        self.note(f"rolling back: {step.label}")
 
 
 def render_plan(console: Console, stack: str, plan: RolloutPlan) -> None:

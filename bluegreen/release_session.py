@@ -19,7 +19,9 @@ from components.spec import BlueGreenSpec, Traffic
 from .cli_options import short_name
 from .console_output import ConsoleObserver, render_summary
 from .interrupts import InterruptWatch, watching
+from .observer_fanout import Fanout
 from .pause_request import clear_pause, pause_requested
+from .release_events import EventLog
 from .rollout import AnalysisFactory, HookRunner, OnInterrupt, Rollout, RolloutResult, Timing
 from .rollout_plan import RolloutPlan
 from .stack_driver import StackDriver, StackError
@@ -34,6 +36,8 @@ class SessionOptions:
     on_interrupt: OnInterrupt = "rollback"
     force: bool = False
     """Take over a lock held by someone else."""
+    events: str | None = None
+    """`--events`: a file to write the event stream to, `-` for stdout."""
 
 
 def is_protected(stack: str, spec: BlueGreenSpec | None) -> bool:
@@ -55,20 +59,25 @@ def run_session(
     analysis: AnalysisFactory | None,
     run_hook: HookRunner | None,
     planned_config: dict[str, Any] | None = None,
+    events: EventLog | None = None,
 ) -> RolloutResult:
     """Lock, run, unlock; a held lock raises LockHeldError before anything changes."""
     lock = acquire(
         driver, options.command, force=options.force, warn=lambda message: err.print(f"[yellow]{escape(message)}[/]")
     )
+    console = ConsoleObserver(out, driver.name)
     clear_pause(driver)  # a request left for an earlier release is not for this one
     watch = InterruptWatch(on_repeat=lambda message: err.print(f"[yellow]{escape(message)}[/yellow]"))
     try:
+        if events is not None:
+            events.lock_taken(lock)
+            events.started(plan)
         with watching(watch):
             rollout = Rollout(
                 plan,
                 driver,
                 gates,
-                ConsoleObserver(out, driver.name),
+                console if events is None else Fanout([console, events]),
                 options.timing,
                 clock=clock,
                 sleep=sleep or watch.sleep,
@@ -84,6 +93,8 @@ def run_session(
         try:
             clear_pause(driver)
             release(driver, lock)
+            if events is not None:
+                events.lock_released()
         except StackError as error:
             err.print(
                 f"[yellow]could not remove the lock on {driver.name}: {escape(str(error))}; "

@@ -45,6 +45,8 @@ EXIT_CODES: dict[Outcome, int] = {
 """What each outcome exits with; exit_codes.MEANINGS says what the codes mean."""
 
 OnInterrupt = Literal["rollback", "pause"]
+Decision = Literal["continue", "fail", "pause"]
+"""What the engine made of a round of measurements (or a hook): go on, fail the release, or pause it."""
 HookRunner = Callable[[HookSpec, dict[str, Any], float], Measurement]
 AnalysisFactory = Callable[[dict[str, Any]], Analysis | None]
 """Builds the analysis from the stack outputs of the first update that moved traffic (or None)."""
@@ -85,6 +87,17 @@ class Observer(Protocol):
 
     def progress(self, step: Step, seconds_left: float) -> None: ...
     def note(self, message: str) -> None: ...
+    def verdict(self, step: Step, decision: Decision, reason: str) -> None:
+        """What one round of measurements (or the hook) decided, once its measurements were shown."""
+        ...
+
+    def finished(self, step: Step, record: "StepRecord", deployed: Traffic | None) -> None:
+        """A step (or the rollback) ended: its summary row, and the weights deployed now (None: unknown)."""
+        ...
+
+    def rolling_back(self, reason: str, step: Step) -> None:
+        """The rollback `step` starts because of `reason`."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -238,10 +251,14 @@ class Rollout:
         outcome = call_with_deadline(lambda: run_hook(hook, self._outputs, hook.timeout), hook.timeout + 5)
         if not isinstance(outcome, Done):
             why = f"no answer within {show_duration(hook.timeout)}" if isinstance(outcome, Late) else str(outcome)
+            self.observer.verdict(step, "fail", f"preTraffic hook failed: {why}")
             return f"preTraffic hook failed: {why}"
         self.observer.measurements(None, [outcome.value])
         if outcome.value.verdict != "pass":
-            return f"preTraffic hook failed: {outcome.value.line()}"
+            failure = f"preTraffic hook failed: {outcome.value.line()}"
+            self.observer.verdict(step, "fail", failure)
+            return failure
+        self.observer.verdict(step, "continue", "preTraffic hook passed")
         return None
 
     def _pause(self, step: Step) -> str | None:
@@ -293,19 +310,24 @@ class Rollout:
             self._counts[key] = self._counts.get(key, 0) + 1
             count = self._counts[key]
             if measurement.verdict == "fail" and count > rules.failure_limit:
-                return (
+                failure = (
                     f"analysis failed at step '{step.label}': {measurement.line()} "
                     f"({count} failed measurement(s), failureLimit {rules.failure_limit})"
                 )
+                self.observer.verdict(step, "fail", failure)
+                return failure
         for measurement in found:
             count = self._counts.get((measurement.metric, "inconclusive"), 0)
             if measurement.verdict == "inconclusive" and count > rules.inconclusive_limit:
-                raise _HaltError(
-                    "paused",
+                stop = (
                     f"analysis inconclusive at step '{step.label}': {measurement.line()} "
                     f"({count} measurement(s) without a verdict, inconclusiveLimit {rules.inconclusive_limit}); "
-                    "a release without data is never promoted",
+                    "a release without data is never promoted"
                 )
+                self.observer.verdict(step, "pause", stop)
+                raise _HaltError("paused", stop)
+        tally = ", ".join(f"{m.metric} {m.verdict}" for m in found) or "nothing measured"
+        self.observer.verdict(step, "continue", f"within limits: {tally}")
         return None
 
     def _analysis_for(self, step: Step) -> tuple[Analysis | None, AnalysisSpec | None]:
@@ -353,7 +375,7 @@ class Rollout:
         if rollback is None or not moved:
             stayed = f"production traffic stayed on {self.plan.live}" if rollback else "nothing rolled back"
             return self._result("failed" if outcome == "rolled_back" else outcome, f"{reason}; {stayed}", index)
-        self.observer.note(f"rolling back: {rollback.label}")
+        self.observer.rolling_back(reason, rollback)
         started = self.clock()
         try:
             self.driver.set_config_paths({c.path: c.value for c in rollback.changes})
@@ -378,7 +400,9 @@ class Rollout:
         return RolloutResult(outcome, message, index, dict(self._outputs), list(self.records), self._deployed)
 
     def _record(self, step: Step, result: str, started: float, detail: str = "") -> None:
-        self.records.append(StepRecord(step.label, result, max(0.0, self.clock() - started), detail))
+        record = StepRecord(step.label, result, max(0.0, self.clock() - started), detail)
+        self.records.append(record)
+        self.observer.finished(step, record, self._deployed)
 
     def _weights_of(self, spec: BlueGreenSpec | None) -> Traffic | None:
         if spec is None:

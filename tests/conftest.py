@@ -56,3 +56,22 @@ def fake_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
         "AWS_DEFAULT_REGION": "us-east-1",
     }.items():
         monkeypatch.setenv(key, value)
+
+
+@pytest.fixture(autouse=True)
+def events_follow_their_schema(monkeypatch: pytest.MonkeyPatch):
+    """Every event any test's release emits is checked against bluegreen/events.schema.json (docs/events.md)."""
+    from bluegreen import release_events
+    from tests.event_schema import schema_errors
+
+    original = release_events.EventLog.emit
+    broken: list[str] = []
+
+    def emit(self, kind, **fields):
+        event = original(self, kind, **fields)
+        broken.extend(schema_errors(event))
+        return event
+
+    monkeypatch.setattr(release_events.EventLog, "emit", emit)
+    yield
+    assert not broken, "events that break bluegreen/events.schema.json:\n" + "\n".join(broken)

@@ -140,6 +140,8 @@ class Recorder:
         self.notes: list[str] = []
         self.measured: list[tuple[float | None, str]] = []
         self.countdown: list[float] = []
+        self.verdicts: list[tuple[str, str]] = []
+        self.finished_steps: list[tuple[str, str]] = []
 
     def measurements(self, seconds_left: float | None, found: list[Measurement]) -> None:
         self.measured.extend((seconds_left, m.line()) for m in found)
@@ -158,6 +160,15 @@ class Recorder:
 
     def note(self, message: str) -> None:
         self.notes.append(message)
+
+    def verdict(self, step: Step, decision: str, reason: str) -> None:
+        self.verdicts.append((decision, reason))
+
+    def finished(self, step: Step, record: Any, deployed: Any) -> None:
+        self.finished_steps.append((record.label, record.result))
+
+    def rolling_back(self, reason: str, step: Step) -> None:
+        self.notes.append(f"rolling back: {step.label}")
 
 
 class ScriptedAnalysis:

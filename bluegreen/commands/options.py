@@ -60,3 +60,22 @@ YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confir
 ForceLockOpt = Annotated[
     bool, typer.Option("--force", help="Take over the stack's lock from a release that is gone (crashed, runner lost).")
 ]
+
+
+def _events_to_stdout(ctx: typer.Context, value: str | None) -> str | None:
+    # With `--events -`, stdout carries only JSON Lines; everything for people goes to stderr.
+    if value == "-" and ctx.obj is not None:
+        ctx.obj.out = ctx.obj.err
+    return value
+
+
+EventsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--events",
+        metavar="FILE",
+        callback=_events_to_stdout,
+        help="Append the release's events to FILE as JSON Lines (docs/events.md); `-` writes them to stdout.",
+        show_default=False,
+    ),
+]

@@ -17,6 +17,7 @@ from ..rollout_plan import plan_release, spec_of
 from ..stack_files import read_stack_config
 from .options import (
     BakeOpt,
+    EventsOpt,
     FailuresOpt,
     ForceLockOpt,
     HttpOpt,
@@ -44,6 +45,7 @@ def promote(
     on_interrupt: OnInterruptOpt = OnInterruptChoice.rollback,
     yes: YesOpt = False,
     force: ForceLockOpt = False,
+    events: EventsOpt = None,
 ) -> None:
     """Release, in --to, the image that serves 100% of traffic, healthy, in --from, following --to's strategy.
 

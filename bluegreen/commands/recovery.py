@@ -10,7 +10,7 @@ from components.traffic import live_color
 from ..cli_env import CliEnv
 from ..cli_options import check_stack
 from ..rollout_plan import plan_rollback, spec_of
-from .options import ForceLockOpt, HttpOpt, PollOpt, StackOpt, WaitOpt, YesOpt
+from .options import EventsOpt, ForceLockOpt, HttpOpt, PollOpt, StackOpt, WaitOpt, YesOpt
 from .running import deployed_weights, driver_of, execute, guard, refuse, session_options, show_plan
 
 
@@ -28,6 +28,7 @@ def rollback(
     wait_timeout: WaitOpt = 60.0,
     http: HttpOpt = None,
     yes: YesOpt = False,
+    events: EventsOpt = None,
 ) -> None:
     """Send 100% of traffic back: to the live color if traffic is split, else to the other color.
 
@@ -52,6 +53,7 @@ def abort(
     http: HttpOpt = None,
     yes: YesOpt = False,
     force: ForceLockOpt = False,
+    events: EventsOpt = None,
 ) -> None:
     """Abandon a paused or interrupted release: 100% back to the live color, naming what is abandoned."""
     env: CliEnv = ctx.obj

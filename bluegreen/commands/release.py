@@ -12,6 +12,7 @@ from ..health_gates import deployed_traffic
 from ..rollout_plan import RolloutPlan, plan_release, plan_resume, plan_shift, spec_of
 from .options import (
     BakeOpt,
+    EventsOpt,
     FailuresOpt,
     ForceLockOpt,
     HttpOpt,
@@ -44,6 +45,7 @@ def release(
     on_interrupt: OnInterruptOpt = OnInterruptChoice.rollback,
     yes: YesOpt = False,
     force: ForceLockOpt = False,
+    events: EventsOpt = None,
 ) -> None:
     """Deploy --image to the idle color, wait until it is healthy, run the preTraffic hook, then follow the
     stack's rollout strategy: each weight in one update, each pause watched by health gates and analysis.
@@ -73,6 +75,7 @@ def shift(
     on_interrupt: OnInterruptOpt = OnInterruptChoice.rollback,
     yes: YesOpt = False,
     force: ForceLockOpt = False,
+    events: EventsOpt = None,
 ) -> None:
     """Move more traffic to the candidate color (the one with less): the strategy's steps above its current
     weight, or --steps. Checks the candidate first; a failure sends 100% back to the live color (exit 1).
@@ -106,6 +109,7 @@ def resume(
     on_interrupt: OnInterruptOpt = OnInterruptChoice.rollback,
     yes: YesOpt = False,
     force: ForceLockOpt = False,
+    events: EventsOpt = None,
 ) -> None:
     """Continue a paused or interrupted release from the weights the stack has (no saved state).
 

@@ -3,8 +3,10 @@ the release engine, report, exit with its code. Refusals print plain lines, neve
 
 import re
 import shlex
-from collections.abc import Callable
-from typing import Any, NoReturn, TypeVar
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from typing import IO, Any, NoReturn, TypeVar
 
 import typer
 from rich.markup import escape
@@ -17,7 +19,8 @@ from ..cli_options import OnInterrupt as OnInterruptChoice
 from ..cli_options import check_stack
 from ..console_output import render_plan
 from ..exit_codes import ExitCode
-from ..release_session import SessionOptions, is_protected, report, run_session
+from ..release_events import EventLog, JsonLinesSink, ReleaseContext, Sink, new_release_id
+from ..release_session import SessionOptions, is_protected, next_steps, report, run_session
 from ..rollout import AnalysisFactory, OnInterrupt, Timing
 from ..rollout_plan import Override, PlanError, RolloutPlan, parse_steps, spec_of
 from ..stack_driver import StackDriver, StackError
@@ -28,13 +31,15 @@ T = TypeVar("T")
 def session_options(
     ctx: typer.Context, poll: float, wait_timeout: float, failures: int, on_interrupt: str, force: bool
 ) -> SessionOptions:
+    """The session's options; `--events` is read from the command's own parameters when it has one."""
     mode: OnInterrupt = "pause" if on_interrupt == OnInterruptChoice.pause else "rollback"
     # What the lock shows other operators: the command and the arguments that identify the release.
     named = [(f"--{key}", ctx.params[key]) for key in ("stack", "image", "source", "target") if ctx.params.get(key)]
     flags = {"--source": "--from", "--target": "--to"}
     words = ctx.command_path.split() + [part for key, value in named for part in (flags.get(key, key), str(value))]
     command = shlex.join(words)
-    return SessionOptions(command, Timing(wait_timeout, poll, failures), mode, force)
+    events = ctx.params.get("events")
+    return SessionOptions(command, Timing(wait_timeout, poll, failures), mode, force, events=events)
 
 
 def override_of(env: CliEnv, stack: str, steps: str | None, bake: float | None) -> Override:
@@ -115,15 +120,50 @@ def execute(
         analysis = build
 
     run_hook = env.hook_runner() if any(s.kind == "hook" for s in plan.steps) else None
-    result = guard(
-        env,
-        driver.name,
-        lambda: run_session(
-            driver, plan, options, gates, env.out, env.err, env.clock, env.sleep, analysis, run_hook, config
-        ),
-    )
+    with event_log(env, driver.name, plan, options, config) as events:
+        result = guard(
+            env,
+            driver.name,
+            lambda: run_session(
+                driver, plan, options, gates, env.out, env.err, env.clock, env.sleep, analysis, run_hook, config,
+                events,
+            ),
+        )
+        events.ended(result, next_steps(driver.name, plan, result))
     report(env.out, env.err, driver, plan, result)
+    for problem in events.sink_errors:
+        env.err.print(f"[yellow]the event stream stopped: {escape(problem)}[/yellow]")
     raise typer.Exit(result.exit_code)
+
+
+@contextmanager
+def event_log(
+    env: CliEnv, stack: str, plan: RolloutPlan, options: SessionOptions, config: dict[str, Any]
+) -> Iterator[EventLog]:
+    """The release's event log, writing to `--events` if given; the file is opened before anything moves."""
+    traffic = config.get("bluegreen:traffic")
+    try:
+        start = Traffic(blue=int(traffic["blue"]), green=int(traffic["green"]))  # type: ignore[index]
+    except (KeyError, TypeError, ValueError):
+        start = plan.steps[0].spec.traffic if plan.steps else Traffic()
+    release_id = (env.release_id or new_release_id)(env.now())
+    context = ReleaseContext.of(plan, stack, options.command, start, release_id)
+    sinks: list[Sink] = []
+    stream: IO[str] | None = None
+    if options.events == "-":
+        sinks.append(JsonLinesSink(sys.stdout, "stdout"))
+    elif options.events:
+        try:
+            stream = open(options.events, "a", encoding="utf-8")  # noqa: SIM115 - closed below
+        except OSError as error:
+            refuse(env, f"--events = {options.events!r} is invalid: cannot open it ({error.strerror})")
+        sinks.append(JsonLinesSink(stream, options.events))
+    try:
+        yield EventLog(context, sinks, clock=env.clock, now=env.now)
+    finally:
+        if stream is not None:
+            with suppress(OSError):  # a failed write was reported already; closing flushes it again
+                stream.close()
 
 
 def refuse(env: CliEnv, message: str, code: int = ExitCode.REFUSED) -> NoReturn:
