@@ -5,7 +5,8 @@ from typing import Any
 KUBERNETES_ERROR_RATE = {
     "name": "error-rate",
     "provider": "prometheus",
-    "query": 'sum(rate(http_requests_total{color="{{color}}",code=~"5.."}[1m])) '
+    # `or on() vector(0)`: an app that never failed has no 5xx series (docs/analysis.md).
+    "query": '(sum(rate(http_requests_total{color="{{color}}",code=~"5.."}[1m])) or on() vector(0)) '
     '/ sum(rate(http_requests_total{color="{{color}}"}[1m]))',
     "max": 0.01,
 }

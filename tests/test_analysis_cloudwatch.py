@@ -11,11 +11,19 @@ from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
+from botocore.stub import ANY, Stubber
 from moto import mock_aws
 from rollout_support import aws_config
 
 from bluegreen.analysis import build_analysis
-from bluegreen.analysis.cloudwatch import CloudWatchSource, load_balancer_dimension, target_group_dimension
+from bluegreen.analysis import cloudwatch as cloudwatch_module
+from bluegreen.analysis.cloudwatch import (
+    MAX_PAGES,
+    CloudWatchSource,
+    load_balancer_dimension,
+    target_group_dimension,
+)
+from bluegreen.analysis.reading import Reading
 from bluegreen.stack_files import spec_of
 
 LISTENER = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2"
@@ -40,13 +48,19 @@ def analysis_for(*metrics: dict):
     return analysis
 
 
+NOW = datetime.now(UTC).replace(second=30, microsecond=0)
+"""The analysis's clock in these tests: half a minute into a minute, so the last whole minute is fixed."""
+LAST_MINUTE = NOW - timedelta(seconds=60)
+
+
 @pytest.fixture
-def cloudwatch(fake_aws_credentials):
+def cloudwatch(fake_aws_credentials, monkeypatch):
+    monkeypatch.setattr(cloudwatch_module, "utc_now", lambda: NOW)
     with mock_aws():
         yield boto3.client("cloudwatch", region_name="us-east-1")
 
 
-def put(client, color: str, metric: str, value: float) -> None:
+def put(client, color: str, metric: str, value: float, at: datetime = LAST_MINUTE) -> None:
     client.put_metric_data(
         Namespace="AWS/ApplicationELB",
         MetricData=[{
@@ -55,9 +69,8 @@ def put(client, color: str, metric: str, value: float) -> None:
                 {"Name": "TargetGroup", "Value": target_group_dimension(TARGET_GROUPS[color])},
                 {"Name": "LoadBalancer", "Value": load_balancer_dimension(LISTENER)},
             ],
-            # A little in the past, as the ALB publishes; the API has whole-second timestamps, so a datapoint
-            # from the current second would sit at the window's excluded end.
-            "Timestamp": datetime.now(UTC) - timedelta(seconds=5),
+            # Inside the last whole minute, which is what a measurement at NOW reads.
+            "Timestamp": at,
             "Value": value,
             "Unit": "Count",
         }],
@@ -137,3 +150,118 @@ def test_latency_asks_for_target_response_time_p99_and_no_value_is_inconclusive(
     # With datapoints, moto cannot compute p99 and fails the call: still no data, never a pass.
     put(cloudwatch, "green", "TargetResponseTime", 0.2)
     assert source.read("latencyP99", "green").value is None
+
+
+def test_connection_and_tls_errors_to_the_targets_count_as_failed_requests(cloudwatch):
+    # A target that refuses connections or fails the TLS handshake never answers a 5xx itself: the ALB
+    # answers 502/503 for it, and only these per-target-group counts carry that.
+    put(cloudwatch, "green", "RequestCount", 200)
+    put(cloudwatch, "green", "HTTPCode_Target_5XX_Count", 2)
+    put(cloudwatch, "green", "TargetConnectionErrorCount", 4)
+    put(cloudwatch, "green", "TargetTLSNegotiationErrorCount", 2)
+    source = CloudWatchSource(cloudwatch, OUTPUTS, window_seconds=60)
+    assert source.read("errorRate", "green") == Reading(0.04, requests=200.0, failures=8.0)
+
+
+class ClockedClient(RecordingClient):
+    """The moto client, keeping each call's whole window."""
+
+    def __init__(self, client):
+        super().__init__(client)
+        self.windows: list[tuple[datetime, datetime, int]] = []
+
+    def get_metric_data(self, **kwargs):
+        period = kwargs["MetricDataQueries"][0]["MetricStat"]["Period"]
+        self.windows.append((kwargs["StartTime"], kwargs["EndTime"], period))
+        return super().get_metric_data(**kwargs)
+
+
+def test_windows_are_whole_minutes_and_never_overlap(cloudwatch):
+    clock = [datetime(2026, 12, 4, 12, 0, 21, 250_000, tzinfo=UTC)]
+    client = ClockedClient(cloudwatch)
+    source = CloudWatchSource(client, OUTPUTS, window_seconds=90, clock=lambda: clock[0])
+    source.read("errorRate", "green")
+    clock[0] += timedelta(seconds=20)  # no new whole minute yet: nothing to read, not the same minutes again
+    again = source.read("errorRate", "green")
+    clock[0] += timedelta(seconds=70)  # 90 s after the first: one new minute
+    source.read("errorRate", "green")
+    minute = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+    assert client.windows == [
+        (minute - timedelta(minutes=2), minute, 120),  # 90 s rounded up to whole minutes, ending on one
+        (minute, minute + timedelta(minutes=1), 60),  # starts where the last one ended
+    ]
+    assert (again.value, again.provider_error) == (None, False)
+    assert again.detail == "no complete minute since the last measurement (ALB metrics are per minute)"
+
+
+def test_the_windows_of_each_color_and_metric_are_their_own(cloudwatch):
+    client = ClockedClient(cloudwatch)
+    source = CloudWatchSource(client, OUTPUTS, window_seconds=60, clock=lambda: NOW)
+    for template, color in [("errorRate", "green"), ("errorRate", "blue"), ("latencyP99", "green")]:
+        source.read(template, color)
+    assert len(client.windows) == 3 and len(set(client.windows)) == 1
+
+
+class FailingOnce:
+    def __init__(self, client):
+        self.client, self.calls = client, 0
+
+    def get_metric_data(self, **kwargs):
+        self.calls += 1
+        if self.calls == 1:
+            raise ConnectionError("endpoint unreachable")
+        return self.client.get_metric_data(**kwargs)
+
+
+def test_a_failed_call_is_a_provider_error_and_its_minutes_are_read_again(cloudwatch):
+    put(cloudwatch, "green", "RequestCount", 100)
+    source = CloudWatchSource(FailingOnce(cloudwatch), OUTPUTS, window_seconds=60, clock=lambda: NOW)
+    failed = source.read("errorRate", "green")
+    assert (failed.value, failed.provider_error) == (None, True)
+    assert failed.detail == "cloudwatch: ConnectionError: endpoint unreachable"
+    assert source.read("errorRate", "green") == Reading(0.0, requests=100.0, failures=0.0)
+
+
+def results(status: str, requests: list[float], errors: list[float]) -> list[dict]:
+    def one(query_id: str, values: list[float]) -> dict:
+        return {"Id": query_id, "Label": query_id, "Timestamps": [LAST_MINUTE] * len(values),
+                "Values": values, "StatusCode": status}
+
+    return [one("requests", requests), one("failures0", errors), one("failures1", []), one("failures2", [])]
+
+
+@pytest.fixture
+def stubbed(fake_aws_credentials):
+    client = boto3.client("cloudwatch", region_name="us-east-1")
+    with Stubber(client) as stubber:
+        yield client, stubber
+
+
+def test_partial_data_follows_the_next_page_and_sums_both(stubbed):
+    # moto never answers PartialData; botocore's Stubber answers what CloudWatch does with many datapoints.
+    client, stubber = stubbed
+    stubber.add_response("get_metric_data", {"MetricDataResults": results("PartialData", [60.0], [1.0]),
+                                             "NextToken": "page-2"})
+    stubber.add_response("get_metric_data", {"MetricDataResults": results("Complete", [40.0], [1.0])},
+                         {"MetricDataQueries": ANY, "StartTime": ANY, "EndTime": ANY, "NextToken": "page-2"})
+    reading = CloudWatchSource(client, OUTPUTS, window_seconds=60, clock=lambda: NOW).read("errorRate", "green")
+    assert reading == Reading(0.02, requests=100.0, failures=2.0)
+    stubber.assert_no_pending_responses()
+
+
+@pytest.mark.parametrize("status", ["PartialData", "InternalError", "Forbidden"])
+def test_an_incomplete_answer_is_inconclusive_never_a_partial_count(stubbed, status):
+    client, stubber = stubbed
+    stubber.add_response("get_metric_data", {"MetricDataResults": results(status, [60.0], [0.0])})
+    reading = CloudWatchSource(client, OUTPUTS, window_seconds=60, clock=lambda: NOW).read("errorRate", "green")
+    assert (reading.value, reading.provider_error) == (None, True)
+    assert f"incomplete answer (HTTPCode_Target_5XX_Count {status}" in reading.detail
+
+
+def test_pages_that_never_end_are_inconclusive(stubbed):
+    client, stubber = stubbed
+    for page in range(MAX_PAGES):
+        stubber.add_response("get_metric_data", {"MetricDataResults": results("PartialData", [1.0], [0.0]),
+                                                 "NextToken": f"page-{page + 2}"})
+    reading = CloudWatchSource(client, OUTPUTS, window_seconds=60, clock=lambda: NOW).read("errorRate", "green")
+    assert (reading.value, reading.provider_error) == (None, True) and "incomplete answer" in reading.detail

@@ -18,14 +18,14 @@ import pytest
 
 from bluegreen.analysis import run_hook
 from bluegreen.analysis.metric_analysis import JudgedMetric, MetricAnalysis, judge
-from bluegreen.analysis.prometheus import PrometheusClient
+from bluegreen.analysis.prometheus import EvidenceQuery, PrometheusClient
 from bluegreen.analysis.promql import substitute
 from bluegreen.analysis.reading import Reading
 from components.spec.rollout import HookSpec, MetricSpec
 from testkit.lab.router import free_port, wait_until
 
-Answer = Callable[[str], tuple[int, bytes, float]]
-"""path+query -> (status, body, seconds to wait before answering)."""
+Answer = Callable[[str], tuple]
+"""path+query -> (status, body, seconds to wait before answering[, headers])."""
 
 
 @contextmanager
@@ -35,10 +35,12 @@ def server(answer: Answer) -> Iterator[tuple[str, list[str]]]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             seen.append(self.path)
-            status, body, delay = answer(self.path)
+            status, body, delay, *headers = answer(self.path)
             time.sleep(delay)
             try:
                 self.send_response(status)
+                for name, value in (headers[0] if headers else {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -68,21 +70,94 @@ def query_of(path: str) -> str:
 
 
 @pytest.mark.parametrize(
-    ("status", "body", "detail"),
+    ("status", "body", "detail", "provider_error"),
     [
-        (200, vector(), "no series"),
-        (200, vector("NaN"), "no requests in the window"),
-        (400, b'{"status":"error","error":"parse error at char 5"}', "HTTP 400 parse error at char 5"),
-        (200, b'{"status":"error","error":"boom"}', "query failed: boom"),
-        (200, b"<html>proxy login</html>", "did not answer as Prometheus (not JSON: b'<html>proxy login"),
+        (200, vector(), "no series", False),
+        (200, vector("NaN"), "no requests in the window", False),
+        (400, b'{"status":"error","error":"parse error at char 5"}', "HTTP 400 parse error at char 5", True),
+        (200, b'{"status":"error","error":"boom"}', "query failed: boom", True),
+        (200, b"<html>proxy login</html>", "did not answer as Prometheus (not JSON: b'<html>proxy login", True),
         (200, json.dumps({"status": "success", "data": {"resultType": "matrix", "result": []}}).encode(),
-         "expected an instant vector"),
+         "expected an instant vector", True),
+        (200, vector("many"), "not a number: 'many'", True),
     ],
 )
-def test_every_answer_without_one_number_is_no_data(status, body, detail):
+def test_every_answer_without_one_number_is_no_data(status, body, detail, provider_error):
+    # "No data" (the provider answered: nothing to judge) and "provider failed" are kept apart for the judge.
     with server(lambda path: (status, body, 0)) as (address, _):
         reading = PrometheusClient(address, timeout=2).query("up")
     assert reading.value is None and detail in reading.detail
+    assert reading.provider_error is provider_error
+
+
+def test_a_redirect_is_not_followed_and_is_a_provider_error():
+    with server(lambda path: (200, vector("0"), 0)) as (elsewhere, seen_elsewhere):
+        redirect = (302, b"", 0, {"Location": f"{elsewhere}/api/v1/query?query=up"})
+        with server(lambda path: redirect) as (address, seen):
+            reading = PrometheusClient(address, timeout=2).query("up")
+    assert reading.value is None and reading.provider_error
+    assert f"redirected (HTTP 302) to '{elsewhere}/api/v1/query?query=up'" in reading.detail
+    assert "redirects are not followed" in reading.detail
+    assert len(seen) == 1 and seen_elsewhere == []
+
+
+@pytest.mark.parametrize(
+    ("address", "detail"),
+    [
+        ("file:///etc/passwd", "is not http(s)"),
+        ("ftp://prometheus:9090", "is not http(s)"),
+        ("http://", "names no host"),
+    ],
+)
+def test_an_address_that_is_not_an_http_host_is_a_provider_error(address, detail):
+    reading = PrometheusClient(address, timeout=1).query("up")
+    assert reading.value is None and reading.provider_error and detail in reading.detail
+
+
+def labelled(**parts: str) -> bytes:
+    result = [{"metric": {"bluegreen_part": name}, "value": [1.0, v]} for name, v in parts.items()]
+    return json.dumps({"status": "success", "data": {"resultType": "vector", "result": result}}).encode()
+
+
+def test_an_error_rate_is_its_failures_over_its_requests_from_one_query():
+    query = EvidenceQuery(value=None, requests="sum(increase(r[5s]))", failures="sum(increase(f[5s]))")
+    with server(lambda path: (200, labelled(requests="400", failures="6"), 0)) as (address, seen):
+        reading = PrometheusClient(address).evidence(query)
+    assert reading == Reading(0.015, requests=400.0, failures=6.0)
+    # One query, so both counts come from the same instant and the same samples.
+    [path] = seen
+    assert query_of(path) == (
+        'label_replace((sum(increase(r[5s]))), "bluegreen_part", "requests", "", "")'
+        ' or label_replace((sum(increase(f[5s]))), "bluegreen_part", "failures", "", "")'
+    )
+
+
+@pytest.mark.parametrize(
+    ("parts", "detail"),
+    [({"requests": "0", "failures": "0"}, "no requests in the window"), ({}, "no requests in the window")],
+)
+def test_an_error_rate_without_requests_is_no_data_not_a_provider_error(parts, detail):
+    query = EvidenceQuery(value=None, requests="r", failures="f")
+    with server(lambda path: (200, labelled(**parts), 0)) as (address, _):
+        reading = PrometheusClient(address).evidence(query)
+    assert reading.value is None and detail in reading.detail and not reading.provider_error
+
+
+def test_a_rate_never_exceeds_one_when_a_request_is_counted_twice():
+    # HAProxy can count one cut response both as a 5xx and as a response error.
+    query = EvidenceQuery(value=None, requests="r", failures="f")
+    with server(lambda path: (200, labelled(requests="10", failures="12"), 0)) as (address, _):
+        assert PrometheusClient(address).evidence(query) == Reading(1.0, requests=10.0, failures=10.0)
+
+
+def test_a_value_query_carries_its_request_count_and_says_why_it_is_empty():
+    query = EvidenceQuery(value="v", requests="r", empty="too few responses since the reload")
+    with server(lambda path: (200, labelled(value="0.042", requests="120"), 0)) as (address, _):
+        assert PrometheusClient(address).evidence(query) == Reading(0.042, requests=120.0)
+    with server(lambda path: (200, labelled(requests="120"), 0)) as (address, _):
+        assert PrometheusClient(address).evidence(query) == Reading(
+            None, "too few responses since the reload", requests=120.0
+        )
 
 
 def test_several_series_count_as_their_worst_and_nan_members_are_ignored():
@@ -95,13 +170,13 @@ def test_a_slow_prometheus_is_no_data_after_its_timeout_not_a_hang():
         started = time.monotonic()
         reading = PrometheusClient(address, timeout=0.5).query("up")
         elapsed = time.monotonic() - started
-    assert reading.value is None and "timed out after 0.5s" in reading.detail
+    assert reading.value is None and "timed out after 0.5s" in reading.detail and reading.provider_error
     assert elapsed < 5  # far below the server's 10 s; loose only for a loaded CI machine
 
 
 def test_an_unreachable_prometheus_is_no_data():
     reading = PrometheusClient(f"http://127.0.0.1:{free_port()}", timeout=1).query("up")
-    assert reading.value is None and "prometheus unreachable at" in reading.detail
+    assert reading.value is None and "prometheus unreachable at" in reading.detail and reading.provider_error
 
 
 def test_substituted_values_cannot_escape_their_label_string():
@@ -209,3 +284,10 @@ def test_command_hook_past_its_deadline_is_killed_with_what_it_started():
 def test_a_missing_program_fails_the_hook_with_its_name():
     result = run_hook(HookSpec(command=["/nonexistent/smoke-test"]), OUTPUTS, 5)
     assert result.verdict == "fail" and result.detail.startswith("/nonexistent/smoke-test: ")
+
+
+def test_fractional_counts_are_whole_requests_and_the_rate_is_theirs():
+    # `increase` extrapolates to the window's edges; the judge's tests count whole requests.
+    query = EvidenceQuery(value=None, requests="r", failures="f")
+    with server(lambda path: (200, labelled(requests="399.6", failures="5.7"), 0)) as (address, _):
+        assert PrometheusClient(address).evidence(query) == Reading(6 / 400, requests=400.0, failures=6.0)

@@ -17,7 +17,7 @@ from .docker_queries import TEMPLATES
 from .hooks import run_hook
 from .measurement import Analysis, Measurement, Verdict
 from .metric_analysis import JudgedMetric, MetricAnalysis
-from .prometheus import PrometheusClient
+from .prometheus import EvidenceQuery, PrometheusClient
 from .promql import substitute
 from .reading import Reading
 
@@ -64,8 +64,12 @@ def build_analysis(
                 cloudwatch = CloudWatchSource(client, outputs, interval)
             reader = partial(cloudwatch.read, metric.template)
             deadline = max(deadline, CLOUDWATCH_TIMEOUT_SECONDS * 2)
+        elif prometheus is not None and metric.template is not None:
+            query = TEMPLATES[metric.template]("{{color}}", interval)
+            reader = partial(_prometheus_evidence, prometheus, query, placeholders)
         elif prometheus is not None:
-            reader = partial(_prometheus_reading, prometheus, _query(metric, interval), placeholders)
+            assert metric.query is not None  # the config model requires one with a provider
+            reader = partial(_prometheus_reading, prometheus, metric.query, placeholders)
         else:
             reader = partial(_unavailable, metric)
         metrics.append(JudgedMetric(metric, reader))
@@ -81,15 +85,15 @@ def _prometheus(spec: BlueGreenSpec, rollout: RolloutSpec) -> PrometheusClient |
     return None
 
 
-def _query(metric: MetricSpec, interval: float) -> str:
-    if metric.template is not None:
-        return TEMPLATES[metric.template]("{{color}}", interval)
-    assert metric.query is not None  # the config model requires one with a provider
-    return metric.query
-
-
 def _prometheus_reading(client: PrometheusClient, query: str, placeholders: Mapping[str, str], color: Color) -> Reading:
     return client.query(substitute(query, {**placeholders, "color": color}))
+
+
+def _prometheus_evidence(
+    client: PrometheusClient, query: EvidenceQuery, placeholders: Mapping[str, str], color: Color
+) -> Reading:
+    values = {**placeholders, "color": color}
+    return client.evidence(query.substituted(lambda part: substitute(part, values)))
 
 
 def _unavailable(metric: MetricSpec, color: Color) -> Reading:

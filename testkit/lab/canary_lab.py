@@ -20,7 +20,7 @@ from bluegreen.stack_files import spec_of
 from components.spec import BlueGreenSpec
 from testkit.mock_driver import MockProgramDriver
 
-from .color_server import start
+from .color_server import Faults, start
 from .load import LoadClient
 from .prometheus import LoopbackPrometheus
 from .router import LoopbackRouter, free_port
@@ -101,20 +101,26 @@ def canary_lab(
     threads: int = 8,
     scrape_interval: float = 0.25,
     shared: "SharedPrometheus | None" = None,
+    green_faults: Faults | None = None,
+    blue_faults: Faults | None = None,
 ) -> Iterator[CanaryLab]:
     """Everything running, blue live at 100%, load flowing; `rollout.prometheus` points at the lab's Prometheus.
 
     With `shared`, the router's exporter takes the port that Prometheus already scrapes, so
     several labs in a row skip Prometheus's start-up (its first scrape comes after 5 s).
+    `green_faults` and `blue_faults` replace the shorthands (`green_error_every`, `green_delay_ms`).
     """
+    faults = {
+        "green": green_faults or Faults(delay_ms=green_delay_ms, error_every=green_error_every),
+        "blue": blue_faults or Faults(delay_ms=BASE_DELAY_MS),
+    }
     with ExitStack() as stack:
         processes: list[subprocess.Popen[str]] = []
         stack.callback(lambda: [p.kill() for p in processes])
         ports: dict[str, list[int]] = {"blue": [], "green": []}
         for color, count in REPLICAS.items():
             for index in range(count):
-                errors, delay = (green_error_every, green_delay_ms) if color == "green" else (0, BASE_DELAY_MS)
-                process, port = start(color, f"{color}-{index}", error_every=errors, delay_ms=delay)
+                process, port = start(color, f"{color}-{index}", faults=faults[color])
                 processes.append(process)
                 ports[color].append(port)
         if shared is None:

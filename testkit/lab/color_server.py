@@ -1,31 +1,58 @@
 """A tiny HTTP server standing in for one replica: `/` answers its color and name, `/health` answers 200.
 
-Run as `python -m testkit.lab.color_server <color> <name> [<status>]`; it binds
+Run as `python -m testkit.lab.color_server <color> <name> [<status> [<faults json>]]`; it binds
 127.0.0.1 on a free port and prints the port on its first line, so the parent knows
 where it is. A status other than 200 makes a broken replica that answers it to every
 path, health included. `/sleep/<seconds>` answers like `/`, that many seconds later
 (a long request, to see what a reload does to one).
 
-A bad release for the analysis tests: `start(..., error_every=20, delay_ms=50)` answers every
-20th request on `/` with a 500 (5%) and every `/` after 50 ms; `/health` stays 200 and fast.
+A bad release for the analysis tests and benchmarks is a `Faults` on `/` only (`/health`
+stays 200 and fast): `Faults(error_every=20, delay_ms=50)` answers every 20th request with a
+500 (5%) and every one after 50 ms; the probabilities draw per request instead;
+`malformed_probability` answers with bytes that are not HTTP (HAProxy sends the client its
+own 502); `slow_*` adds a tail; `after_seconds` keeps the replica healthy that long first.
 """
 
 import itertools
+import json
+import random
 import sys
 import time
+from dataclasses import asdict, dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from subprocess import PIPE, Popen
 
 _PROJECT_DIR = Path(__file__).resolve().parents[2]
 SLEEP_PATH = "/sleep/"
+MALFORMED = b"HTTP/1.1 2x0 NOT-A-STATUS\r\nthis is not a header\r\n\r\n"
+"""What a malformed answer sends: HAProxy cannot parse it and answers the client 502 itself."""
+
+
+@dataclass(frozen=True)
+class Faults:
+    """How a replica misbehaves on `/` (never on `/health`, so health checks keep passing)."""
+
+    delay_ms: float = 0.0
+    """Every answer on `/` waits this long."""
+    error_every: int = 0
+    """Exactly one request in this many answers 500 (a counter, not a draw)."""
+    error_probability: float = 0.0
+    """Each request answers 500 with this probability."""
+    malformed_probability: float = 0.0
+    """Each request gets an unparseable answer with this probability."""
+    slow_probability: float = 0.0
+    slow_ms: float = 0.0
+    """Each request waits `slow_ms` more with probability `slow_probability` (a latency tail)."""
+    after_seconds: float = 0.0
+    """The error and malformed faults start this long after the replica starts."""
 
 
 class _Handler(BaseHTTPRequestHandler):
     body = b""
     status = 200
-    error_every = 0
-    delay = 0.0
+    faults = Faults()
+    started = 0.0
     counter = itertools.count(1)
 
     def do_GET(self) -> None:
@@ -34,9 +61,16 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(float(self.path.removeprefix(SLEEP_PATH)))
         status = self.status
         if self.path != "/health":
-            time.sleep(self.delay)
-            # A counter, not a random draw: exactly one request in `error_every` fails.
-            if self.error_every and next(self.counter) % self.error_every == 0:
+            faults = self.faults
+            delay = faults.delay_ms + (faults.slow_ms if random.random() < faults.slow_probability else 0.0)
+            time.sleep(delay / 1000)
+            failing = time.monotonic() - self.started >= faults.after_seconds
+            if failing and random.random() < faults.malformed_probability:
+                self.wfile.write(MALFORMED)
+                self.close_connection = True
+                return
+            counted = faults.error_every and next(self.counter) % faults.error_every == 0
+            if failing and (counted or random.random() < faults.error_probability):
                 status, payload = 500, b"error\n"
         self.send_response(status)
         self.send_header("Content-Type", "text/plain")
@@ -59,12 +93,12 @@ class _Server(ThreadingHTTPServer):
             super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
-def serve(color: str, name: str, status: int = 200, error_every: int = 0, delay_ms: float = 0.0) -> None:
+def serve(color: str, name: str, status: int = 200, faults: Faults = Faults()) -> None:
     handler = type(
         "Handler",
         (_Handler,),
-        {"body": f"{color} {name}\n".encode(), "status": status, "error_every": error_every,
-         "delay": delay_ms / 1000, "counter": itertools.count(1)},
+        {"body": f"{color} {name}\n".encode(), "status": status, "faults": faults,
+         "started": time.monotonic(), "counter": itertools.count(1)},
     )
     server = _Server(("127.0.0.1", 0), handler)
     print(server.server_address[1], flush=True)
@@ -72,12 +106,16 @@ def serve(color: str, name: str, status: int = 200, error_every: int = 0, delay_
 
 
 def start(
-    color: str, name: str, status: int = 200, error_every: int = 0, delay_ms: float = 0.0
+    color: str, name: str, status: int = 200, error_every: int = 0, delay_ms: float = 0.0,
+    faults: Faults | None = None,
 ) -> tuple[Popen[str], int]:
-    """Start one replica in its own process (so it can be killed like a container) and return its port."""
+    """Start one replica in its own process (so it can be killed like a container) and return its port.
+
+    `error_every` and `delay_ms` are shorthands for the same fields of `faults`.
+    """
+    chosen = faults or Faults(delay_ms=delay_ms, error_every=error_every)
     process = Popen(
-        [sys.executable, "-m", "testkit.lab.color_server", color, name, str(status), str(error_every),
-         str(delay_ms)],
+        [sys.executable, "-m", "testkit.lab.color_server", color, name, str(status), json.dumps(asdict(chosen))],
         stdout=PIPE,
         text=True,
         cwd=_PROJECT_DIR,
@@ -92,4 +130,4 @@ def start(
 
 if __name__ == "__main__":
     color, name, *rest = sys.argv[1:]
-    serve(color, name, *(int(a) for a in rest[:2]), *(float(a) for a in rest[2:3]))
+    serve(color, name, int(rest[0]) if rest else 200, Faults(**json.loads(rest[1])) if len(rest) > 1 else Faults())

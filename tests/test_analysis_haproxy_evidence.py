@@ -1,0 +1,108 @@
+"""The docker templates on real HAProxy 2.6 and Prometheus: what a Reading rests on, and that it is right.
+
+Each lab is the router config the component renders (exporter included), replicas on loopback
+under load, and one Prometheus shared by the module (scraping every 250 ms). The readings come
+from the same query `build_analysis` sends; the verdicts from `build_analysis` itself.
+"""
+
+import time
+
+import pytest
+
+from bluegreen.analysis import build_analysis
+from bluegreen.analysis.docker_queries import MIN_RESPONSES, TEMPLATES, failures_query
+from bluegreen.analysis.prometheus import PrometheusClient
+from bluegreen.analysis.promql import substitute
+from bluegreen.analysis.reading import Reading
+from testkit.lab.canary_lab import SharedPrometheus, canary_lab
+from testkit.lab.color_server import Faults
+from testkit.lab.router import wait_until
+
+pytestmark = pytest.mark.analysis
+
+WINDOW = 2.0
+ERROR_RATE = {"name": "error-rate", "template": "errorRate", "max": 0.01}
+
+
+def strategy(*metrics: dict) -> dict:
+    return {
+        "steps": [{"setWeight": 25}, {"pause": "30s"}, {"setWeight": 100}],
+        "analysis": {"interval": f"{WINDOW:g}s", "metrics": list(metrics or [ERROR_RATE])},
+    }
+
+
+def read(lab, template: str, color: str) -> Reading:
+    query = TEMPLATES[template]("{{color}}", WINDOW)
+    filled = query.substituted(lambda part: substitute(part, {"color": color}))
+    return PrometheusClient(lab.prometheus.address).evidence(filled)
+
+
+def measure(lab):
+    analysis = build_analysis(lab.spec, lab.driver.outputs(), "lab", lab.driver.config())
+    assert analysis is not None
+    return {m.metric: m for m in analysis.measure("green", "blue")}
+
+
+@pytest.fixture(scope="module")
+def prometheus():
+    with SharedPrometheus() as shared:
+        yield shared
+
+
+def test_a_candidate_sending_malformed_responses_fails_on_the_502s_haproxy_answered_for_it(prometheus):
+    malformed = Faults(delay_ms=5, malformed_probability=0.1)
+    with canary_lab(strategy(), green_faults=malformed, rate=200, shared=prometheus) as lab:
+        lab.set_weight(25)
+        changed = time.monotonic()
+        wait_until(lambda: (read(lab, "errorRate", "green").requests or 0) > 60, 10, "a window of green's requests")
+        reading = read(lab, "errorRate", "green")
+        measured = measure(lab)["error-rate"]
+        seen_by_users = [o for o in lab.load.since(changed) if o.error and o.error.startswith("HTTP 502")]
+        # The server itself never answered a 5xx: the template that read only those saw 0 here.
+        client = PrometheusClient(lab.prometheus.address)
+        server_5xx = client.query(failures_query("green", WINDOW).split(" + ")[0])
+        blue = read(lab, "errorRate", "blue")
+    assert server_5xx.value == 0.0
+    assert seen_by_users, "HAProxy answered no 502: the candidate's malformed answers did not reach users"
+    assert reading.failures is not None and reading.failures > 0
+    assert reading.value is not None and 0.03 < reading.value < 0.25  # 10% drawn per request
+    assert (measured.verdict, measured.value) == ("fail", pytest.approx(reading.value, abs=0.08))
+    assert blue.failures == 0.0 and blue.value == 0.0 and (blue.requests or 0) > reading.requests  # type: ignore[operator]
+
+
+def client_mean(lab, color: str, since: float) -> float:
+    latencies = [o.latency for o in lab.load.since(since) if o.color == color]
+    return sum(latencies) / len(latencies)
+
+
+def test_two_identical_40ms_colors_measure_the_same_latency_and_pass(prometheus):
+    same = Faults(delay_ms=40)
+    # The margin with which the old correction rolled identical colors back 3 times in 3 (+30 ms).
+    latency = {"name": "latency", "template": "latencyP99", "max": "25ms", "relativeTo": "live"}
+    with canary_lab(strategy(latency), green_faults=same, blue_faults=same, rate=200, threads=16,
+                    shared=prometheus) as lab:
+        lab.set_weight(25)
+        changed = time.monotonic()
+        # Green's servers take a quarter of the traffic: its first readings come from the linear
+        # start of HAProxy's average, blue's from its sliding phase (where the old correction erred most).
+        wait_until(lambda: read(lab, "latencyP99", "green").value is not None, 15, "green's latency")
+        green, blue = read(lab, "latencyP99", "green"), read(lab, "latencyP99", "blue")
+        seen = {color: client_mean(lab, color, changed) for color in ("green", "blue")}
+        measured = measure(lab)["latency"]
+    assert measured.verdict == "pass", measured.line()
+    for color, reading in (("green", green), ("blue", blue)):
+        assert reading.value is not None and reading.requests is not None and reading.requests > 0
+        # What the server took, as HAProxy timed it, is what the clients saw less the router's and their
+        # own share: never more (beyond the rounding, 256/k ms at k >= 100), and not much less.
+        assert seen[color] - 0.006 < reading.value < seen[color] + 0.003, (color, reading.value, seen[color])
+
+
+def test_a_color_without_traffic_is_no_data_never_a_provider_error(prometheus):
+    with canary_lab(strategy(), shared=prometheus) as lab:
+        # Green is deployed at weight 0: defined and health-checked, sent nothing.
+        wait_until(lambda: read(lab, "errorRate", "green").requests == 0.0, 10, "a window with green idle")
+        errors, latency = read(lab, "errorRate", "green"), read(lab, "latencyP99", "green")
+    assert (errors.value, errors.provider_error) == (None, False)
+    assert "no requests in the window" in errors.detail
+    assert (latency.value, latency.provider_error) == (None, False)
+    assert f"fewer than {MIN_RESPONSES} requests since the router's last reload" in latency.detail
