@@ -7,10 +7,13 @@ builds the platform's BlueGreenService and exports its outputs (docs/concepts.md
 import pulumi
 
 from components.platforms import create_service
+from components.registration_gc import pause_cyclic_gc
 from components.rollout_strategy import RolloutStrategy
 from components.spec.engine_config import load_spec
 from components.traffic import live_color, weights
 
+# Every object made from here on lives until the program ends: see components/registration_gc.py.
+pause_cyclic_gc()
 spec = load_spec()
 service = create_service(spec)
 # Registered so the policy pack judges the release strategy too (see components/rollout_strategy.py).

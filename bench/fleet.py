@@ -1,15 +1,21 @@
 """Fleet scale: N services on one shared ALB, against one ALB per service (the single-service layout).
 
 Runs examples/fleet/__main__.py (services on the platform stack's listeners, built
-with the library API) under Pulumi mocks for N = 1, 10 and 50, and the real
+with the library API) under Pulumi mocks for N = 1, 10, 50 and 100, and the real
 `__main__.py` with the prod stack file (one ALB per service) as the baseline, in
 the same process. Prints per N:
 
-- program time per service (fastest of 3 wall times of one program run, / N; the
-  baseline is one prod-stack run, i.e. one service);
+- program time per service (fastest of 3 runs, / N, in CPU seconds of this process, so
+  other load on a shared machine does not count; the baseline is one prod-stack run,
+  i.e. one service);
 - resources per service (everything the service stack registers: components included);
 - resources changed by a canary step (90/10) of one service, from the double-run diff (must be 1);
 - ALBs and listeners, and the monthly load-balancer-hour cost, shared vs one ALB per service.
+
+Then how time per service grows with N (the ratio N=100 / N=10; 1.0 is linear) for the
+program as shipped (cyclic GC paused during registration, components/registration_gc.py)
+against two variants measured in the same run: the collector left on, and only
+`gc.freeze()` after the imports.
 
 The cost counts load-balancer hours only: LCU charges depend on traffic, and on a shared
 ALB each request is also evaluated against more rules (the first 10 per request are free).
@@ -17,8 +23,11 @@ ALB each request is also evaluated against more rules (the first 10 per request 
 Run: `.venv/bin/python bench/fleet.py` (or `make bench`).
 """
 
+import gc
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +35,7 @@ import pulumi
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import components.registration_gc as registration_gc
 from bluegreen.program_run import ProgramRun, run_config
 from bluegreen.stack_files import PROJECT_DIR, read_stack_config, stack_config
 from testkit.run_diff import diff_runs
@@ -35,7 +45,9 @@ from testkit.run_diff import diff_runs
 ALB_HOURLY_USD = 0.0225
 ALB_PRICE_DATE = "2026-09-20"
 HOURS_PER_MONTH = 730  # AWS pricing pages' convention
-SIZES = (1, 10, 50)
+SIZES = (1, 10, 50, 100)
+GROWTH = (10, 100)
+"""The ratio of time per service at these two N says whether the program is linear (1.0)."""
 FLEET_DIR = PROJECT_DIR / "examples" / "fleet"
 PLATFORM_DIR = PROJECT_DIR / "examples" / "platform"
 PLATFORM_STACK = "acme/bluegreen-platform/prod"
@@ -63,12 +75,12 @@ REPEATS = 3
 
 
 def timed(run: Any) -> tuple[ProgramRun, float]:
-    """The run's result and its fastest wall time of REPEATS: the least disturbed by other load on the machine."""
+    """The run's result and its fastest CPU time of REPEATS: the least disturbed by other load on the machine."""
     best, result = float("inf"), None
     for _ in range(REPEATS):
-        start = time.perf_counter()
+        start = time.process_time()
         result = run()
-        best = min(best, time.perf_counter() - start)
+        best = min(best, time.process_time() - start)
     assert result is not None
     return result, best
 
@@ -79,6 +91,27 @@ def count(run: ProgramRun, type_token: str) -> int:
 
 def monthly(albs: int) -> float:
     return albs * ALB_HOURLY_USD * HOURS_PER_MONTH
+
+
+def _freeze_only() -> None:
+    gc.freeze()
+
+
+@contextmanager
+def program_gc(pause: Callable[[], None]) -> Iterator[None]:
+    """Run the programs with `pause` in place of what they call once their imports are done."""
+    shipped = registration_gc.pause_cyclic_gc
+    registration_gc.pause_cyclic_gc = pause
+    try:
+        yield
+    finally:
+        registration_gc.pause_cyclic_gc = shipped
+
+
+GC_VARIANTS: dict[str, Callable[[], None]] = {
+    "cyclic GC on": lambda: None,
+    "gc.freeze() after imports only": _freeze_only,
+}
 
 
 def main() -> None:
@@ -104,6 +137,7 @@ def main() -> None:
     header = ("N", "ms/service", "vs base", "res/service", "canary changes", "ALBs", "listeners",
               "ALBs base", "listeners base", "$/month", "$/month base", "cost ratio")
     print(" | ".join(header))
+    growth: dict[int, float] = {}
     for size in SIZES:
         run, seconds = timed(lambda size=size: fleet(size))
         step = diff_runs(run, fleet(size, canary=size // 2))
@@ -117,6 +151,19 @@ def main() -> None:
         print(" | ".join(str(cell) for cell in row))
         if len(step) != 1:
             raise SystemExit(f"a canary step of one service changed {len(step)} resources: {step}")
+        if size in GROWTH:
+            growth[size] = per_service
+
+    small, large = GROWTH
+    print(f"\ntime per service, N={large} / N={small} (1.00 = linear):")
+    print(f"  shipped (cyclic GC paused during registration): {growth[small] * 1000:.0f} -> "
+          f"{growth[large] * 1000:.0f} ms, ratio {growth[large] / growth[small]:.2f}")
+    for label, pause in GC_VARIANTS.items():
+        with program_gc(pause):
+            at = {size: timed(lambda size=size: fleet(size))[1] / size for size in GROWTH}
+        print(f"  {label}: {at[small] * 1000:.0f} -> {at[large] * 1000:.0f} ms, ratio {at[large] / at[small]:.2f}")
+    print(f"fleet: ms per service N={small} {growth[small] * 1000:.0f}, N={large} {growth[large] * 1000:.0f}, "
+          f"ratio N={large}/N={small} {growth[large] / growth[small]:.2f}")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,8 @@ from pulumi.runtime import mocks, rpc, settings
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
+from components.registration_gc import cyclic_gc_restored
+
 from .stack_files import PROJECT_DIR, engine_config
 
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -190,7 +192,9 @@ def run_program(
     def program() -> None:
         runpy.run_path(main, run_name="__main__")
 
-    _sync_await(run_in_stack(program))
+    # The program pauses the cyclic GC for its registration; this process goes on afterwards.
+    with cyclic_gc_restored():
+        _sync_await(run_in_stack(program))
     return run
 
 

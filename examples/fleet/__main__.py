@@ -10,7 +10,11 @@ from typing import Any
 import pulumi
 
 from components.aws import BlueGreenService, fleet_priority_problems
+from components.registration_gc import pause_cyclic_gc
 from components.spec import AwsConfig, ColorSpec, Service, SharedListener, Traffic
+
+# Its resources live until the program ends; the cyclic GC would rescan them all, over and over.
+pause_cyclic_gc()
 
 config = pulumi.Config("fleet")
 platform_stack = config.require("platformStack")
