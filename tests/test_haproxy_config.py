@@ -90,8 +90,11 @@ def test_checks_come_from_the_one_health_spec() -> None:
 def test_the_test_backend_sends_everything_to_the_candidate(blue: int, green: int, candidate: str) -> None:
     spec = spec_for(blue, green)
     found = servers(render_haproxy_config(spec, container_layout(spec)), "test")
-    assert set(found) == {f"{candidate}-0", f"{candidate}-1"}
-    assert found[f"{candidate}-0"].endswith(f"track production/{candidate}-0")
+    # Every server is listed, the live color's at weight 0, so a flip changes weights only.
+    assert set(found) == {f"{color}-{i}" for color in ("blue", "green") for i in range(2)}
+    weights = {name: int(line.split(" weight ")[1].split()[0]) for name, line in found.items()}
+    assert weights == {name: int(name.startswith(candidate)) for name in found}
+    assert found[f"{candidate}-0"].endswith(f"weight 1 track production/{candidate}-0")
 
 
 def test_a_failure_on_a_dying_server_is_retried_elsewhere() -> None:

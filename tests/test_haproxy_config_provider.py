@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -29,18 +30,11 @@ URN = f"urn:pulumi:local::bluegreen::{TYPE_TOKEN}::web-haproxy-config"
 CONFIG = "global\n    master-worker\n"
 
 
-@pytest.fixture(scope="module")
-def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
-    """One provider server for the module, as the engine keeps one for a whole update."""
-    bin_dir = tmp_path_factory.mktemp("bin")
-    docker = bin_dir / "docker"
-    docker.write_text(f"#!{sys.executable}\nimport sys\nprint('false' if sys.argv[1] == 'inspect' else '')\n")
-    docker.chmod(0o755)
+@contextmanager
+def provider_server(env: dict[str, str]) -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
+    """`python -m pulumi.dynamic` in the project directory, as the engine starts it, with `env` added."""
     server = subprocess.Popen(
-        [sys.executable, "-m", "pulumi.dynamic"],
-        cwd=PROJECT_DIR,
-        stdout=subprocess.PIPE,
-        env={**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"},
+        [sys.executable, "-m", "pulumi.dynamic"], cwd=PROJECT_DIR, stdout=subprocess.PIPE, env={**os.environ, **env}
     )
     try:
         assert server.stdout is not None
@@ -50,6 +44,17 @@ def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[provider_pb2_
     finally:
         server.kill()
         server.wait()
+
+
+@pytest.fixture(scope="module")
+def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
+    """One provider server for the module, as the engine keeps one for a whole update."""
+    bin_dir = tmp_path_factory.mktemp("bin")
+    docker = bin_dir / "docker"
+    docker.write_text(f"#!{sys.executable}\nimport sys\nprint('false' if sys.argv[1] == 'inspect' else '')\n")
+    docker.chmod(0o755)
+    with provider_server({"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}) as stub:
+        yield stub
 
 
 def props(config_path: Path, config: str = CONFIG) -> dict[str, Any]:

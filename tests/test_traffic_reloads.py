@@ -15,7 +15,7 @@ from subprocess import Popen
 
 import pytest
 
-from components.docker.reload import DockerReloader, Reloader, install_and_reload
+from components.docker.reload import AdminReloader, DockerReloader, install_and_reload
 from components.spec import BlueGreenSpec, Color
 from testkit.lab.color_server import SLEEP_PATH, start
 from testkit.lab.load import LoadClient, get_once
@@ -119,7 +119,7 @@ def test_a_replica_found_down_stays_down_across_reloads(
     # green-0 answers 503 to everything, health included.
     router = lab.router(spec_for(0, 100), green_statuses=(503, 200), state_port=free_port())
     wait_until(lambda: router.server("production", "green-0")["status"] == "DOWN", 30, "green-0 DOWN")
-    reloader: Reloader = (
+    reloader: AdminReloader = (
         router.reloader if reload_path == "local" else docker_reloader(router, tmp_path / "bin", monkeypatch)
     )
     statuses: list[str] = []

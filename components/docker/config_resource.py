@@ -2,14 +2,17 @@
 
 A Pulumi dynamic resource (plain Python, no plugin to download) whose inputs are the
 rendered haproxy.cfg text, the host path it lives at and the router container to
-signal. Create and update run `install_and_reload`; the HAProxy container itself only
-bind-mounts the directory, so its inputs never change on a flip and pulumi-docker
-never replaces it.
+signal. Create runs `install_and_reload`; update runs `apply_config` (router_update.py):
+a change of weights alone (a canary step, a flip) goes through HAProxy's runtime API
+with no reload, anything else reloads. The HAProxy container itself only bind-mounts
+the directory, so its inputs never change on a flip and pulumi-docker never replaces it.
 
-`read` reports the file as it is on disk, so `pulumi refresh` sees a deleted file (the
-resource is gone, and the next `up` creates it again) or an edited one (its text no
-longer matches, and the next `up` rewrites it and reloads). `delete` removes what the
-reload wrote next to it, and the directory too when create made it and it is empty.
+`read` reports the file as it is on disk, with the weights the running HAProxy serves
+in place of the file's, so `pulumi refresh` sees a deleted file (the resource is gone,
+and the next `up` creates it again), an edited one, or a weight someone set by hand
+through the runtime API (its text no longer matches, and the next `up` puts the
+config's back). `delete` removes what the reload wrote next to it, and the directory
+too when create made it and it is empty.
 """
 
 from pathlib import Path
@@ -19,6 +22,9 @@ import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
 from .reload import CANDIDATE_SUFFIX, SERVER_STATE_NAME, DockerReloader, install_and_reload
+from .router_update import apply_config
+from .server_state import ServerStateError, served_weights
+from .weight_change import with_weights
 
 TYPE_TOKEN = "pulumi-python:dynamic/haproxy:HaproxyConfig"
 """What the engine (and testkit.run_diff) sees as this resource's type."""
@@ -26,6 +32,8 @@ TYPE_TOKEN = "pulumi-python:dynamic/haproxy:HaproxyConfig"
 _INPUTS = ("configPath", "config", "container")
 CREATED_DIR = "createdDir"
 """Output: whether create made the config directory (so delete may remove it again)."""
+APPLIED_BY = "appliedBy"
+"""Output: how the last update reached the router (`runtime API`, `reload`, or the fallback with its reason)."""
 
 
 class _HaproxyConfigProvider(ResourceProvider):
@@ -44,7 +52,7 @@ class _HaproxyConfigProvider(ResourceProvider):
         except FileNotFoundError:
             # Gone: an empty ID tells the engine the resource no longer exists.
             return ReadResult(id_="", outs={})
-        return ReadResult(id_=id_, outs={**props, "configPath": str(path), "config": text})
+        return ReadResult(id_=id_, outs={**props, "configPath": str(path), "config": _as_served(text, props)})
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         changed = [key for key in _INPUTS if olds.get(key) != news.get(key)]
@@ -56,8 +64,12 @@ class _HaproxyConfigProvider(ResourceProvider):
         )
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        install_and_reload(Path(news["configPath"]), news["config"], DockerReloader(news["container"]))
-        return UpdateResult(outs={**_outs(news), CREATED_DIR: bool(olds.get(CREATED_DIR))})
+        # Another router container has its own running config: only the same one can take weights in place.
+        same_router = olds.get("container") == news["container"]
+        previous = olds.get("config") if same_router else None
+        applied = apply_config(Path(news["configPath"]), news["config"], DockerReloader(news["container"]), previous)
+        how = applied.how if applied.reason is None else f"{applied.how}: {applied.reason}"
+        return UpdateResult(outs={**_outs(news), CREATED_DIR: bool(olds.get(CREATED_DIR)), APPLIED_BY: how})
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         # The router container is deleted first (it depends on this resource), so
@@ -72,6 +84,19 @@ class _HaproxyConfigProvider(ResourceProvider):
 
 def _outs(props: dict[str, Any]) -> dict[str, Any]:
     return {key: props[key] for key in _INPUTS}
+
+
+def _as_served(text: str, props: dict[str, Any]) -> str:
+    """`text` with each server at the weight the running router gives it (as is when no router runs)."""
+    container = props.get("container")
+    if not container:
+        return text
+    try:
+        dump = DockerReloader(container).server_state()
+    except ServerStateError as error:
+        pulumi.log.warn(f"could not read the weights {container} serves ({error}); reporting the file's")
+        return text
+    return text if dump is None else with_weights(text, served_weights(dump))
 
 
 class HaproxyConfig(Resource, module="haproxy", name="HaproxyConfig"):

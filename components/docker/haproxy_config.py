@@ -192,8 +192,12 @@ def _production_backend(spec: BlueGreenSpec, layout: RouterLayout, hc: HealthChe
 def _test_backend(spec: BlueGreenSpec, layout: RouterLayout, hc: HealthCheck) -> list[str]:
     candidate = candidate_color(spec.traffic)
     lines = _backend_head(TEST_BACKEND, hc)
-    for index, address in enumerate(layout.servers.get(candidate, ())):
-        # `track` reuses the production server's health instead of probing twice.
-        name = server_name(candidate, index)
-        lines.append(f"    server {name} {address} track {PRODUCTION_BACKEND}/{name}")
+    for color in COLORS:
+        for index, address in enumerate(layout.servers.get(color, ())):
+            # Every server, the live color's at weight 0: a flip then changes weights only, which the
+            # runtime API applies without a reload (router_update.py). `track` reuses the production
+            # server's health instead of probing twice.
+            name = server_name(color, index)
+            weight = 1 if color == candidate else 0
+            lines.append(f"    server {name} {address} weight {weight} track {PRODUCTION_BACKEND}/{name}")
     return lines

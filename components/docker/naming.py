@@ -8,7 +8,13 @@ from pathlib import Path
 
 from ..spec import COLORS, BlueGreenSpec, Color
 from .haproxy_config import RouterLayout
-from .reload import CONFIG_NAME, CONTAINER_CONFIG_DIR, CONTAINER_STATE_ADDRESS, SERVER_STATE_NAME
+from .reload import (
+    CONFIG_NAME,
+    CONTAINER_ADMIN_SOCKET,
+    CONTAINER_CONFIG_DIR,
+    CONTAINER_STATE_ADDRESS,
+    SERVER_STATE_NAME,
+)
 
 PRODUCTION_PORT = 8080
 """Production frontend port inside the router container (published on httpPort)."""
@@ -18,7 +24,7 @@ METRICS_PORT = 8405
 """HAProxy's Prometheus exporter inside the router, reachable on the stack's network only (never published)."""
 PROMETHEUS_PORT = 9090
 """Prometheus's own port inside its container (published on 127.0.0.1:prometheusPort)."""
-STATS_SOCKET = "/var/lib/haproxy/admin.sock"
+STATS_SOCKET = CONTAINER_ADMIN_SOCKET
 """Runtime API socket inside the router (the image's haproxy user owns /var/lib/haproxy)."""
 
 

@@ -1,11 +1,11 @@
 """The hitless reload: save server state, install a new haproxy.cfg, then signal the master-worker to re-read it.
 
-Why a reload and not the runtime API (`set weight`): the config is a pure function of
-the spec, so writing the whole file keeps one source of truth (weights, test route,
-checks) that survives a container restart, and the master-worker reload is itself
-hitless: the new worker inherits the listening sockets, the old one finishes its
-in-flight requests (bounded by `hard-stop-after`). Runtime-API changes would be lost
-on restart and cover weights only.
+The config is a pure function of the spec, so the whole file is the one source of
+truth (weights, test route, checks) and survives a container restart. A change of
+weights alone skips the reload: runtime_weights.py sets them through the runtime API
+and writes the same file. Everything else reloads here, and the master-worker reload
+is itself hitless: the new worker inherits the listening sockets, the old one finishes
+its in-flight requests (bounded by `hard-stop-after`).
 
 A SIGUSR2 that reaches the master while it is still busy with the previous reload
 can be lost, leaving the old config live while the file (and Pulumi's state) hold
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from .runtime_api import query
+from .runtime_api import RuntimeApiError, query
 from .server_state import SHOW_SERVERS_STATE, ServerStateError, carried_over, checked
 
 SHOW_INFO = "show info"
@@ -42,6 +42,9 @@ CONFIG_NAME = "haproxy.cfg"
 CANDIDATE_SUFFIX = ".next"
 SERVER_STATE_NAME = "server-state"
 """The saved server state, next to the config (so inside the container too, through the same mount)."""
+CONTAINER_ADMIN_SOCKET = "/var/lib/haproxy/admin.sock"
+"""The admin-level runtime API inside the router: a Unix socket (mode 600, the image's haproxy user owns
+/var/lib/haproxy), reached only through `docker exec` and the image's busybox `nc local:<path>`."""
 CONTAINER_STATE_ADDRESS = "127.0.0.1:9999"
 """Read-only runtime API socket on the router container's own loopback: the stock image has no
 client for a Unix socket, but its busybox `nc` speaks TCP."""
@@ -73,6 +76,14 @@ class Reloader(Protocol):
         ...
 
 
+class AdminReloader(Reloader, Protocol):
+    """A reloader that can also send commands to the admin-level runtime API (to change weights in place)."""
+
+    def admin(self, commands: str) -> str | None:
+        """The answer to `commands` (`;`-separated); None when no HAProxy runs; RuntimeApiError if unreachable."""
+        ...
+
+
 class ConfigRejectedError(Exception):
     """HAProxy refused the candidate config; the running one stays in place."""
 
@@ -100,9 +111,7 @@ def install_and_reload(path: Path, text: str, reloader: Reloader) -> bool:
         candidate.unlink(missing_ok=True)
         raise
     if state is not None:
-        staged = path.with_name(SERVER_STATE_NAME + CANDIDATE_SUFFIX)
-        _write_readable(staged, carried_over(state, text))
-        os.replace(staged, path.with_name(SERVER_STATE_NAME))
+        write_atomically(path.with_name(SERVER_STATE_NAME), carried_over(state, text))
     # rename() is atomic, so HAProxy never reads a half-written file.
     os.replace(candidate, path)
     if not reloader.signal_reload():
@@ -147,6 +156,13 @@ def _write_readable(path: Path, text: str) -> None:
     path.chmod(0o644)
 
 
+def write_atomically(path: Path, text: str) -> None:
+    """Stage `text` next to `path`, then rename it over `path`: HAProxy never reads half a file."""
+    staged = path.with_name(path.name + CANDIDATE_SUFFIX)
+    _write_readable(staged, text)
+    os.replace(staged, path)
+
+
 def _read_runtime(read: Callable[[], _T]) -> _T:
     """`read()`, tried STATE_ATTEMPTS times (the socket may be between two workers for an instant)."""
     for attempt in range(STATE_ATTEMPTS):
@@ -171,6 +187,8 @@ class LocalReloader:
     haproxy: str = "haproxy"
     stats_socket: Path | None = None
     """The Unix runtime API socket to read server state from (None: keep no state)."""
+    admin_socket: Path | None = None
+    """Where admin commands go (None: the stats socket, which the rendered config opens at level admin)."""
 
     def check(self, candidate: Path) -> None:
         result = _run([self.haproxy, "-c", "-f", str(candidate)])
@@ -196,6 +214,15 @@ class LocalReloader:
         os.kill(pid, signal.SIGUSR2)
         return True
 
+    def admin(self, commands: str) -> str | None:
+        socket_path = self.admin_socket or self.stats_socket
+        if socket_path is None or self.master_pid() is None:
+            return None
+        try:
+            return query(socket_path, commands)
+        except OSError as error:
+            raise RuntimeApiError(f"runtime API at {socket_path}: {error}") from error
+
 
 @dataclass(frozen=True)
 class DockerReloader:
@@ -204,6 +231,7 @@ class DockerReloader:
     container: str
     docker: str = "docker"
     state_address: str = CONTAINER_STATE_ADDRESS
+    admin_socket: str = CONTAINER_ADMIN_SOCKET
 
     def _running(self) -> bool:
         result = _run([self.docker, "inspect", "--format", "{{.State.Running}}", self.container])
@@ -217,18 +245,27 @@ class DockerReloader:
         if result.returncode != 0:
             raise ConfigRejectedError(result.stderr.strip() or result.stdout.strip())
 
-    def _ask(self, command: str) -> str:
-        """One runtime API command through the container's `nc` and its read-only TCP socket."""
-        host, port = self.state_address.rsplit(":", 1)
-        argv = [self.docker, "exec", "-i", self.container, "nc", host, port]
+    def _nc(self, target: list[str], command: str, error: type[Exception]) -> str:
+        """`command` through the container's `nc` to `target` (host and port, or `local:<socket path>`)."""
+        argv = [self.docker, "exec", "-i", self.container, "nc", *target]
         try:
             result = subprocess.run(argv, input=command + "\n", capture_output=True, text=True, check=False, timeout=30)
-        except subprocess.TimeoutExpired as error:
-            raise ServerStateError(f"{' '.join(argv)} did not answer within 30 s") from error
+        except subprocess.TimeoutExpired as timeout:
+            raise error(f"{' '.join(argv)} did not answer within 30 s") from timeout
         if result.returncode != 0:
             # Most likely an image without `nc` (the default haproxy alpine image has busybox's).
-            raise ServerStateError(f"{' '.join(argv)} failed: {result.stderr.strip()}")
+            raise error(f"{' '.join(argv)} failed: {result.stderr.strip()}")
         return result.stdout
+
+    def _ask(self, command: str) -> str:
+        """One runtime API command through the read-only TCP socket on the container's loopback."""
+        return self._nc(self.state_address.rsplit(":", 1), command, ServerStateError)
+
+    def admin(self, commands: str) -> str | None:
+        if not self._running():
+            return None
+        # busybox's `nc` connects to a Unix socket given as `local:<path>` (FEATURE_UNIX_LOCAL, on in Alpine's build).
+        return self._nc([f"local:{self.admin_socket}"], commands, RuntimeApiError)
 
     def server_state(self) -> str | None:
         if not self._running():

@@ -1,9 +1,12 @@
 """HAProxy on loopback, configured by the component's own pure function and reloaded by its own mechanism.
 
-`LoopbackRouter.apply(spec)` is what `pulumi up` does to the router container, with
-the container's `docker kill -s USR2` replaced by a local SIGUSR2 and its DNS names
-replaced by 127.0.0.1 ports. `restart(spec)` is the naive alternative the benchmark
-compares against: stop HAProxy, start it again with the new config.
+`LoopbackRouter.update(spec)` is what `pulumi up` does to the router container
+(`apply_config`: weights alone through the runtime API, anything else by a reload),
+with the container's `docker exec`/`docker kill -s USR2` replaced by the local Unix
+socket and a local SIGUSR2, and its DNS names replaced by 127.0.0.1 ports.
+`apply(spec)` always reloads (the mechanism alone, for the reload tests), and
+`restart(spec)` is the naive alternative the benchmark compares against: stop HAProxy,
+start it again with the new config.
 """
 
 import shutil
@@ -15,7 +18,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from components.docker.haproxy_config import RouterLayout, render_haproxy_config, server_name
-from components.docker.reload import CONFIG_NAME, SERVER_STATE_NAME, LocalReloader, Reloader, install_and_reload
+from components.docker.reload import CONFIG_NAME, SERVER_STATE_NAME, AdminReloader, LocalReloader, install_and_reload
+from components.docker.router_update import Applied, apply_config
 from components.docker.runtime_api import query
 from components.docker.server_weights import server_weights
 from components.spec import COLORS, BlueGreenSpec, Color, HealthCheck
@@ -82,6 +86,8 @@ class LoopbackRouter:
         self.haproxy = haproxy
         self.process: subprocess.Popen[bytes] | None = None
         self.reloader = LocalReloader(master_pid=self._pid, haproxy=haproxy, stats_socket=stats_socket)
+        self.applied: str | None = None
+        """The config last given to the router (what Pulumi's state records as the resource's `config`)."""
 
     def _pid(self) -> int | None:
         return self.process.pid if self.process and self.process.poll() is None else None
@@ -90,22 +96,41 @@ class LoopbackRouter:
         return render_haproxy_config(spec, self.layout, self.health)
 
     def start(self, spec: BlueGreenSpec) -> None:
-        install_and_reload(self.config_path, self.render(spec), self.reloader)  # nothing runs yet: no signal
-        # The same command line as the router container.
+        self.applied = self.render(spec)
+        install_and_reload(self.config_path, self.applied, self.reloader)  # nothing runs yet: no signal
+        self.launch()
+        self.wait_serving(spec)
+
+    def launch(self) -> None:
+        """Start HAProxy on the files as they are (a container restart): the same command line as the container."""
         self.process = subprocess.Popen(
             [self.haproxy, "-W", "-db", "-f", str(self.config_path)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        self.wait_serving(spec)
 
-    def apply(self, spec: BlueGreenSpec, reloader: Reloader | None = None) -> None:
-        """The component's reload: save state, install the new config, SIGUSR2 the master, wait for the new worker.
+    def apply(self, spec: BlueGreenSpec, reloader: AdminReloader | None = None) -> None:
+        """The component's reload, whatever changed: save state, install the config, SIGUSR2, wait for the new worker.
 
         `reloader` replaces the local one, e.g. the container's (through a stand-in `docker`).
         """
-        install_and_reload(self.config_path, self.render(spec), reloader or self.reloader)
+        self.applied = self.render(spec)
+        install_and_reload(self.config_path, self.applied, reloader or self.reloader)
         self.wait_serving(spec)
+
+    def update(self, spec: BlueGreenSpec, reloader: AdminReloader | None = None) -> Applied:
+        """What the dynamic provider's update does: the runtime API for weights alone, else a reload."""
+        text = self.render(spec)
+        applied = apply_config(self.config_path, text, reloader or self.reloader, self.applied)
+        self.applied = text
+        self.wait_serving(spec)
+        return applied
+
+    def worker_pid(self) -> int:
+        """PID of the worker answering the runtime API now."""
+        pid = self.reloader.worker_pid()
+        assert pid is not None, "no HAProxy runs"
+        return pid
 
     def restart(self, spec: BlueGreenSpec) -> None:
         """The naive way (benchmark baseline): stop HAProxy, then start it with the new config."""
