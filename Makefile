@@ -3,7 +3,6 @@
 SHELL := /bin/bash
 PYTHON ?= python3
 UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
-STACKS := local dev staging prod
 
 .PHONY: setup test lint typecheck check docs bench up down clean
 
@@ -24,10 +23,10 @@ lint: setup
 typecheck: setup
 	$(UV) run --locked pyright
 
-# Offline policy check of every stack (program under mocks, pack over gRPC); no cloud account.
-# Extra flags through CHECK_ARGS, e.g. CHECK_ARGS="--markdown policy-check.md".
+# Offline policy check (program under mocks, pack over gRPC); no cloud account. Without --stack it checks
+# every Pulumi.<stack>.yaml here. Extra flags through CHECK_ARGS, e.g. CHECK_ARGS="--stack prod".
 check: setup
-	$(UV) run --locked python -m bluegreen check $(foreach s,$(STACKS),--stack $(s)) $(CHECK_ARGS)
+	$(UV) run --locked python -m bluegreen check $(CHECK_ARGS)
 
 # Rewrite the generated reference pages (docs/configuration.md, policies.md, cli.md) from the code.
 # tests/test_docs_reference.py fails when a committed page differs from what this writes.

@@ -1,5 +1,5 @@
 """`python -m bluegreen`: the operator CLI."""
 
-from .cli import app
+from .cli import main
 
-app(prog_name="bluegreen")
+main()

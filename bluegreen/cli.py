@@ -9,6 +9,7 @@ production needs a human now; 4 paused, config equal to the deployed weights (a 
 without data); 5 the stack's config changed under the release, which stopped; 130 interrupted.
 """
 
+import sys
 from typing import Annotated
 
 import typer
@@ -60,3 +61,23 @@ for command in (
     check.check,
 ):
     app.command()(command)
+
+
+def main() -> None:
+    """The console script: the app, and a usage error (bad option or value, exit 2) answered in JSON too
+    when the command line asked for JSON, so a script reading stdout always gets JSON back."""
+    import click
+
+    try:
+        code = app(prog_name="bluegreen", standalone_mode=False)
+    except click.ClickException as error:
+        error.show()
+        if "--json" in sys.argv[1:]:
+            from .commands.refusal import write_json_error
+
+            hint = "run the command with --help for its options" if error.exit_code == 2 else None
+            write_json_error("-", error.exit_code, error.format_message(), hint)
+        sys.exit(error.exit_code)
+    except click.Abort:
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -69,6 +69,9 @@ class CliEnv:
     sleep: Callable[[float], None] | None = None
     """None: sleep until the next poll or a signal, whichever comes first."""
     confirm: Callable[[str], bool] = lambda question: typer.confirm(question, default=False)
-    project_dir: Path = field(default_factory=find_project_dir)
+    project_dir: Path | None = field(default_factory=find_project_dir)
+    """The nearest directory from here up holding Pulumi.yaml; None outside any project (commands refuse)."""
+    json_errors: str | None = None
+    """Where a refusal writes its JSON error object: `-` (stdout) or a path; None when no JSON was asked for."""
     out: Console = field(default_factory=make_console)
     err: Console = field(default_factory=lambda: make_console(stderr=True))

@@ -17,6 +17,7 @@ import typer
 from components.spec.durations import parse_duration
 
 from .rollout_plan import PlanError
+from .stack_files import no_project_message, stack_file, stack_names
 
 STACK_NAME = re.compile(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}")
 """`prod`, `acme/prod-eu`, `acme/web/prod-eu`: Pulumi's stack, org/stack and org/project/stack forms."""
@@ -49,23 +50,18 @@ class ColorChoice(StrEnum):
     green = "green"
 
 
-def short_name(stack: str) -> str:
-    """`acme/prod-eu` -> `prod-eu`: the name in `Pulumi.<name>.yaml`."""
-    return stack.rsplit("/", 1)[-1]
-
-
-def check_stack(stack: str, project_dir: Path, option: str = "--stack") -> str:
+def check_stack(stack: str, project_dir: Path | None, option: str = "--stack") -> str:
     """A well-formed stack name with a stack file in the project; returns it unchanged."""
     if not STACK_NAME.fullmatch(stack):
         raise PlanError(
             f"{option} = {stack!r} is invalid: a stack is `name`, `org/name` or `org/project/name` "
             "(letters, digits, `-`, `_`, `.`)"
         )
-    path = project_dir / f"Pulumi.{short_name(stack)}.yaml"
+    if project_dir is None:
+        raise PlanError(no_project_message())
+    path = stack_file(stack, project_dir)
     if not path.exists():
-        found = ", ".join(
-            sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in project_dir.glob("Pulumi.*.yaml"))
-        )
+        found = ", ".join(stack_names(project_dir))
         raise PlanError(
             f"{option} = {stack!r} is invalid: there is no {path.name} in {project_dir} "
             f"(stacks with a stack file: {found or 'none'})"

@@ -21,8 +21,10 @@ MEANINGS: dict[ExitCode, str] = {
         "invalid stack config"
     ),
     ExitCode.REFUSED: (
-        "refused before anything changed: bad option, invalid stack config, wrong promotion order, stack not "
-        "found, stack locked by another release, protected stack not confirmed"
+        "refused before anything changed: bad option, no Pulumi project here, no stack file for the stack, "
+        "invalid stack config, wrong promotion order, stack not found, stack locked by another release, protected "
+        "stack not confirmed, the Pulumi CLI or the policy pack missing. With `--json`, stdout holds "
+        '`{"error": {"code", "status", "message", "hint"}}`'
     ),
     ExitCode.ROLLBACK_FAILED: (
         "the automatic rollback failed too: production needs a human now (the message has the commands)"

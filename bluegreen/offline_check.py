@@ -65,7 +65,9 @@ def run_stack(stack: str, pack: PolicyPackProcess, project_dir: Path = PROJECT_D
         return result
     try:
         # Validate first: a bad config gets the config model's one-line messages, not a program failure.
-        spec_of(config)
+        # A program using the components as a library has config of its own, which only it can judge.
+        if any(key.startswith("bluegreen:") for key in config):
+            spec_of(config)
     except ConfigError as error:
         result.config_problems = [str(problem) for problem in error.problems]
         return result
@@ -116,4 +118,7 @@ def _policy_config(stack: str, project_dir: Path) -> tuple[str, dict[str, Any]]:
     path = config_file(stack, project_dir)
     if not path.exists():
         return "(none: the pack's default levels)", {}
-    return str(path.relative_to(project_dir)), load_stack_config(stack, project_dir)
+    # The project's own pack names its file as the user wrote it; the shipped pack says it is the shipped one.
+    own = path.is_relative_to(project_dir)
+    name = str(path.relative_to(project_dir)) if own else f"shipped {path.parent.name}/{path.name}"
+    return name, load_stack_config(stack, project_dir)

@@ -25,12 +25,21 @@ from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from .program_run import RegisteredResource
-from .stack_files import PROJECT_DIR
+from .stack_files import PROJECT_DIR, short_name
+
+
+def shipped_pack() -> Path:
+    """The pack that ships with bluegreen: the wheel installs `policies/` as `bluegreen/policy_pack/`;
+    run from a checkout, it is the checkout's `policies/`."""
+    installed = Path(__file__).resolve().parent / "policy_pack"
+    return installed if (installed / "PulumiPolicy.yaml").is_file() else PROJECT_DIR / "policies"
 
 
 def pack_dir(project_dir: Path = PROJECT_DIR) -> Path:
-    """The policy pack inside a project; `--policy-pack-config` files live in its `config/`."""
-    return project_dir / "policies"
+    """The project's own `policies/` when it holds a pack, else the shipped one; `--policy-pack-config`
+    files live in its `config/`."""
+    own = project_dir / "policies"
+    return own if (own / "PulumiPolicy.yaml").is_file() else shipped_pack()
 
 
 PACK_DIR = pack_dir()
@@ -81,7 +90,7 @@ class Violation:
 
 
 def config_file(stack: str, project_dir: Path = PROJECT_DIR) -> Path:
-    return pack_dir(project_dir) / "config" / f"{stack}.json"
+    return pack_dir(project_dir) / "config" / f"{short_name(stack)}.json"
 
 
 def load_stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, Any]:

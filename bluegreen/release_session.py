@@ -16,7 +16,6 @@ from rich.markup import escape
 
 from components.spec import BlueGreenSpec, Traffic
 
-from .cli_options import short_name
 from .console_output import ConsoleObserver, render_summary
 from .interrupts import InterruptWatch, watching
 from .observer_fanout import Fanout
@@ -25,6 +24,7 @@ from .release_events import EventLog
 from .rollout import AnalysisFactory, HookRunner, OnInterrupt, Rollout, RolloutResult, Timing
 from .rollout_plan import RolloutPlan
 from .stack_driver import StackDriver, StackError
+from .stack_files import short_name
 from .stack_lock import acquire, release
 
 

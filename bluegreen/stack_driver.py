@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from .local_stack import STACK as LOCAL_STACK
 from .local_stack import local_backend_settings, tools_dir
 from .pulumi_install import installed
-from .stack_files import PROJECT_DIR, find_project_dir
+from .stack_files import PROJECT_DIR, find_project_dir, no_project_message
 
 OnOutput = Callable[[str], None]
 PULUMI_MISSING = """\
@@ -117,6 +117,8 @@ class AutomationDriver:
         # Per workspace, not per process: `promote --from local --to dev` needs the local
         # file backend for one stack and the user's own backend for the other.
         work_dir = work_dir or find_project_dir()
+        if work_dir is None:
+            raise StackError(no_project_message())
         env_vars = stack_environment(stack_name, os.environ, work_dir)
         command = None
         # No pulumi on PATH: the one `make up` installed into the project's .tools/, if it did.

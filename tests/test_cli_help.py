@@ -6,7 +6,7 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from bluegreen.cli import app
+from bluegreen.cli import app, main
 from bluegreen.stack_files import PROJECT_DIR
 
 runner = CliRunner()
@@ -75,5 +75,5 @@ def test_bluegreen_is_installed_as_a_console_script():
 
     [script] = entry_points(group="console_scripts", name="bluegreen")
 
-    assert script.value == "bluegreen.cli:app"
-    assert script.load() is app
+    assert script.value == "bluegreen.cli:main"
+    assert script.load() is main

@@ -14,7 +14,9 @@ from bluegreen.cli import app
 from bluegreen.offline_check import SCOPE_NOTE, StackCheck, check_resources, run_stack
 from bluegreen.policy_client import Violation
 from bluegreen.program_run import RegisteredResource
-from bluegreen.stack_files import PROJECT_DIR, STACKS
+from bluegreen.stack_files import PROJECT_DIR, stack_names
+
+STACKS = stack_names(PROJECT_DIR)
 
 pytestmark = pytest.mark.policy
 
@@ -216,15 +218,26 @@ def test_project_dir_moves_the_stack_files_and_the_pack_config_too(tmp_path, mon
     assert "stack local: PASSED" in result.output
 
 
-def test_project_dir_moves_the_pack_itself(tmp_path, monkeypatch):
+def test_a_project_without_policies_is_checked_by_the_shipped_pack(tmp_path, monkeypatch):
     monkeypatch.setenv("COLUMNS", "300")
     project_copy(tmp_path, "Pulumi.local.yaml")
     shutil.rmtree(tmp_path / "policies")
 
+    result = CliRunner().invoke(app, ["check", "--project-dir", str(tmp_path)])
+
+    assert result.exit_code == 0, result.output
+    assert "Policy check of stack local (" in result.output and "stack local: PASSED" in result.output
+
+
+def test_a_projects_own_policies_override_the_shipped_pack(tmp_path, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "300")
+    project_copy(tmp_path, "Pulumi.local.yaml")
+    (tmp_path / "policies" / "__main__.py").write_text("raise SystemExit('the project pack ran')\n")
+
     result = CliRunner().invoke(app, ["check", "--stack", "local", "--project-dir", str(tmp_path)])
 
-    assert result.exit_code == 1
-    assert f"{tmp_path / 'policies'} is not a policy pack (no PulumiPolicy.yaml)" in " ".join(result.output.split())
+    assert result.exit_code == 2
+    assert "the policy pack did not start" in result.output and "the project pack ran" in result.output
 
 
 def test_a_project_dir_without_pulumi_yaml_is_refused_by_name(tmp_path, monkeypatch):
@@ -246,7 +259,7 @@ def test_without_the_check_extra_it_says_what_to_install(monkeypatch):
     result = CliRunner().invoke(app, ["check", "--stack", "local"])
 
     assert result.exit_code == 2
-    assert "needs pulumi-policy: install 'bluegreen[check]'" in result.output
+    assert "needs pulumi-policy\n  install it with: pip install 'bluegreen[check]'" in result.output
 
 
 def test_json_dash_writes_only_json_to_stdout(monkeypatch):

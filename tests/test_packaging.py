@@ -6,7 +6,7 @@ from pathlib import Path
 import yaml
 from packaging.requirements import Requirement
 
-from bluegreen.stack_files import PROJECT_DIR, find_project_dir
+from bluegreen.stack_files import find_project_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
@@ -57,5 +57,5 @@ def test_the_project_is_found_from_a_subdirectory_as_the_pulumi_cli_finds_it(tmp
     assert find_project_dir(nested) == tmp_path.resolve()
 
 
-def test_outside_any_project_the_checkout_is_the_project(tmp_path: Path) -> None:
-    assert find_project_dir(tmp_path) == PROJECT_DIR
+def test_outside_any_project_there_is_no_project_not_the_packages_own_location(tmp_path: Path) -> None:
+    assert find_project_dir(tmp_path) is None

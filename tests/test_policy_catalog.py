@@ -6,7 +6,9 @@ from policy_inprocess import PACK_DIR  # noqa: F401 (puts the pack on sys.path)
 from rules.catalog import catalogue
 
 from bluegreen.policy_client import load_stack_config
-from bluegreen.stack_files import STACKS
+from bluegreen.stack_files import PROJECT_DIR, stack_names
+
+STACKS = stack_names(PROJECT_DIR)
 
 pytestmark = pytest.mark.policy
 

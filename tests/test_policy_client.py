@@ -15,7 +15,9 @@ from bluegreen.policy_client import (
     PolicyPackProcess,
     load_stack_config,
 )
-from bluegreen.stack_files import STACKS
+from bluegreen.stack_files import PROJECT_DIR, stack_names
+
+STACKS = stack_names(PROJECT_DIR)
 
 pytestmark = pytest.mark.policy
 

@@ -456,7 +456,7 @@ def test_a_missing_pulumi_cli_is_said_once_with_how_to_install_it():
 
     result = invoke(CliEnv(driver_for=no_pulumi), "status")
 
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # refused: nothing was read, nothing changed
     assert result.output.count("the Pulumi CLI is not installed") == 1
     assert "curl -fsSL https://get.pulumi.com | sh" in result.output
 

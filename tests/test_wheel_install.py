@@ -2,9 +2,15 @@
 
 Builds the wheel, installs it with the locked versions (from uv's cache, else PyPI) into a new
 venv, and runs the console script from an empty directory, first without the `check` extra
-(the check says what to install), then with it (the check of two stacks passes).
+(the check says what to install), then with it (the check of two stacks passes). Then a newcomer's
+path: a fresh copy of examples/, programs that use the components as a library with no policies/ of
+their own, checked by the pack the wheel ships; `status --json` with no Pulumi CLI answers with the
+JSON error object; outside any project every command says so (exit 2). One venv for all of it: the
+install is most of the time.
 """
 
+import json
+import os
 import shutil
 import subprocess
 import sys
@@ -90,7 +96,7 @@ def test_the_console_script_works_from_an_empty_directory(wheel: Path, tmp_path:
     check = ("check", "--project-dir", ROOT, "--stack", "local", "--stack", "dev")
     without_extra = run(script, *check, cwd=elsewhere)
     assert without_extra.returncode == 2
-    assert "needs pulumi-policy: install 'bluegreen[check]'" in without_extra.stderr
+    assert "install it with: pip install 'bluegreen[check]'" in without_extra.stderr
 
     ok(uv(), "pip", "install", "--quiet", "--python", python, "-c", constraints, f"{wheel}[check]", cwd=tmp_path)
     with_extra = run(script, *check, cwd=elsewhere)
@@ -98,3 +104,27 @@ def test_the_console_script_works_from_an_empty_directory(wheel: Path, tmp_path:
     assert "stack local: PASSED" in with_extra.stdout
     assert "Policy check of stack dev (policies/config/dev.json)" in with_extra.stdout
     assert "stack dev: PASSED" in with_extra.stdout
+
+    # A newcomer's own projects: a fresh copy of examples/, nothing of the checkout on the path.
+    examples = tmp_path / "examples"
+    shutil.copytree(ROOT / "examples", examples)
+    for program, resources in (("platform", 10), ("fleet", 66)):
+        assert not (examples / program / "policies").exists()
+        checked = run(script, "check", cwd=examples / program)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        assert "Policy check of stack prod (shipped config/prod.json)" in checked.stdout
+        assert f"stack prod: PASSED: {resources} resources" in checked.stdout
+        assert str(ROOT) not in checked.stdout + checked.stderr
+
+    no_pulumi = {**os.environ, "PATH": str(venv / "bin")}
+    status = subprocess.run(
+        [script, "status", "--json"], cwd=examples / "platform", env=no_pulumi,
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert status.returncode == 2, status.stdout + status.stderr
+    error = json.loads(status.stdout)["error"]
+    assert error["code"] == 2 and "the Pulumi CLI is not installed" in error["message"] and error["hint"]
+
+    outside = run(script, "check", cwd=elsewhere)
+    assert outside.returncode == 2 and "no Pulumi project here" in outside.stderr
+    assert "site-packages" not in outside.stderr

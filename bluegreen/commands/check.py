@@ -10,15 +10,20 @@ import typer
 from rich.markup import escape
 
 from ..cli_env import CliEnv
+from ..cli_options import check_stack
 from ..console_output import render_check
-from ..stack_files import STACKS, find_project_dir
-from .running import refuse
+from ..stack_files import no_project_message, stack_names
+from .refusal import refuse
+from .running import guard
 
 
 def check(
     ctx: typer.Context,
     stack: Annotated[
-        list[str] | None, typer.Option("--stack", "-s", help="Stack(s) to check; default: all four.")
+        list[str] | None,
+        typer.Option(
+            "--stack", "-s", help="Stack(s) to check; default: every stack file in the project.", show_default=False
+        ),
     ] = None,
     json_path: Annotated[
         Path | None, typer.Option("--json", help="Also write the results as JSON; `-` writes them to stdout.")
@@ -29,8 +34,8 @@ def check(
     project_dir: Annotated[
         Path | None,
         typer.Option(
-            help="The project: Pulumi.yaml, __main__.py, the stack files and policies/ "
-            "(default: the nearest directory from here up holding Pulumi.yaml).",
+            help="The project: Pulumi.yaml, its program, the stack files and, if it has one, its own policies/ "
+            "pack (else the pack bluegreen ships). Default: the nearest directory from here up holding Pulumi.yaml.",
             show_default=False,
         ),
     ] = None,
@@ -44,20 +49,32 @@ def check(
     from ..policy_client import PolicyPackError
 
     env: CliEnv = ctx.obj
-    directory = (project_dir or find_project_dir()).resolve()
+    env.json_errors = None if json_path is None else str(json_path)
+    directory = project_dir.resolve() if project_dir is not None else env.project_dir
+    if directory is None:
+        refuse(env, no_project_message("--project-dir"))
     if not (directory / "Pulumi.yaml").is_file():
         refuse(env, f"--project-dir {directory} holds no Pulumi.yaml: point it at the project to check")
+    stacks = stack or stack_names(directory)
+    if not stacks:
+        refuse(env, f"no stack to check: {directory} holds no stack file (Pulumi.<stack>.yaml)")
+    for name in stacks:
+        guard(env, name, lambda name=name: check_stack(name, directory))
     if importlib.util.find_spec("pulumi_policy") is None:
-        refuse(env, "`bluegreen check` runs the policy pack, which needs pulumi-policy: install 'bluegreen[check]'")
+        refuse(
+            env,
+            "`bluegreen check` runs the policy pack, which needs pulumi-policy",
+            hint="install it with: pip install 'bluegreen[check]'",
+        )
     to_stdout = json_path is not None and str(json_path) == "-"
     # With `--json -`, stdout carries only JSON; the human report goes to stderr.
     human = env.err if to_stdout else env.out
     human.print(f"[dim]{escape(SCOPE_NOTE)}[/dim]")
     try:
         with human.status("running the program under mocks and the policy pack over gRPC..."):
-            checks = run_checks(stack or STACKS, directory)
+            checks = run_checks(stacks, directory)
     except PolicyPackError as error:
-        refuse(env, f"the policy pack did not start: {error}", code=1)
+        refuse(env, f"the policy pack did not start: {error}")
     for result in checks:
         render_check(human, result)
     in_ci = github_link(os.environ)

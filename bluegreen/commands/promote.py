@@ -9,12 +9,12 @@ from components.traffic import live_color
 
 from ..cli_env import CliEnv
 from ..cli_options import OnInterrupt as OnInterruptChoice
-from ..cli_options import check_stack, short_name
+from ..cli_options import check_stack
 from ..console_output import ConsoleObserver
 from ..health_gates import check_all
 from ..promotion import check_order, live_image, require_healthy
 from ..rollout_plan import plan_release, spec_of
-from ..stack_files import read_stack_config
+from ..stack_files import read_stack_config, short_name
 from .options import (
     BakeOpt,
     EventsOpt,
@@ -27,6 +27,7 @@ from .options import (
     WaitOpt,
     YesOpt,
 )
+from .refusal import require_project
 from .running import driver_of, execute, guard, override_of, session_options, show_plan
 
 
@@ -55,7 +56,8 @@ def promote(
     env: CliEnv = ctx.obj
     guard(env, source, lambda: check_stack(source, env.project_dir, "--from"))
     guard(env, target, lambda: check_stack(target, env.project_dir, "--to"))
-    target_file_spec = guard(env, target, lambda: spec_of(read_stack_config(short_name(target), env.project_dir)))
+    project = require_project(env)
+    target_file_spec = guard(env, target, lambda: spec_of(read_stack_config(short_name(target), project)))
     guard(env, source, lambda: check_order(source, target, target_file_spec))
     override = override_of(env, target, steps, bake)
     source_driver = driver_of(env, source)

@@ -18,12 +18,12 @@ from ..cli_env import CliEnv
 from ..cli_options import OnInterrupt as OnInterruptChoice
 from ..cli_options import check_stack
 from ..console_output import render_plan
-from ..exit_codes import ExitCode
 from ..release_events import EventLog, JsonLinesSink, ReleaseContext, Sink, new_release_id
 from ..release_session import SessionOptions, is_protected, next_steps, report, run_session
 from ..rollout import AnalysisFactory, OnInterrupt, Timing
 from ..rollout_plan import Override, PlanError, RolloutPlan, parse_steps, spec_of
 from ..stack_driver import StackDriver, StackError
+from .refusal import refuse
 
 T = TypeVar("T")
 
@@ -165,7 +165,3 @@ def event_log(
             with suppress(OSError):  # a failed write was reported already; closing flushes it again
                 stream.close()
 
-
-def refuse(env: CliEnv, message: str, code: int = ExitCode.REFUSED) -> NoReturn:
-    env.err.print(f"[bold red]refused:[/] {escape(message)}")
-    raise typer.Exit(code)

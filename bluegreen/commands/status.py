@@ -8,15 +8,19 @@ import typer
 from ..cli_env import CliEnv
 from ..cli_options import check_stack, duration
 from ..stack_driver import PulumiMissingError
-from ..stack_files import STACKS
+from ..stack_files import stack_names
 from .options import HttpOpt
-from .running import guard, refuse
+from .refusal import refuse, require_project
+from .running import guard
 
 
 def status(
     ctx: typer.Context,
     stack: Annotated[
-        list[str] | None, typer.Option("--stack", "-s", help="Stack(s) to show; default: local, dev, staging, prod.")
+        list[str] | None,
+        typer.Option(
+            "--stack", "-s", help="Stack(s) to show; default: every stack file in the project.", show_default=False
+        ),
     ] = None,
     http: HttpOpt = None,
     json_output: Annotated[
@@ -41,13 +45,18 @@ def status(
     from ..status_view import show_status
 
     env: CliEnv = ctx.obj
-    for name in stack or ():
+    env.json_errors = "-" if json_output else None
+    project = require_project(env)
+    stacks = stack or stack_names(project)
+    if not stacks:
+        refuse(env, f"no stack to show: {project} holds no stack file (Pulumi.<stack>.yaml)")
+    for name in stacks:
         guard(env, name, lambda name=name: check_stack(name, env.project_dir))
     while True:
         try:
-            healthy = show_status(stack or list(STACKS), env, http, json_output)
+            healthy = show_status(stacks, env, http, json_output)
         except PulumiMissingError as error:
-            refuse(env, str(error), code=1)
+            refuse(env, str(error), hint="install the Pulumi CLI (the lines above say how), then run status again")
         if watch is None:
             raise typer.Exit(0 if healthy else 1)
         try:

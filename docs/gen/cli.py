@@ -5,12 +5,11 @@ what `bluegreen <command> --help` accepts; the exit codes come from
 `bluegreen/exit_codes.py`, the table the commands exit with.
 """
 
-import enum
 import inspect
-import typing
 from pathlib import Path
 from typing import Any
 
+import click
 import typer.main
 
 from bluegreen.cli import app
@@ -18,7 +17,7 @@ from bluegreen.exit_codes import MEANINGS
 
 from .markdown import GENERATED_NOTE, cell, table
 
-_TYPE_NAMES = {str: "text", int: "integer", float: "number", Path: "path"}
+_TYPE_NAMES = {"text": "text", "integer": "integer", "integer range": "integer", "float": "number", "path": "path"}
 
 INTRO = """\
 `bluegreen` releases an image to a stack, shifts traffic in steps behind health gates, rolls back by
@@ -89,14 +88,16 @@ def _type(param: Any) -> str:
         return "flag"
     if param.metavar == "DURATION":
         return "duration (30s, 5m, or seconds)"
-    annotation = param.type_descriptor.annotation
-    if typing.get_origin(annotation) is list:
-        annotation = typing.get_args(annotation)[0]
-    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
-        return " \\| ".join(f"`{member.value}`" for member in annotation)
-    kind = _TYPE_NAMES.get(annotation, getattr(annotation, "__name__", str(annotation)))
-    bounds = [f"{sign} {value:g}" for sign, value in ((">=", param.min), ("<=", param.max)) if value is not None]
-    return f"{kind} ({', '.join(bounds)})" if bounds else kind
+    kind = param.type
+    if isinstance(kind, click.Choice):
+        return " \\| ".join(f"`{choice}`" for choice in kind.choices)
+    name = _TYPE_NAMES.get(kind.name, str(kind.name))
+    bounds = [
+        f"{sign} {value:g}"
+        for sign, value in ((">=", getattr(kind, "min", None)), ("<=", getattr(kind, "max", None)))
+        if value is not None
+    ]
+    return f"{name} ({', '.join(bounds)})" if bounds else name
 
 
 def _default(param: Any) -> str:

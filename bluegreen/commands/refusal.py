@@ -1,0 +1,58 @@
+"""How a command stops short: one plain line on stderr, `refused:` when nothing was done (exit 2) and
+`failed:` otherwise, never a traceback; and, when the command was asked for JSON, one JSON error object
+`{"code", "status", "message", "hint"}` where its JSON would have gone, so a script reading stdout always
+gets JSON."""
+
+import contextlib
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+import typer
+from rich.markup import escape
+
+from ..exit_codes import ExitCode
+from ..stack_files import no_project_message
+
+if TYPE_CHECKING:
+    from ..cli_env import CliEnv
+
+DEFAULT_HINTS = {
+    ExitCode.REFUSED: "nothing was changed; correct the request and run the command again",
+}
+
+
+def error_object(code: int, message: str, hint: str | None) -> dict[str, object]:
+    status = "refused" if code == ExitCode.REFUSED else "failed"
+    return {"code": int(code), "status": status, "message": message, "hint": hint}
+
+
+def write_json_error(destination: str, code: int, message: str, hint: str | None) -> None:
+    """`-` is stdout; any other value a file path (the one `--json PATH` named)."""
+    text = json.dumps({"error": error_object(code, message, hint)}, indent=2) + "\n"
+    if destination == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    # When the file cannot be written, the human line on stderr still says what went wrong.
+    with contextlib.suppress(OSError):
+        Path(destination).write_text(text)
+
+
+def refuse(env: "CliEnv", message: str, code: int = ExitCode.REFUSED, hint: str | None = None) -> NoReturn:
+    label = "refused" if code == ExitCode.REFUSED else "failed"
+    env.err.print(f"[bold red]{label}:[/] {escape(message)}")
+    if hint:
+        env.err.print(f"  {escape(hint)}")
+    hint = hint or DEFAULT_HINTS.get(ExitCode(code))
+    if env.json_errors is not None:
+        write_json_error(env.json_errors, code, message, hint)
+    raise typer.Exit(code)
+
+
+def require_project(env: "CliEnv", option: str | None = None) -> Path:
+    """The project the command acts on; refused (exit 2) outside any project, never guessed."""
+    if env.project_dir is None:
+        refuse(env, no_project_message(option))
+    return env.project_dir
