@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from .cli_env import CliEnv
-from .commands import check, promote, recovery, release, status
+from .commands import check, promote, recovery, release, report, status
 
 app = typer.Typer(
     name="bluegreen",
@@ -59,6 +59,7 @@ for command in (
     promote.promote,
     status.status,
     check.check,
+    report.report,
 ):
     app.command()(command)
 

@@ -38,6 +38,8 @@ class SessionOptions:
     """Take over a lock held by someone else."""
     events: str | None = None
     """`--events`: a file to write the event stream to, `-` for stdout."""
+    report: str | None = None
+    """`--report`: a file to append the Markdown report to at the end."""
 
 
 def is_protected(stack: str, spec: BlueGreenSpec | None) -> bool:

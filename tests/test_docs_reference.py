@@ -98,6 +98,7 @@ def test_make_docs_check_mode_reports_a_stale_page(tmp_path, monkeypatch):
     monkeypatch.setattr(pages, "ROOT", tmp_path)
     (tmp_path / "docs").mkdir()
     for page, render in PAGES.items():
+        (tmp_path / page).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / page).write_text(render())
     (tmp_path / "docs/cli.md").write_text("hand-edited\n")
 

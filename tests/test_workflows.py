@@ -110,8 +110,15 @@ def test_a_release_runs_per_stack_environment_queued_never_cancelled_with_oidc_c
     aws = next(s for s in steps(job) if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@"))
     assert aws["with"]["role-to-assume"] == "${{ vars.AWS_ROLE_ARN }}"
     runs = [s.get("run", "") for s in steps(job)]
-    assert any('bluegreen release --stack "$STACK" --image "$IMAGE" --yes' in run for run in runs)
-    assert any('bluegreen promote --from "$FROM" --to "$STACK" --yes' in run for run in runs)
+    events = "--events release-events.jsonl"
+    assert any(f'bluegreen release --stack "$STACK" --image "$IMAGE" --yes {events}' in run for run in runs)
+    assert any(f'bluegreen promote --from "$FROM" --to "$STACK" --yes {events}' in run for run in runs)
+    report = next(s for s in steps(job) if s.get("name") == "Report")
+    assert report["run"] == 'uv run --locked bluegreen report release-events.jsonl >> "$GITHUB_STEP_SUMMARY"'
+    assert report["if"].startswith("${{ always() &&")  # a rolled-back or cut-short release is reported too
+    kept = next(s for s in steps(job) if s.get("name") == "Keep the events")
+    # promote.yml runs this workflow once per stack: one artifact name each.
+    assert kept["with"] == {"name": "release-events-${{ inputs.stack }}", "path": "release-events.jsonl"}
     commit = next(s for s in steps(job) if s.get("name") == "Commit the stack file")
     assert commit["if"] == "${{ always() }}"  # a rollback or pause changed the file too
 

@@ -79,3 +79,13 @@ EventsOpt = Annotated[
         show_default=False,
     ),
 ]
+ReportOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--report",
+        metavar="FILE",
+        help="At the end (done, rolled back, paused, any outcome), append the release's Markdown report to FILE: "
+        "steps, measurements, verdicts, Mermaid charts (also `bluegreen report EVENTS_FILE`).",
+        show_default=False,
+    ),
+]

@@ -23,6 +23,7 @@ from .options import (
     HttpOpt,
     OnInterruptOpt,
     PollOpt,
+    ReportOpt,
     StepsOpt,
     WaitOpt,
     YesOpt,
@@ -47,6 +48,7 @@ def promote(
     yes: YesOpt = False,
     force: ForceLockOpt = False,
     events: EventsOpt = None,
+    report: ReportOpt = None,
 ) -> None:
     """Release, in --to, the image that serves 100% of traffic, healthy, in --from, following --to's strategy.
 

@@ -10,7 +10,7 @@ from components.traffic import live_color
 from ..cli_env import CliEnv
 from ..cli_options import check_stack
 from ..rollout_plan import plan_rollback, spec_of
-from .options import EventsOpt, ForceLockOpt, HttpOpt, PollOpt, StackOpt, WaitOpt, YesOpt
+from .options import EventsOpt, ForceLockOpt, HttpOpt, PollOpt, ReportOpt, StackOpt, WaitOpt, YesOpt
 from .running import deployed_weights, driver_of, execute, guard, refuse, session_options, show_plan
 
 
@@ -29,6 +29,7 @@ def rollback(
     http: HttpOpt = None,
     yes: YesOpt = False,
     events: EventsOpt = None,
+    report: ReportOpt = None,
 ) -> None:
     """Send 100% of traffic back: to the live color if traffic is split, else to the other color.
 
@@ -54,6 +55,7 @@ def abort(
     yes: YesOpt = False,
     force: ForceLockOpt = False,
     events: EventsOpt = None,
+    report: ReportOpt = None,
 ) -> None:
     """Abandon a paused or interrupted release: 100% back to the live color, naming what is abandoned."""
     env: CliEnv = ctx.obj

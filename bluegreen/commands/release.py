@@ -18,6 +18,7 @@ from .options import (
     HttpOpt,
     OnInterruptOpt,
     PollOpt,
+    ReportOpt,
     StackOpt,
     StepsOpt,
     WaitOpt,
@@ -46,6 +47,7 @@ def release(
     yes: YesOpt = False,
     force: ForceLockOpt = False,
     events: EventsOpt = None,
+    report: ReportOpt = None,
 ) -> None:
     """Deploy --image to the idle color, wait until it is healthy, run the preTraffic hook, then follow the
     stack's rollout strategy: each weight in one update, each pause watched by health gates and analysis.
@@ -76,6 +78,7 @@ def shift(
     yes: YesOpt = False,
     force: ForceLockOpt = False,
     events: EventsOpt = None,
+    report: ReportOpt = None,
 ) -> None:
     """Move more traffic to the candidate color (the one with less): the strategy's steps above its current
     weight, or --steps. Checks the candidate first; a failure sends 100% back to the live color (exit 1).
@@ -110,6 +113,7 @@ def resume(
     yes: YesOpt = False,
     force: ForceLockOpt = False,
     events: EventsOpt = None,
+    report: ReportOpt = None,
 ) -> None:
     """Continue a paused or interrupted release from the weights the stack has (no saved state).
 

@@ -38,8 +38,8 @@ def session_options(
     flags = {"--source": "--from", "--target": "--to"}
     words = ctx.command_path.split() + [part for key, value in named for part in (flags.get(key, key), str(value))]
     command = shlex.join(words)
-    events = ctx.params.get("events")
-    return SessionOptions(command, Timing(wait_timeout, poll, failures), mode, force, events=events)
+    events, report_file = ctx.params.get("events"), ctx.params.get("report")
+    return SessionOptions(command, Timing(wait_timeout, poll, failures), mode, force, events, report_file)
 
 
 def override_of(env: CliEnv, stack: str, steps: str | None, bake: float | None) -> Override:
@@ -131,9 +131,24 @@ def execute(
         )
         events.ended(result, next_steps(driver.name, plan, result))
     report(env.out, env.err, driver, plan, result)
+    if options.report:
+        write_report(env, options.report, events)
     for problem in events.sink_errors:
         env.err.print(f"[yellow]the event stream stopped: {escape(problem)}[/yellow]")
     raise typer.Exit(result.exit_code)
+
+
+def write_report(env: CliEnv, path: str, events: EventLog) -> None:
+    """Append the release's report; a file that cannot be written is said, and changes no outcome."""
+    from ..release_report import render
+
+    try:
+        with open(path, "a", encoding="utf-8") as file:
+            file.write(render(events.events))
+    except OSError as error:
+        env.err.print(f"[yellow]the report could not be written to {escape(path)}: {escape(str(error.strerror))}[/]")
+    else:
+        env.out.print(f"report: {escape(path)}")
 
 
 @contextmanager

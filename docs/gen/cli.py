@@ -69,22 +69,31 @@ def _usage(command: Any) -> list[str]:
     words = []
     for param in _options(command):
         if not param.opts[0].startswith("-"):
-            words.append(param.name.upper())
+            words.append(_argument_name(param))
             continue
-        word = param.opts[0] if param.is_flag else f"{param.opts[0]} {param.name.upper()}"
+        word = param.opts[0] if _is_flag(param) else f"{param.opts[0]} {param.name.upper()}"
         words.append(word if param.required else f"[{word}]" + ("..." if param.multiple else ""))
     return words
 
 
+def _is_flag(param: Any) -> bool:
+    return getattr(param, "is_flag", False)  # a positional argument has no flags
+
+
+def _argument_name(param: Any) -> str:
+    return param.metavar or param.name.upper()
+
+
 def _option_row(param: Any) -> list[str]:
-    label = " / ".join(f"`{n}`" for n in [*param.opts, *param.secondary_opts])
+    names = [*param.opts, *param.secondary_opts] if param.opts[0].startswith("-") else [_argument_name(param)]
+    label = " / ".join(f"`{n}`" for n in names)
     if param.multiple:
         label += " (repeatable)"
     return [label, _type(param), _default(param), cell(param.help or "")]
 
 
 def _type(param: Any) -> str:
-    if param.is_flag:
+    if _is_flag(param):
         return "flag"
     if param.metavar == "DURATION":
         return "duration (30s, 5m, or seconds)"

@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from pathlib import Path
 
-from . import cli, configuration, policies, samples
+from . import cli, configuration, policies, release_sample, samples
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -11,6 +11,7 @@ PAGES: dict[str, Callable[[], str]] = {
     "docs/configuration.md": configuration.render,
     "docs/policies.md": policies.render,
     "docs/cli.md": cli.render,
+    "docs/samples/prod-release-report.md": release_sample.report_page,
 }
 
 
@@ -25,6 +26,7 @@ def write_pages() -> list[str]:
     for path, render in PAGES.items():
         text = render()
         if _read(ROOT / path) != text:
+            (ROOT / path).parent.mkdir(parents=True, exist_ok=True)
             (ROOT / path).write_text(text)
             changed.append(path)
     return changed + write_samples()
