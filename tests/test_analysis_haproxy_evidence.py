@@ -83,8 +83,9 @@ def test_two_identical_40ms_colors_measure_the_same_latency_and_pass(prometheus)
                     shared=prometheus) as lab:
         lab.set_weight(25)
         changed = time.monotonic()
-        # Green's servers take a quarter of the traffic: its first readings come from the linear
-        # start of HAProxy's average, blue's from its sliding phase (where the old correction erred most).
+        # Green's servers take a quarter of the traffic from their first request: its first readings come
+        # from the linear start of HAProxy's average, blue's from its sliding phase (where the old
+        # correction erred most).
         wait_until(lambda: read(lab, "latencyP99", "green").value is not None, 15, "green's latency")
         green, blue = read(lab, "latencyP99", "green"), read(lab, "latencyP99", "blue")
         seen = {color: client_mean(lab, color, changed) for color in ("green", "blue")}
@@ -105,4 +106,4 @@ def test_a_color_without_traffic_is_no_data_never_a_provider_error(prometheus):
     assert (errors.value, errors.provider_error) == (None, False)
     assert "no requests in the window" in errors.detail
     assert (latency.value, latency.provider_error) == (None, False)
-    assert f"fewer than {MIN_RESPONSES} requests since the router's last reload" in latency.detail
+    assert f"fewer than {MIN_RESPONSES} requests since HAProxy's worker started" in latency.detail

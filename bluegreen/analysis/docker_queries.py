@@ -55,17 +55,18 @@ def error_rate_query(color: str, window_seconds: float) -> EvidenceQuery:
 AVERAGE_SAMPLES = 512
 """HAProxy 2.6's TIME_STATS_SAMPLES: the length of its per-server response-time window."""
 MIN_RESPONSES = 100
-"""Responses a server must have answered since the router's last reload before its average is judged:
+"""Responses a server must have answered since HAProxy's worker started before its average is judged:
 below it the exporter's millisecond rounding alone is worth more than 2.5 ms (see `latency_query`)."""
 
 # HAProxy 2.6 keeps each server's response time as a sum S of whole milliseconds that starts at 0
-# with every worker (every reload). For the first 512 responses S is a plain sum; after that each
+# with every worker (a reload; weight changes go through the runtime API and keep the worker). For
+# the first 512 responses S is a plain sum; after that each
 # response does S = S - ceil(S/512) + t, an average over about the last 512 (exponentially
 # weighted). The exporter shows ceil(S/512) ms in both phases, so after k <= 512 responses of mean
 # m it shows ceil(k*m/512): a line from 0 that reaches m at 512. Inverting exactly:
 #   m = (shown - 0.5 ms) * 512 / min(k, 512),  within +-256/k ms (+-0.5 ms from 512 responses on),
-# where the 0.5 ms centres the rounding up. k is the server's responses since the reload, which is
-# what its counters hold (they restart with the worker too).
+# where the 0.5 ms centres the rounding up. k is the server's responses in this worker, which is what
+# its counters hold (they restart with the worker too).
 _SAMPLES = "sum by (proxy, server) (haproxy_server_http_responses_total{{{servers}}})"
 _MEAN = (
     "clamp_min(haproxy_server_response_time_average_seconds{{{servers}}} - 0.0005, 0)"
@@ -88,7 +89,7 @@ def latency_query(color: str, window_seconds: float) -> EvidenceQuery:
     value = f"(max({mean}) and on() ({requests} > 0)) unless on() {too_few}"
     empty = (
         f"no traffic in the window, or a server of the color has answered fewer than {MIN_RESPONSES} requests "
-        "since the router's last reload (its average is still too coarse to judge)"
+        "since HAProxy's worker started (its average is still too coarse to judge)"
     )
     return EvidenceQuery(value=value, requests=requests, empty=empty)
 

@@ -1,14 +1,15 @@
-"""The loopback release-analysis lab shared by the analysis tests and the bad-canary benchmark.
+"""The loopback release-analysis lab shared by the analysis tests and benchmarks (bad canary, verdicts).
 
-Real HTTP replicas (the candidate possibly bad), the router config the docker component
-renders (with its metrics frontend), Debian's Prometheus scraping it with the local
-stack's scrape config, a many-client load, and the real program under mocks deciding
-every weight: `set_weight` writes config, runs `__main__.py`, and applies the resulting
-spec to HAProxy with the component's own reload.
+Real HTTP replicas (the candidate possibly bad, see `Faults`), the router config the docker
+component renders (with its metrics frontend), Debian's Prometheus scraping it with the local
+stack's scrape config, a many-client load, and the real program under mocks deciding every
+weight: `set_weight` writes config, runs `__main__.py`, and updates HAProxy with the result as
+the component's update does (weights alone through the runtime API, anything else a reload).
 """
 
 import copy
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -20,8 +21,8 @@ from bluegreen.stack_files import spec_of
 from components.spec import BlueGreenSpec
 from testkit.mock_driver import MockProgramDriver
 
-from .color_server import Faults, start
-from .load import LoadClient
+from .color_server import FAULTS_START_PATH, Faults, start
+from .load import LoadClient, get_once
 from .prometheus import LoopbackPrometheus
 from .router import LoopbackRouter, free_port
 from .scenario import FAST_CHECK, REPLICAS
@@ -44,14 +45,22 @@ def lab_config(rollout: dict[str, Any]) -> dict[str, Any]:
 
 
 class LabDriver(MockProgramDriver):
-    """The real program under mocks on every `up`, whose resulting spec HAProxy then serves (the component's reload)."""
+    """The real program under mocks on every `up`, whose resulting spec HAProxy then serves (the component's update)."""
 
     router: LoopbackRouter | None = None
 
+    def __init__(self, name: str, config: dict[str, Any]):
+        super().__init__(name, config)
+        self.timed_updates: list[tuple[float, float, int]] = []
+        """(started, served, green weight) of every update: monotonic seconds, the second once HAProxy serves it."""
+
     def up(self, on_output: OnOutput) -> dict[str, Any]:
+        started = time.monotonic()
         outputs = super().up(on_output)
         if self.router is not None and self.router.process is not None:
-            self.router.apply(spec_of(self.config()))
+            spec = spec_of(self.config())
+            self.router.update(spec)  # as the component's update: weights alone through the runtime API
+            self.timed_updates.append((started, time.monotonic(), spec.traffic.green))
         return outputs
 
 
@@ -61,15 +70,21 @@ class CanaryLab:
     prometheus: LoopbackPrometheus
     load: LoadClient
     driver: LabDriver
+    replica_ports: dict[str, list[int]]
 
     @property
     def spec(self) -> BlueGreenSpec:
         return spec_of(self.driver.config())
 
     def set_weight(self, green: int) -> None:
-        """One update: both weights in config, the program run, the router reloaded with its result."""
+        """One update: both weights in config, the program run, the router updated with its result."""
         self.driver.set_config_paths({"bluegreen:traffic.blue": 100 - green, "bluegreen:traffic.green": green})
         self.driver.up(lambda line: None)
+
+    def start_faults(self, color: str) -> None:
+        """Start the faults of a color's replicas that wait for the signal (`Faults.on_signal`)."""
+        for port in self.replica_ports[color]:
+            get_once(port, FAULTS_START_PATH, timeout=5)
 
     def analysis(self) -> Analysis:
         analysis = build_analysis(self.spec, self.driver.outputs(), STACK)
@@ -103,12 +118,14 @@ def canary_lab(
     shared: "SharedPrometheus | None" = None,
     green_faults: Faults | None = None,
     blue_faults: Faults | None = None,
+    prometheus_address: str | None = None,
 ) -> Iterator[CanaryLab]:
     """Everything running, blue live at 100%, load flowing; `rollout.prometheus` points at the lab's Prometheus.
 
     With `shared`, the router's exporter takes the port that Prometheus already scrapes, so
     several labs in a row skip Prometheus's start-up (its first scrape comes after 5 s).
     `green_faults` and `blue_faults` replace the shorthands (`green_error_every`, `green_delay_ms`).
+    `prometheus_address` sends the analysis elsewhere (a dead port: Prometheus down for the whole release).
     """
     faults = {
         "green": green_faults or Faults(delay_ms=green_delay_ms, error_every=green_error_every),
@@ -128,7 +145,7 @@ def canary_lab(
         router = LoopbackRouter(ports, FAST_CHECK, metrics_port=shared.metrics_port)  # type: ignore[arg-type]
         stack.callback(router.close)
         prometheus = shared.prometheus
-        rollout = {**rollout, "prometheus": {"address": prometheus.address, "timeout": "1s"}}
+        rollout = {**rollout, "prometheus": {"address": prometheus_address or prometheus.address, "timeout": "1s"}}
         driver = LabDriver(STACK, lab_config(rollout))
         driver.up(lambda line: None)
         driver.updates.clear()
@@ -136,4 +153,4 @@ def canary_lab(
         driver.router = router
         prometheus.wait_for_scrape()
         load = stack.enter_context(LoadClient(router.production_port, threads=threads, rate=rate))
-        yield CanaryLab(router, prometheus, load, driver)
+        yield CanaryLab(router, prometheus, load, driver, ports)

@@ -10,7 +10,8 @@ A bad release for the analysis tests and benchmarks is a `Faults` on `/` only (`
 stays 200 and fast): `Faults(error_every=20, delay_ms=50)` answers every 20th request with a
 500 (5%) and every one after 50 ms; the probabilities draw per request instead;
 `malformed_probability` answers with bytes that are not HTTP (HAProxy sends the client its
-own 502); `slow_*` adds a tail; `after_seconds` keeps the replica healthy that long first.
+own 502); `slow_*` adds a tail; `after_seconds` keeps the replica healthy that long first, and
+`on_signal` until `GET /_faults/start`.
 """
 
 import itertools
@@ -25,6 +26,8 @@ from subprocess import PIPE, Popen
 
 _PROJECT_DIR = Path(__file__).resolve().parents[2]
 SLEEP_PATH = "/sleep/"
+FAULTS_START_PATH = "/_faults/start"
+"""Starts a replica's error faults now (with `Faults.on_signal`): a test's way to say "from here on"."""
 MALFORMED = b"HTTP/1.1 2x0 NOT-A-STATUS\r\nthis is not a header\r\n\r\n"
 """What a malformed answer sends: HAProxy cannot parse it and answers the client 502 itself."""
 
@@ -45,7 +48,9 @@ class Faults:
     slow_ms: float = 0.0
     """Each request waits `slow_ms` more with probability `slow_probability` (a latency tail)."""
     after_seconds: float = 0.0
-    """The error and malformed faults start this long after the replica starts."""
+    """The error and malformed faults start this long after the replica starts (or after the signal)."""
+    on_signal: bool = False
+    """The error and malformed faults wait for `GET /_faults/start` (then `after_seconds` more)."""
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -53,9 +58,16 @@ class _Handler(BaseHTTPRequestHandler):
     status = 200
     faults = Faults()
     started = 0.0
+    signalled = False
     counter = itertools.count(1)
 
     def do_GET(self) -> None:
+        if self.path == FAULTS_START_PATH:
+            type(self).started = time.monotonic()
+            type(self).signalled = True
+            self.send_response(204)
+            self.end_headers()
+            return
         payload = b"ok\n" if self.path == "/health" else self.body
         if self.path.startswith(SLEEP_PATH):
             time.sleep(float(self.path.removeprefix(SLEEP_PATH)))
@@ -64,7 +76,8 @@ class _Handler(BaseHTTPRequestHandler):
             faults = self.faults
             delay = faults.delay_ms + (faults.slow_ms if random.random() < faults.slow_probability else 0.0)
             time.sleep(delay / 1000)
-            failing = time.monotonic() - self.started >= faults.after_seconds
+            waiting = faults.on_signal and not self.signalled
+            failing = not waiting and time.monotonic() - self.started >= faults.after_seconds
             if failing and random.random() < faults.malformed_probability:
                 self.wfile.write(MALFORMED)
                 self.close_connection = True
