@@ -5,6 +5,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from components import safe_text
+
 from .offline_check import SCOPE_NOTE, StackCheck
 from .policy_client import Violation
 
@@ -70,6 +72,7 @@ def text_lines(check: StackCheck) -> list[str]:
     source = f" ({check.policy_config})" if check.policy_config else ""
     lines = [f"Policy check of stack {check.stack}{source}"]
     lines += [f"    {problem}" for problem in check.config_problems]
+    lines += [f"    hook {hook.when}: {hook.description}" for hook in check.hooks]
     if check.error:
         lines += [f"    {line}" for line in check.error.splitlines()]
     for group in grouped(check):
@@ -97,6 +100,16 @@ def to_json(checks: Sequence[StackCheck]) -> dict[str, Any]:
                 "resourcesChecked": len(c.resources),
                 "configProblems": c.config_problems,
                 "error": c.error,
+                "hooks": [
+                    {
+                        "when": h.when,
+                        "kind": h.kind,
+                        "runs": h.description,
+                        "env": list(h.env),
+                        "allowLinkLocal": h.allow_link_local,
+                    }
+                    for h in c.hooks
+                ],
                 "violations": [
                     {
                         "policy": v.policy_name,
@@ -136,6 +149,11 @@ def markdown(checks: Sequence[StackCheck], link: Callable[[str], str] = lambda u
         result = f"{_ICONS[verdict(c)]} {verdict(c)}"
         counts = f"{len(c.resources)} | {len(c.mandatory)} | {len(c.advisory)}"
         out.append(f"| `{c.stack}` | {result} | {counts} |")
+    hooks = [(c.stack, hook) for c in checks for hook in c.hooks]
+    if hooks:
+        out += ["", "### Hooks: code these stacks run on the release machine", ""]
+        out += ["| Stack | When | Runs |", "|---|---|---|"]
+        out += [f"| {_md(stack)} | {_md(hook.when)} | {_md(hook.description)} |" for stack, hook in hooks]
     for c in checks:
         if c.passed and not c.violations:
             continue
@@ -171,4 +189,5 @@ def github_link(env: Mapping[str, str]) -> Callable[[str], str]:
 
 
 def _md(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|")
+    # Messages quote stack values: shown, never rendered (links, mentions, HTML, emphasis).
+    return safe_text.markdown(text)

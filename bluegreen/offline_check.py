@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from components.spec import ConfigError
+from components.spec import BlueGreenSpec, ConfigError
 
 from .policy_client import PolicyPackError, PolicyPackProcess, Violation, config_file, load_stack_config, pack_dir
 from .program_run import RegisteredResource, run_config
@@ -26,6 +26,26 @@ SCOPE_NOTE = (
     "not provider-computed values (provider defaults, ARNs, values unknown until apply); "
     "`pulumi preview --policy-pack policies` with cloud credentials sees both."
 )
+
+
+@dataclass(frozen=True)
+class HookView:
+    """One hook as a reviewer reads it: when it runs and what it runs or calls, with what."""
+
+    when: str
+    kind: str
+    """`command` or `url`."""
+    description: str
+    env: tuple[str, ...]
+    allow_link_local: bool
+
+
+def hooks_of(spec: BlueGreenSpec) -> list[HookView]:
+    hook = spec.rollout.hooks.pre_traffic
+    if hook is None:
+        return []
+    kind = "command" if hook.command is not None else "url"
+    return [HookView("preTraffic", kind, hook.describe(), tuple(hook.env), hook.allow_link_local)]
 
 
 @dataclass
@@ -41,6 +61,8 @@ class StackCheck:
     """The program or the pack failed for another reason."""
     policy_config: str = ""
     """Which `--policy-pack-config` file was applied."""
+    hooks: list[HookView] = field(default_factory=list)
+    """Every hook the stack's releases run on the release machine, for the reviewer to read."""
 
     @property
     def mandatory(self) -> list[Violation]:
@@ -66,11 +88,11 @@ def run_stack(stack: str, pack: PolicyPackProcess, project_dir: Path = PROJECT_D
     try:
         # Validate first: a bad config gets the config model's one-line messages, not a program failure.
         # A program using the components as a library has config of its own, which only it can judge.
-        if any(key.startswith("bluegreen:") for key in config):
-            spec_of(config)
+        spec = spec_of(config) if any(key.startswith("bluegreen:") for key in config) else None
     except ConfigError as error:
         result.config_problems = [str(problem) for problem in error.problems]
         return result
+    result.hooks = hooks_of(spec) if spec is not None else []
     try:
         run = run_config(config, stack=stack, project_dir=project_dir)
     except Exception as error:  # the program's own failure, reported as a line, never a traceback
@@ -80,10 +102,12 @@ def run_stack(stack: str, pack: PolicyPackProcess, project_dir: Path = PROJECT_D
     pack.wait_ready()
     try:
         name, policy_config = _policy_config(stack, project_dir)
-        return check_resources(stack, run.resources.values(), pack, policy_config, name)
+        checked = check_resources(stack, run.resources.values(), pack, policy_config, name)
     except PolicyPackError as error:
         result.error = str(error)
         return result
+    checked.hooks = result.hooks
+    return checked
 
 
 def check_resources(

@@ -322,8 +322,7 @@ class _Builder:
     def add_hook(self) -> None:
         hook = spec_of(self.config).rollout.hooks.pre_traffic
         if hook is not None:
-            target = hook.url or " ".join(hook.command or [])
-            self.add("hook", f"preTraffic hook on the test route: {target}", [])
+            self.add("hook", f"preTraffic hook on the test route: {hook.describe()}", [])
 
     def add_strategy(self, steps: Sequence[StrategyStep]) -> None:
         weight = spec_of(self.config).traffic.of(self.candidate)

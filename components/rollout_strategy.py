@@ -17,7 +17,7 @@ from typing import Any
 import pulumi
 
 from .spec.durations import show_duration
-from .spec.rollout import DEFAULT_STEPS, RolloutSpec
+from .spec.rollout import DEFAULT_STEPS, HookSpec, RolloutSpec
 
 TYPE_TOKEN = "bluegreen:index:RolloutStrategy"
 
@@ -56,9 +56,20 @@ def strategy_inputs(rollout: RolloutSpec) -> dict[str, Any]:
             ],
         }
     if rollout.hooks.pre_traffic is not None:
-        hook = rollout.hooks.pre_traffic
-        inputs["hooks"] = {"preTraffic": {"url": hook.url} if hook.url else {"command": list(hook.command or [])}}
+        inputs["hooks"] = {"preTraffic": hook_inputs(rollout.hooks.pre_traffic)}
     return inputs
+
+
+def hook_inputs(hook: HookSpec) -> dict[str, Any]:
+    """What the pack judges of a hook: what it calls or runs, what it is given, and what it may reach."""
+    found: dict[str, Any] = {"url": hook.url} if hook.url is not None else {"command": list(hook.command or [])}
+    if hook.command is not None:
+        found["env"] = list(hook.env)
+    if hook.url is not None:
+        found["allowLinkLocal"] = hook.allow_link_local
+        found["expect"] = hook.expect
+    found["timeoutSeconds"] = hook.timeout
+    return found
 
 
 class RolloutStrategy(pulumi.ComponentResource):

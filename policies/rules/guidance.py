@@ -274,4 +274,12 @@ GUIDANCE: dict[str, Guidance] = {
         "Without a pause the next weight comes before any measurement, so analysis never gets to stop the release.",
         "Add `pause: 5m` (or `pause: {}` for a manual gate) after each weight below 100.",
     ),
+    "rollout-hook-least-privilege": Guidance(
+        "No hook's `env` names one of the release machine's credentials (`credentialNames`: PULUMI_*, AWS_*, "
+        "GOOGLE_*, AZURE_*, ARM_*, ACTIONS_*, GITHUB_TOKEN, ...), and no URL hook sets `allowLinkLocal`.",
+        "A hook is code from the stack file run on the release machine: given its credentials, or the metadata "
+        "service that hands them out, one reviewed-looking line in a pull request deploys or reads anything the "
+        "release can.",
+        "Give the hook a credential of its own (`env: [SMOKE_TOKEN]`) and point URL hooks at `{{testUrl}}`.",
+    ),
 }

@@ -5,6 +5,7 @@ They read the `bluegreen:index:RolloutStrategy` component the program registers 
 wrote them). Per-stack enforcement makes them mandatory in prod and staging only.
 """
 
+import fnmatch
 from collections.abc import Mapping
 from typing import Any
 
@@ -85,6 +86,42 @@ def pause_after_weight(subject: Subject, config: Mapping[str, Any]) -> list[str]
     return problems
 
 
+RELEASE_CREDENTIALS = [
+    "PULUMI_*", "AWS_*", "AMAZON_*", "GOOGLE_*", "GCLOUD_*", "CLOUDSDK_*", "GCP_*", "AZURE_*", "ARM_*",
+    "ALIBABA_CLOUD_*", "ALICLOUD_*", "OCI_*", "DIGITALOCEAN_*", "HCLOUD_*", "VAULT_*", "ACTIONS_*",
+    "GITHUB_TOKEN", "GH_TOKEN", "GITLAB_TOKEN", "CI_JOB_TOKEN", "KUBECONFIG", "DOCKER_CONFIG", "DOCKER_AUTH_CONFIG",
+    "SSH_AUTH_SOCK",
+]
+"""The release machine's deploy, cloud and CI credentials (and where they are read from), as shell patterns."""
+
+
+def _hooks(subject: Subject) -> list[tuple[str, dict[str, Any]]]:
+    return [(str(name), mapping(hook)) for name, hook in mapping(subject.props.get("hooks")).items()]
+
+
+def hook_least_privilege(subject: Subject, config: Mapping[str, Any]) -> list[str]:
+    patterns = [str(p) for p in items(config.get("credentialNames"))] or RELEASE_CREDENTIALS
+    problems = []
+    for name, hook in _hooks(subject):
+        key = f"{KEY}.hooks.{name}"
+        names = [str(n) for n in items(hook.get("env")) if n is not UNKNOWN]
+        credentials = [n for n in names if any(fnmatch.fnmatchcase(n.upper(), p) for p in patterns)]
+        if credentials:
+            problems.append(
+                f"{subject.label}: {key}.env passes {', '.join(credentials)} to the hook: the release machine's "
+                "own credentials, so whoever can edit this stack file runs code holding what deploys it. Give the "
+                "hook a credential of its own, scoped to what it checks (e.g. SMOKE_TOKEN), and remove "
+                f"{', '.join(credentials)} from {key}.env."
+            )
+        if hook.get("allowLinkLocal") is True:
+            problems.append(
+                f"{subject.label}: {key}.allowLinkLocal is true, so the hook may call the cloud metadata service "
+                "(169.254.169.254), which hands out the release machine's credentials. Remove allowLinkLocal and "
+                "point the hook at the service under test ({{testUrl}})."
+            )
+    return problems
+
+
 RULES = [
     Rule(
         name="rollout-analysis-required",
@@ -114,5 +151,20 @@ RULES = [
         check=pause_after_weight,
         level="advisory",
         severity="high",
+    ),
+    Rule(
+        name="rollout-hook-least-privilege",
+        description="Hooks get none of the release's credentials and cannot call the cloud metadata service.",
+        types=frozenset({ROLLOUT_STRATEGY}),
+        check=hook_least_privilege,
+        level="advisory",
+        severity="critical",
+        knobs={
+            "credentialNames": Knob(
+                {"type": "array", "items": {"type": "string"}},
+                RELEASE_CREDENTIALS,
+                "Environment variables (shell patterns) a hook may not be given.",
+            )
+        },
     ),
 ]

@@ -1,0 +1,85 @@
+"""Strings from outside made safe to show: on a terminal, in Markdown, with secrets and URL credentials hidden.
+
+Everything the program, the CLI and the check print that did not come from this code (config
+values, stack outputs and tags, provider and Pulumi messages, hook output) passes through here:
+
+- `terminal(text)`: no escape sequences or other control characters (an ESC sequence in a lock
+  tag could move the cursor and overwrite the line saying the stack is locked), no bidirectional
+  overrides (they reorder what a reader sees), and a bounded length with a marker saying how much
+  was cut;
+- `redact(text)`: URL credentials (`user:pass@`) and URL query strings replaced by `[redacted]`,
+  since tokens travel there;
+- `markdown(text)`: both of the above, then every character Markdown or HTML would act on escaped
+  and @-mentions broken, so a value in a PR comment or job summary is shown, never rendered.
+
+`rich.markup.escape` only stops Rich's own `[style]` markup; it leaves control characters alone.
+"""
+
+import re
+
+REDACTED = "[redacted]"
+SECRET = "[secret]"
+"""What a secret config value is shown as, wherever it is shown."""
+MAX_LENGTH = 2_000
+"""Longest outside string shown whole; a longer one keeps its start and says how much was cut."""
+
+# CSI (ESC [ ... final), OSC (ESC ] ... BEL or ESC \), other two-character ESC sequences, then any
+# lone C0 or C1 control. Whole sequences go, so no `[31m` remnant is left behind.
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]|[\x9b\x9d][^\x07]*?[@-~\x07]"
+)
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# scheme://[userinfo@]host...: the userinfo, and the query up to a fragment or the end of the URL.
+_URL = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.\-]*://)(?P<rest>[^\s\"'<>`]*)")
+# What starts emphasis, code, links, images, HTML, entities, strikethrough or a table cell anywhere in a line
+# (reports never start a line with a value, so line-start syntax such as `#` or `-` cannot trigger).
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>|~&])")
+
+
+def terminal(text: object, limit: int = MAX_LENGTH, newlines: bool = True) -> str:
+    """`text` without control characters or escape sequences, cut to `limit` characters with a marker.
+
+    Newlines stay when `newlines` (a multi-line message); tabs become spaces.
+    """
+    shown = _ESCAPES.sub("", str(text)).replace("\t", " ")
+    if not newlines:
+        shown = shown.replace("\r", " ").replace("\n", " ")
+    shown = _CONTROLS.sub("", shown.replace("\r\n", "\n").replace("\r", "\n"))
+    return cut(shown, limit)
+
+
+def cut(text: str, limit: int = MAX_LENGTH) -> str:
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… [cut: {len(text) - limit} more characters]"
+
+
+def redact(text: object) -> str:
+    """`text` with URL credentials and query strings replaced by `[redacted]`."""
+    return _URL.sub(_redact_url, str(text))
+
+
+def _redact_url(match: re.Match[str]) -> str:
+    rest = match.group("rest")
+    authority_end = next((i for i, c in enumerate(rest) if c in "/?#"), len(rest))
+    authority, tail = rest[:authority_end], rest[authority_end:]
+    if "@" in authority:
+        authority = f"{REDACTED}@{authority.rsplit('@', 1)[1]}"
+    path, query_mark, query = tail.partition("?")
+    if query_mark:
+        fragment = query.partition("#")[1:]
+        tail = f"{path}?{REDACTED}" + ("".join(fragment) if fragment[0] else "")
+    return f"{match.group('scheme')}{authority}{tail}"
+
+
+def shown(text: object, limit: int = MAX_LENGTH) -> str:
+    """For a terminal or a log: redacted, then cleaned of control characters and cut."""
+    return terminal(redact(text), limit)
+
+
+def markdown(text: object, limit: int = MAX_LENGTH) -> str:
+    """For Markdown: shown on one line with every Markdown and HTML character escaped and mentions broken."""
+    flat = " ".join(terminal(redact(text), limit, newlines=False).split())
+    escaped = _MARKDOWN.sub(r"\\\1", flat)
+    # A zero-width space after `@` keeps the text as written but stops GitHub notifying a user or team.
+    return escaped.replace("@", "@\u200b")
