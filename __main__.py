@@ -9,7 +9,7 @@ import pulumi
 from components.platforms import create_service
 from components.registration_gc import pause_cyclic_gc
 from components.rollout_strategy import RolloutStrategy
-from components.spec.engine_config import load_spec
+from components.spec.engine_config import load_spec, secret_config_keys
 from components.traffic import live_color, weights
 
 # Every object made from here on lives until the program ends: see components/registration_gc.py.
@@ -17,7 +17,7 @@ pause_cyclic_gc()
 spec = load_spec()
 service = create_service(spec)
 # Registered so the policy pack judges the release strategy too (see components/rollout_strategy.py).
-RolloutStrategy(f"{spec.service.name}-rollout", spec.rollout)
+RolloutStrategy(f"{spec.service.name}-rollout", spec.rollout, secret="rollout" in secret_config_keys())
 
 pulumi.export("url", service.url)
 pulumi.export("testUrl", service.test_url)

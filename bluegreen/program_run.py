@@ -204,9 +204,19 @@ def run_config(
     into: ProgramRun | None = None,
     project_dir: Path = PROJECT_DIR,
     stack_outputs: StackOutputs | None = None,
+    secret_keys: list[str] | None = None,
 ) -> ProgramRun:
-    """Run the program with a YAML-shaped config map (as a stack file holds it), flattened as the engine does."""
-    flat, secret_keys = engine_config(config)
+    """Run the program with a YAML-shaped config map (as a stack file holds it), flattened as the engine does.
+
+    Keys holding `secure:` values are secret, as are `secret_keys` (values already in plain text,
+    as the engine hands a program its decrypted secrets).
+    """
+    flat, secure = engine_config(config)
     return run_program(
-        flat, stack=stack, secret_keys=secret_keys, project_dir=project_dir, into=into, stack_outputs=stack_outputs
+        flat,
+        stack=stack,
+        secret_keys=sorted({*secure, *(secret_keys or [])}),
+        project_dir=project_dir,
+        into=into,
+        stack_outputs=stack_outputs,
     )

@@ -16,6 +16,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
+from components.safe_text import remember_secrets
+
 from .local_stack import STACK as LOCAL_STACK
 from .local_stack import local_backend_settings, tools_dir
 from .pulumi_install import installed
@@ -143,7 +145,12 @@ class AutomationDriver:
 
     def config(self) -> dict[str, Any]:
         items = self._cli(lambda: self._stack.get_all_config(), "read the config of")
-        return {key: decode_config_value(item.value) for key, item in items.items()}
+        config = {key: decode_config_value(item.value) for key, item in items.items()}
+        for key, item in items.items():
+            if item.secret:
+                # Decrypted for the release (a hook's URL must work); never printed.
+                remember_secrets(config[key])
+        return config
 
     def set_config_paths(self, values: Mapping[str, ConfigScalar]) -> None:
         import pulumi.automation as auto

@@ -7,6 +7,8 @@ from typing import Any
 import yaml
 
 from components.spec import BlueGreenSpec, parse_spec, raw_from_engine_config
+from components.spec.problems import NAMESPACE
+from components.spec.secret_config import SECRET_PLACEHOLDER
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 """The source checkout this package runs from: the default of library calls and tests, never of the CLI
@@ -63,20 +65,35 @@ def read_stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, 
 def engine_config(config: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
     """Flatten like the engine does: objects become JSON strings; `secure:` values become placeholders.
 
-    Returns the map and the keys that are secret (their real values need the
-    stack's secrets provider, which only the Pulumi CLI has).
+    Returns the map and the keys that are secret: a key is, as for the engine, when any value
+    inside it is `secure:` (their real values need the stack's secrets provider, which only the
+    Pulumi CLI has, so each one becomes SECRET_PLACEHOLDER: opaque, never decrypted).
     """
     flat: dict[str, str] = {}
     secret_keys = []
     for key, value in config.items():
-        if isinstance(value, dict) and set(value) == {"secure"}:
-            flat[key] = "[secret]"
+        hidden, secret = _without_secure(value)
+        if secret:
             secret_keys.append(key)
-        elif isinstance(value, str):
-            flat[key] = value
-        else:
-            flat[key] = json.dumps(value)
+        flat[key] = hidden if isinstance(hidden, str) else json.dumps(hidden)
     return flat, secret_keys
+
+
+def _without_secure(value: Any) -> tuple[Any, bool]:
+    if isinstance(value, dict) and set(value) == {"secure"}:
+        return SECRET_PLACEHOLDER, True
+    if isinstance(value, dict):
+        pairs = {key: _without_secure(item) for key, item in value.items()}
+        return {key: hidden for key, (hidden, _) in pairs.items()}, any(s for _, s in pairs.values())
+    if isinstance(value, list):
+        items = [_without_secure(item) for item in value]
+        return [hidden for hidden, _ in items], any(s for _, s in items)
+    return value, False
+
+
+def bluegreen_keys(keys: list[str]) -> list[str]:
+    """`bluegreen:rollout` -> `rollout`; keys of other namespaces are left out."""
+    return [key.removeprefix(f"{NAMESPACE}:") for key in keys if key.startswith(f"{NAMESPACE}:")]
 
 
 def stack_config(
@@ -89,14 +106,14 @@ def stack_config(
     return config
 
 
-def spec_of(config: dict[str, Any]) -> BlueGreenSpec:
+def spec_of(config: dict[str, Any], secret_keys: list[str] | None = None) -> BlueGreenSpec:
     """Validate a stack config map (as a `Pulumi.<stack>.yaml` holds it) as the program will; raises ConfigError.
 
     It goes through the engine's string form on purpose, so numbers written as text by
     `pulumi config set --path` are judged exactly as `pulumi up` judges them.
     """
-    flat, _ = engine_config(config)
-    return parse_spec(raw_from_engine_config(flat))
+    flat, secure = engine_config(config)
+    return parse_spec(raw_from_engine_config(flat), bluegreen_keys(secure + list(secret_keys or [])))
 
 
 def set_path(config: dict[str, Any], path: str, value: Any) -> dict[str, Any]:

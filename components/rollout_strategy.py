@@ -22,8 +22,14 @@ from .spec.rollout import DEFAULT_STEPS, HookSpec, RolloutSpec
 TYPE_TOKEN = "bluegreen:index:RolloutStrategy"
 
 
-def strategy_inputs(rollout: RolloutSpec) -> dict[str, Any]:
-    """The strategy as the pack reads it: explicit steps, where they came from, analysis and hooks."""
+def strategy_inputs(rollout: RolloutSpec, secret: bool = False) -> dict[str, Any]:
+    """The strategy as the pack reads it: explicit steps, where they came from, analysis and hooks.
+
+    With `secret` (`bluegreen:rollout` is a secret key), what can carry a token (hook URLs and
+    commands) moves to `hookTargets`, one secret Output: encrypted in state and `[secret]` in every
+    diff and pack message. The engine marks a whole top-level property secret when anything in it
+    is, so the rest of `hooks` (a hook's env, allowLinkLocal) stays apart, judged in the open.
+    """
     steps: list[dict[str, Any]] = []
     for step in rollout.expanded_steps():
         if step.set_weight is not None:
@@ -56,13 +62,21 @@ def strategy_inputs(rollout: RolloutSpec) -> dict[str, Any]:
             ],
         }
     if rollout.hooks.pre_traffic is not None:
-        inputs["hooks"] = {"preTraffic": hook_inputs(rollout.hooks.pre_traffic)}
+        hook = rollout.hooks.pre_traffic
+        inputs["hooks"] = {"preTraffic": hook_inputs(hook, include_target=not secret)}
+        if secret:
+            inputs["hookTargets"] = pulumi.Output.secret({"preTraffic": hook_target(hook)})
     return inputs
 
 
-def hook_inputs(hook: HookSpec) -> dict[str, Any]:
+def hook_target(hook: HookSpec) -> dict[str, Any]:
+    """What a hook calls or runs: `{"url": ...}` or `{"command": [...]}`."""
+    return {"url": hook.url} if hook.url is not None else {"command": list(hook.command or [])}
+
+
+def hook_inputs(hook: HookSpec, include_target: bool = True) -> dict[str, Any]:
     """What the pack judges of a hook: what it calls or runs, what it is given, and what it may reach."""
-    found: dict[str, Any] = {"url": hook.url} if hook.url is not None else {"command": list(hook.command or [])}
+    found: dict[str, Any] = hook_target(hook) if include_target else {}
     if hook.command is not None:
         found["env"] = list(hook.env)
     if hook.url is not None:
@@ -75,7 +89,10 @@ def hook_inputs(hook: HookSpec) -> dict[str, Any]:
 class RolloutStrategy(pulumi.ComponentResource):
     """Holds `bluegreen:rollout` as inputs and outputs; no children, nothing deployed."""
 
-    def __init__(self, name: str, rollout: RolloutSpec, opts: pulumi.ResourceOptions | None = None) -> None:
-        inputs = strategy_inputs(rollout)
+    def __init__(
+        self, name: str, rollout: RolloutSpec, opts: pulumi.ResourceOptions | None = None, secret: bool = False
+    ) -> None:
+        """`secret`: `bluegreen:rollout` is a secret key, so its hook URLs and commands are registered as secrets."""
+        inputs = strategy_inputs(rollout, secret)
         super().__init__(TYPE_TOKEN, name, inputs, opts)
         self.register_outputs(inputs)

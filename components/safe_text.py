@@ -10,7 +10,10 @@ values, stack outputs and tags, provider and Pulumi messages, hook output) passe
 - `redact(text)`: URL credentials (`user:pass@`) and URL query strings replaced by `[redacted]`,
   since tokens travel there;
 - `markdown(text)`: both of the above, then every character Markdown or HTML would act on escaped
-  and @-mentions broken, so a value in a PR comment or job summary is shown, never rendered.
+  and @-mentions broken, so a value in a PR comment or job summary is shown, never rendered;
+- `scrub(text)`: `redact`, and every secret this process has read (`remember_secrets`: the
+  stack's secret config values, as the CLI's stack driver reads them) replaced by `[secret]`.
+  The CLI's consoles pass everything they write through it (bluegreen/console_output.py).
 
 `rich.markup.escape` only stops Rich's own `[style]` markup; it leaves control characters alone.
 """
@@ -30,7 +33,10 @@ _ESCAPES = re.compile(
 )
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 # scheme://[userinfo@]host...: the userinfo, and the query up to a fragment or the end of the URL.
-_URL = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.\-]*://)(?P<rest>[^\s\"'<>`]*)")
+_URL = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.\-]*://)(?P<rest>[^\s\"'<>`\x1b]*)")
+# Secret strings shorter than this are not scrubbed from output: they would hide ordinary words.
+MIN_SECRET_LENGTH = 4
+_known_secrets: set[str] = set()
 # What starts emphasis, code, links, images, HTML, entities, strikethrough or a table cell anywhere in a line
 # (reports never start a line with a value, so line-start syntax such as `#` or `-` cannot trigger).
 _MARKDOWN = re.compile(r"([\\`*_\[\]<>|~&])")
@@ -72,14 +78,34 @@ def _redact_url(match: re.Match[str]) -> str:
     return f"{match.group('scheme')}{authority}{tail}"
 
 
+def remember_secrets(value: object) -> None:
+    """Every string (and number) inside a secret value this process read: `scrub` hides them from output."""
+    if isinstance(value, dict):
+        for item in value.values():
+            remember_secrets(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            remember_secrets(item)
+    elif value is not None and not isinstance(value, bool) and len(str(value)) >= MIN_SECRET_LENGTH:
+        _known_secrets.add(str(value))
+
+
+def scrub(text: object) -> str:
+    """`text` with every remembered secret replaced by `[secret]`, URL credentials and queries redacted."""
+    scrubbed = str(text)
+    for secret in sorted(_known_secrets, key=len, reverse=True):
+        scrubbed = scrubbed.replace(secret, SECRET)
+    return redact(scrubbed)
+
+
 def shown(text: object, limit: int = MAX_LENGTH) -> str:
-    """For a terminal or a log: redacted, then cleaned of control characters and cut."""
-    return terminal(redact(text), limit)
+    """For a terminal or a log: scrubbed of secrets, then cleaned of control characters and cut."""
+    return terminal(scrub(text), limit)
 
 
 def markdown(text: object, limit: int = MAX_LENGTH) -> str:
     """For Markdown: shown on one line with every Markdown and HTML character escaped and mentions broken."""
-    flat = " ".join(terminal(redact(text), limit, newlines=False).split())
+    flat = " ".join(terminal(scrub(text), limit, newlines=False).split())
     escaped = _MARKDOWN.sub(r"\\\1", flat)
     # A zero-width space after `@` keeps the text as written but stops GitHub notifying a user or team.
     return escaped.replace("@", "@\u200b")

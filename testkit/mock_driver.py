@@ -12,13 +12,22 @@ from typing import Any
 from bluegreen.program_run import run_config
 from bluegreen.stack_driver import ConfigScalar, OnOutput, UpdateFailedError
 from bluegreen.stack_files import set_path
+from components.safe_text import remember_secrets
 
 
 class MockProgramDriver:
     """One stack held in memory; `updates` records the config of every successful `up`, in order."""
 
-    def __init__(self, name: str, config: dict[str, Any], outputs: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        name: str,
+        config: dict[str, Any],
+        outputs: dict[str, Any] | None = None,
+        secret_keys: list[str] | None = None,
+    ):
+        """`secret_keys`: config keys held as secrets (given here in plain text, as the Pulumi CLI decrypts them)."""
         self.name = name
+        self.secret_keys = list(secret_keys or [])
         self._config = copy.deepcopy(config)
         self._outputs = dict(outputs or {})
         self.updates: list[dict[str, Any]] = []
@@ -26,14 +35,16 @@ class MockProgramDriver:
         self._tags: dict[str, str] = {}
 
     @classmethod
-    def deployed(cls, name: str, config: dict[str, Any]) -> "MockProgramDriver":
+    def deployed(cls, name: str, config: dict[str, Any], secret_keys: list[str] | None = None) -> "MockProgramDriver":
         """A stack whose config has already been applied once (so it has outputs)."""
-        driver = cls(name, config)
+        driver = cls(name, config, secret_keys=secret_keys)
         driver.up(lambda line: None)
         driver.updates.clear()
         return driver
 
     def config(self) -> dict[str, Any]:
+        for key in self.secret_keys:
+            remember_secrets(self._config.get(key))  # as AutomationDriver does with what it decrypts
         return copy.deepcopy(self._config)
 
     def set_config_paths(self, values: Mapping[str, ConfigScalar]) -> None:
@@ -57,7 +68,7 @@ class MockProgramDriver:
 
     def up(self, on_output: OnOutput) -> dict[str, Any]:
         try:
-            run = run_config(self._config, stack=self.name)
+            run = run_config(self._config, stack=self.name, secret_keys=self.secret_keys)
         except Exception as error:
             self.failed_updates += 1
             raise UpdateFailedError(f"pulumi up failed on stack {self.name!r}: {error}") from None

@@ -3,29 +3,60 @@
 import copy
 import itertools
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from dataclasses import replace
 from typing import Any
 
 from pydantic import ValidationError
 
-from .problems import NAMESPACE, ConfigError, ConfigProblem, problems_from
+from .problems import NAMESPACE, ConfigError, ConfigProblem, problems_from, redacted
 from .root import BlueGreenSpec, cross_problems
+from .secret_config import (
+    PLACEHOLDER_RULE,
+    SECRET_CAPABLE,
+    SECRET_PLACEHOLDER,
+    secret_key_problems,
+    secret_strings,
+    validation_context,
+)
 
 PLATFORM_KEYS = ("aws", "kubernetes", "docker")
 
 
-def parse_spec(raw: Mapping[str, Any]) -> BlueGreenSpec:
-    """Validate `{"platform": ..., "service": {...}, ...}`; raise ConfigError listing every problem."""
+def parse_spec(raw: Mapping[str, Any], secret_keys: Collection[str] = ()) -> BlueGreenSpec:
+    """Validate `{"platform": ..., "service": {...}, ...}`; raise ConfigError listing every problem.
+
+    `secret_keys` are the top-level keys Pulumi holds as secrets (`rollout`): no message shows
+    their values, and only the keys that may be secret are accepted (components/spec/secret_config.py).
+    """
+    problems = secret_key_problems(secret_keys)
+    spec = None
     try:
         # Stack config spells keys in camelCase only (Python callers may use field names).
-        spec = BlueGreenSpec.model_validate(dict(raw), by_alias=True, by_name=False)
+        spec = BlueGreenSpec.model_validate(
+            dict(raw), by_alias=True, by_name=False, context=validation_context(secret_keys)
+        )
     except ValidationError as error:
         found = problems_from(error, BlueGreenSpec)
-        raise ConfigError(found + _cross_problems_despite(raw, error, found)) from None
-    problems = cross_problems(spec)
-    if problems:
-        raise ConfigError(problems)
+        problems += found + _cross_problems_despite(raw, error, found)
+    else:
+        problems += cross_problems(spec)
+    if problems or spec is None:
+        raise ConfigError(_hide_secrets(problems, raw, secret_keys))
     return spec
+
+
+def _hide_secrets(problems: list[ConfigProblem], raw: Mapping[str, Any], secret_keys: Collection[str]) -> list:
+    """Problems under a secret key show `[secret]` for the value and for any secret text in the rule."""
+    secret_keys = set(secret_keys)
+    secrets = [text for key in secret_keys for text in secret_strings(raw.get(key))]
+    shown = []
+    for problem in problems:
+        top = problem.key.removeprefix(f"{NAMESPACE}:").split(".")[0].split("[")[0]
+        if problem.value == SECRET_PLACEHOLDER and top in secret_keys & SECRET_CAPABLE:
+            problem = replace(problem, rule=PLACEHOLDER_RULE)
+        shown.append(redacted(problem, secrets) if top in secret_keys else problem)
+    return shown
 
 
 def other_platform_keys(spec: BlueGreenSpec, raw: Mapping[str, Any]) -> list[str]:

@@ -5,11 +5,13 @@ pydantic reports errors as (location, type, message); users think in config keys
 """
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from pydantic.alias_generators import to_camel
+
+from ..safe_text import SECRET, cut, redact
 
 NAMESPACE = "bluegreen"
 
@@ -36,6 +38,24 @@ class ConfigError(Exception):
     def __init__(self, problems: list[ConfigProblem]):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+
+class _Secret:
+    def __repr__(self) -> str:
+        return SECRET
+
+
+SECRET_VALUE: Any = _Secret()
+"""Stands for a value that must not be shown: it prints as `[secret]`."""
+
+
+def redacted(problem: ConfigProblem, secrets: list[str]) -> ConfigProblem:
+    """The problem with its value hidden and every secret string in its rule replaced by `[secret]`."""
+    rule = redact(problem.rule)
+    for text in sorted(secrets, key=len, reverse=True):
+        rule = rule.replace(text, SECRET)
+    value = problem.value if problem.value is _MISSING else SECRET_VALUE
+    return replace(problem, value=value, rule=rule)
 
 
 def missing(key: str, rule: str) -> ConfigProblem:
@@ -117,8 +137,11 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
 
 
 def _show(value: Any) -> str:
+    # repr() escapes control characters; URL credentials and queries are hidden; a long value is cut.
     if isinstance(value, str):
-        return repr(value)
+        return cut(redact(repr(value)), 200)
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {_show(v)}" for k, v in value.items()) + "}"
-    return repr(value)
+        return cut("{" + ", ".join(f"{k}: {_show(v)}" for k, v in value.items()) + "}", 400)
+    if isinstance(value, list):
+        return cut("[" + ", ".join(_show(v) for v in value) + "]", 400)
+    return cut(repr(value), 200)

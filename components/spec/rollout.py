@@ -9,9 +9,9 @@ import itertools
 import math
 import re
 import shlex
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, WrapValidator, model_validator
 from pydantic_core import PydanticCustomError
 
 from ..safe_text import redact
@@ -19,6 +19,7 @@ from .base import ConfigModel, NonEmptyStr, between, field_error
 from .durations import Duration, parse_duration, to_seconds
 from .hook_urls import check_hook_url
 from .problems import ConfigProblem, missing
+from .secret_config import opaque_secret
 
 Preset = Literal[
     "Canary10Percent5Minutes",
@@ -85,10 +86,15 @@ def _url(address: str) -> str:
     return address.rstrip("/")
 
 
+def _unless_secret(value: object, validate: Any, info: ValidationInfo) -> object:
+    # A secret the check cannot read is taken as valid; the program validates it once decrypted.
+    return value if opaque_secret(value, info) else validate(value)
+
+
 class PrometheusSpec(ConfigModel):
     """`bluegreen:rollout.prometheus`: where Prometheus queries go."""
 
-    address: Annotated[str, AfterValidator(_url)]
+    address: Annotated[str, AfterValidator(_url), WrapValidator(_unless_secret)]
     """Base URL of the Prometheus HTTP API, e.g. http://prometheus.monitoring:9090."""
     timeout: Duration = 5.0
     """Hard deadline of one query; a slower answer is an inconclusive measurement."""
@@ -215,12 +221,12 @@ class HookSpec(ConfigModel):
     """Hard deadline of the hook."""
 
     @model_validator(mode="after")
-    def _one_kind(self) -> "HookSpec":
+    def _one_kind(self, info: ValidationInfo) -> "HookSpec":
         if (self.url is None) == (self.command is None):
             raise field_error("url", self.url, "give exactly one of url or command")
         if self.command is not None and not self.command:
             raise field_error("command", self.command, "must name a program to run")
-        if self.url is not None:
+        if self.url is not None and not opaque_secret(self.url, info):
             try:
                 check_hook_url(self.url, self.allow_link_local)
             except PydanticCustomError as error:

@@ -1,0 +1,66 @@
+"""Secret config keys: which may be secret, how their values stay hidden, and how a check judges them unread.
+
+Pulumi marks a whole top-level key secret when any value inside it is (`pulumi config set
+--path --secret bluegreen:rollout.hooks.preTraffic.url ...` makes `bluegreen:rollout` a
+secret key). Only `bluegreen:rollout` may be one: its hook URLs and commands and its
+Prometheus address are what can carry a token, and the program registers them as secret
+Outputs (components/rollout_strategy.py). Any other key's values become plain resource
+inputs (names, ports, addresses), so a secret there would sit in state in plain text: it
+is refused with a message naming the key.
+
+The offline check has no secrets provider, so each `secure:` value reaches the config
+model as `SECRET_PLACEHOLDER`. A field that may hold a secret (`opaque_secret`) accepts it
+unread when its key is secret; every other field reports it as a value that may not be secret.
+"""
+
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from pydantic import ValidationInfo
+
+from .problems import NAMESPACE, ConfigProblem
+
+SECRET_CAPABLE = frozenset({"rollout"})
+"""Top-level keys (without `bluegreen:`) that may be secret."""
+SECRET_PLACEHOLDER = "[secret]"
+"""What a `secure:` value is when nothing can decrypt it (the offline check)."""
+CONTEXT_KEY = "secretPlaceholder"
+
+
+def validation_context(secret_keys: Collection[str]) -> dict[str, str]:
+    """The pydantic context that lets secret-capable fields of a secret key accept the placeholder."""
+    return {CONTEXT_KEY: SECRET_PLACEHOLDER} if set(secret_keys) & SECRET_CAPABLE else {}
+
+
+def opaque_secret(value: object, info: ValidationInfo) -> bool:
+    """True when `value` is an undecrypted secret the check must take as valid, unread."""
+    return isinstance(info.context, Mapping) and value == info.context.get(CONTEXT_KEY)
+
+
+def secret_key_problems(secret_keys: Collection[str]) -> list[ConfigProblem]:
+    return [
+        ConfigProblem(
+            f"{NAMESPACE}:{key}",
+            SECRET_PLACEHOLDER,
+            "may not be a secret: its values become plain resource inputs and would sit in state unencrypted; "
+            "keep it plain (only bluegreen:rollout may hold secrets: hook URLs and commands, the Prometheus address)",
+        )
+        for key in sorted(set(secret_keys) - SECRET_CAPABLE)
+    ]
+
+
+def secret_strings(value: Any) -> list[str]:
+    """Every string inside a secret value, to scrub from messages (short ones would scrub ordinary words)."""
+    if isinstance(value, str):
+        return [value] if len(value) >= 4 else []
+    if isinstance(value, Mapping):
+        return [text for item in value.values() for text in secret_strings(item)]
+    if isinstance(value, list | tuple):
+        return [text for item in value for text in secret_strings(item)]
+    return []
+
+
+PLACEHOLDER_RULE = (
+    "is a secret (secure:) where the check cannot judge a value it cannot read; only hook URLs and "
+    "commands and the Prometheus address may be secret"
+)
