@@ -20,7 +20,8 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from .pulumi_install import InstallError, install, installed
+from .pulumi_binary import UntrustedPulumiError, find_pulumi, pinned
+from .pulumi_install import InstallError, install
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 STACK = "local"
@@ -60,19 +61,21 @@ def tools_dir(environ: Mapping[str, str], project_dir: Path = PROJECT_DIR) -> Pa
 
 
 def path_with_pulumi(environ: Mapping[str, str], project_dir: Path = PROJECT_DIR) -> str:
-    """PATH for the pulumi commands: as it is when it has `pulumi`, else with the pinned CLI from `.tools/` first.
+    """PATH for the pulumi commands: its absolute entries, with the verified pinned CLI from `.tools/` first
+    when PATH has no `pulumi` (bluegreen/pulumi_binary.py).
 
-    Installs that CLI first if it is not there yet; raises InstallError if it cannot.
+    Installs that CLI first if it is not there yet; raises InstallError if it cannot, and
+    UntrustedPulumiError if an install is there but no longer matches its recorded checksums.
     """
-    path = environ.get("PATH", "")
-    if shutil.which("pulumi", path=path) is not None:
-        return path
     tools = tools_dir(environ, project_dir)
-    found = installed(tools)
+    found = find_pulumi(environ, tools)
     if found is None:
         print("The Pulumi CLI is not installed (no `pulumi` on PATH).", flush=True)
-        found = install(tools, say=lambda line: print(line, flush=True))
-    return os.pathsep.join([str(found), path]) if path else str(found)
+        install(tools, say=lambda line: print(line, flush=True))
+        found = pinned(tools, environ)
+    if found is None:
+        raise InstallError(f"the Pulumi CLI installed into {tools} cannot be found there")
+    return found.path
 
 
 def local_backend_settings(environ: Mapping[str, str], project_dir: Path = PROJECT_DIR) -> dict[str, str]:
@@ -122,6 +125,9 @@ def main(argv: list[str]) -> int:
     except InstallError as error:
         print(f"The Pulumi CLI is not installed (no `pulumi` on PATH), and installing it failed:\n{error}",
               file=sys.stderr)
+        return 2
+    except UntrustedPulumiError as error:
+        print(error, file=sys.stderr)
         return 2
     if action == "check":
         return 0

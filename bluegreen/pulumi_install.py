@@ -5,6 +5,10 @@ checks it against the SHA-256 checksums file published with the same release, an
 only then unpacks it. Nothing is left behind when any step fails. Standard library
 only: it runs before anything else is installed.
 
+The install records the SHA-256 of every file it unpacked (RECORD, beside `bin/`), and
+`verify` checks them all again before each use (bluegreen/pulumi_binary.py): a binary
+changed or added after the verified install is refused, not run with the release's credentials.
+
 Release layout (pulumi/pulumi's goreleaser config):
   <base>/v<version>/pulumi-v<version>-<os>-<arch>.tar.gz   (.zip on Windows)
   <base>/v<version>/pulumi-<version>-checksums.txt         ("<sha256>  <file name>" lines)
@@ -14,6 +18,7 @@ with <os> linux | darwin | windows and <arch> x64 | arm64; the archive holds `pu
 
 import hashlib
 import http.client
+import json
 import os
 import platform
 import shutil
@@ -35,6 +40,9 @@ DOWNLOAD_TIMEOUT_SECONDS = 60.0
 MAX_DOWNLOAD_BYTES = 1024 * 1024 * 1024
 MAX_CHECKSUMS_BYTES = 1024 * 1024
 _CHUNK = 1024 * 1024
+
+RECORD = "bluegreen-sha256.json"
+"""In the install directory: the archive it came from and the SHA-256 of every file unpacked from it."""
 
 _SYSTEMS = {"linux": "linux", "darwin": "darwin", "windows": "windows"}
 _MACHINES = {"x86_64": "x64", "amd64": "x64", "x64": "x64", "aarch64": "arm64", "arm64": "arm64"}
@@ -149,6 +157,8 @@ def install(
             (unpacked / "pulumi").rename(root / "bin")
         if not executable(root, system).is_file():
             raise InstallError(f"{archive} holds no pulumi executable where Pulumi's archives keep it")
+        record = {"archive": archive, "archiveSha256": actual, "files": _file_sums(root)}
+        (root / RECORD).write_text(json.dumps(record, indent=2) + "\n")
         target = install_dir(tools_dir, version)
         if target.exists() and installed(tools_dir, version, system) is None:
             shutil.rmtree(target)  # an earlier, interrupted install
@@ -164,6 +174,45 @@ def install(
         if created and not any(tools_dir.iterdir()):
             tools_dir.rmdir()
     return executable(target, system).parent
+
+
+def _file_sums(root: Path) -> dict[str, str]:
+    return {
+        path.relative_to(root).as_posix(): _sha256(path)
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and path.name != RECORD
+    }
+
+
+def verify(tools_dir: Path, version: str = PULUMI_VERSION) -> Path | None:
+    """The pinned install's `bin/` after every file matched its recorded SHA-256; None when not installed.
+
+    Raises InstallError when a file changed, appeared or went missing since the install, or
+    when there is no record (an install made before records were kept, or not by this installer).
+    """
+    root = install_dir(tools_dir, version)
+    if not root.exists():
+        return None
+    fix = f"Delete {root} and run `make up` again to reinstall it, or put a Pulumi CLI on PATH."
+    try:
+        recorded = json.loads((root / RECORD).read_text())["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise InstallError(
+            f"refusing the Pulumi CLI in {root}: it has no readable record of its checksums. {fix}"
+        ) from None
+    found = set()
+    for path in sorted(root.rglob("*")):
+        if path.name == RECORD or path.is_dir():
+            continue
+        name = path.relative_to(root).as_posix()
+        found.add(name)
+        if path.is_symlink() or name not in recorded or _sha256(path) != recorded[name]:
+            what = "was added" if name not in recorded else "changed"
+            raise InstallError(f"refusing the Pulumi CLI in {root}: {name} {what} since it was installed. {fix}")
+    gone = sorted(set(recorded) - found)
+    if gone:
+        raise InstallError(f"refusing the Pulumi CLI in {root}: {gone[0]} is missing. {fix}")
+    return root / "bin"
 
 
 def _download(url: str, into: Path, max_bytes: int = MAX_DOWNLOAD_BYTES) -> Path:

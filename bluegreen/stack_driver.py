@@ -11,16 +11,16 @@ Pulumi CLI), and `testkit.mock_driver` implements it in memory for tests.
 
 import json
 import os
-import shutil
+import subprocess
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
-from components.safe_text import remember_secrets
+from components.safe_text import remember_secrets, shown
 
 from .local_stack import STACK as LOCAL_STACK
 from .local_stack import local_backend_settings, tools_dir
-from .pulumi_install import installed
+from .pulumi_binary import PulumiBinary, UntrustedPulumiError, find_pulumi
 from .stack_files import PROJECT_DIR, find_project_dir, no_project_message
 
 OnOutput = Callable[[str], None]
@@ -122,13 +122,17 @@ class AutomationDriver:
         if work_dir is None:
             raise StackError(no_project_message())
         env_vars = stack_environment(stack_name, os.environ, work_dir)
-        command = None
-        # No pulumi on PATH: the one `make up` installed into the project's .tools/, if it did.
-        if shutil.which("pulumi") is None and (bin_dir := installed(tools_dir(os.environ, work_dir))) is not None:
-            command = auto.PulumiCommand(root=str(bin_dir.parent))
-            # Its language hosts sit beside it; the CLI finds them on PATH.
-            env_vars["PATH"] = os.pathsep.join([str(bin_dir), os.environ.get("PATH", "")])
-        options = auto.LocalWorkspaceOptions(env_vars=env_vars, pulumi_command=command)
+        # The CLI on PATH, or the one `make up` installed for this installation of bluegreen (never
+        # the acted-on project's), re-verified first: see pulumi_binary.py.
+        try:
+            binary = find_pulumi(os.environ, tools_dir(os.environ, PROJECT_DIR))
+        except UntrustedPulumiError as error:
+            raise StackError(str(error)) from None
+        if binary is None:
+            raise PulumiMissingError(PULUMI_MISSING)
+        # Its language hosts and plugins are looked up on PATH: without the working directory in it.
+        env_vars["PATH"] = binary.path
+        options = auto.LocalWorkspaceOptions(env_vars=env_vars, pulumi_command=_command(binary))
         try:
             stack = auto.select_stack(stack_name=stack_name, work_dir=str(work_dir), opts=options)
         except auto.StackNotFoundError:
@@ -141,6 +145,8 @@ class AutomationDriver:
             raise PulumiMissingError(PULUMI_MISSING) from None
         except auto.CommandError as error:
             raise StackError(f"cannot select stack {stack_name!r}: {_last_lines(error)}") from None
+        except ValueError as error:
+            raise StackError(_not_json(binary.executable, f"select stack {stack_name!r}", error)) from None
         return cls(stack)
 
     def config(self) -> dict[str, Any]:
@@ -167,6 +173,9 @@ class AutomationDriver:
         except auto.CommandError as error:
             message = f"pulumi up failed on stack {self.name!r}:\n{_last_lines(error)}"
             raise UpdateFailedError(message) from None
+        except ValueError as error:
+            what = f"read the outcome of `pulumi up` on {self.name!r}"
+            raise UpdateFailedError(_not_json("pulumi", what, error)) from None
         return {key: item.value for key, item in result.outputs.items()}
 
     def outputs(self) -> dict[str, Any]:
@@ -189,8 +198,45 @@ class AutomationDriver:
             return call()
         except auto.CommandError as error:
             raise StackError(f"could not {what} stack {self.name!r}: {_last_lines(error)}") from None
+        except ValueError as error:
+            # The Automation API parses the CLI's --json answers; anything else is not a Pulumi CLI we know.
+            raise StackError(_not_json("pulumi", f"{what} stack {self.name!r}", error)) from None
 
 
 def _last_lines(error: Exception, count: int = 8) -> str:
-    lines = [line for line in str(error).splitlines() if line.strip()]
+    lines = [line for line in shown(error).splitlines() if line.strip()]
     return "\n".join(lines[-count:])
+
+
+def _not_json(executable: object, what: str, error: Exception) -> str:
+    answer = shown(error, 200)
+    return f"could not {what}: the Pulumi CLI ({executable}) answered with something other than JSON ({answer})"
+
+
+def _command(binary: PulumiBinary) -> Any:
+    """An Automation API PulumiCommand for exactly `binary`: never a `pulumi` looked up again on PATH."""
+    import pulumi.automation as auto
+    from semver import VersionInfo
+
+    try:
+        answer = subprocess.run(
+            [str(binary.executable), "version"], capture_output=True, text=True, errors="replace", timeout=60,
+            env={**os.environ, "PATH": binary.path, "PULUMI_SKIP_UPDATE_CHECK": "true"}, check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise StackError(f"cannot run the Pulumi CLI {binary.executable}: {shown(error)}") from None
+    text = answer.stdout.strip().removeprefix("v")
+    try:
+        version = VersionInfo.parse(text)
+    except ValueError:
+        raise StackError(
+            f"{binary.executable} answered `pulumi version` with {shown(text, 80)!r}, not a version: "
+            "refusing to run it as the Pulumi CLI"
+        ) from None
+
+    class Resolved(auto.PulumiCommand):
+        def __init__(self) -> None:  # no super().__init__: it would look `pulumi` up on PATH again
+            self.command = str(binary.executable)
+            self.version = version
+
+    return Resolved()

@@ -8,10 +8,10 @@ import pytest
 from pulumi.automation import CommandResult
 
 from bluegreen.local_stack import TOOLS_DIR_ENV
-from bluegreen.pulumi_install import PULUMI_VERSION
+from bluegreen.pulumi_install import install
 from bluegreen.stack_driver import AutomationDriver, StackError, StackNotFoundError, UpdateFailedError
 from bluegreen.stack_files import PROJECT_DIR
-from tests.pulumi_releases import FAKE_PULUMI
+from tests.pulumi_releases import FAKE_PULUMI, release, serving
 
 
 class FakeStack:
@@ -105,7 +105,18 @@ def test_a_failed_up_becomes_update_failed_with_the_cli_message():
         AutomationDriver(FakeStack(fail_up=True)).up(lambda line: None)
 
 
-def test_select_uses_the_project_directory(monkeypatch):
+@pytest.fixture
+def pulumi_on_path(monkeypatch, tmp_path):
+    """A stand-in `pulumi` (it answers `version`) in an absolute directory on PATH."""
+    bin_dir = tmp_path / "path-bin"
+    bin_dir.mkdir()
+    (bin_dir / "pulumi").write_text(FAKE_PULUMI)
+    (bin_dir / "pulumi").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}/usr/bin{os.pathsep}/bin")
+    return bin_dir / "pulumi"
+
+
+def test_select_uses_the_project_directory(monkeypatch, pulumi_on_path):
     seen = {}
 
     def select_stack(**kwargs):
@@ -116,11 +127,12 @@ def test_select_uses_the_project_directory(monkeypatch):
 
     assert AutomationDriver.select("dev").name == "dev"
     assert (seen["stack_name"], seen["work_dir"]) == ("dev", str(PROJECT_DIR))
-    # Cloud stacks use whatever backend the user is logged in to.
-    assert seen["opts"].env_vars == {}
+    # Cloud stacks use whatever backend the user is logged in to; the CLI gets PATH without relative entries.
+    assert seen["opts"].env_vars == {"PATH": os.environ["PATH"]}
+    assert seen["opts"].pulumi_command.command == str(pulumi_on_path)
 
 
-def test_the_local_stack_is_reached_where_make_up_put_it(monkeypatch):
+def test_the_local_stack_is_reached_where_make_up_put_it(monkeypatch, pulumi_on_path):
     seen = {}
 
     def select_stack(**kwargs):
@@ -138,7 +150,7 @@ def test_the_local_stack_is_reached_where_make_up_put_it(monkeypatch):
     assert env_vars["PULUMI_CONFIG_PASSPHRASE"] == ""
 
 
-def test_a_missing_stack_says_how_to_create_it(monkeypatch):
+def test_a_missing_stack_says_how_to_create_it(monkeypatch, pulumi_on_path):
     def select_stack(**kwargs):
         raise auto.StackNotFoundError(CommandResult(stdout="", stderr="no stack named 'qa'", code=255))
 
@@ -148,7 +160,7 @@ def test_a_missing_stack_says_how_to_create_it(monkeypatch):
         AutomationDriver.select("qa")
 
 
-def test_no_pulumi_cli_is_a_plain_error(monkeypatch):
+def test_no_pulumi_cli_is_a_plain_error(monkeypatch, pulumi_on_path):
     def select_stack(**kwargs):
         raise FileNotFoundError(2, "No such file or directory", "pulumi")
 
@@ -177,13 +189,12 @@ def test_without_pulumi_on_path_the_cli_make_up_installed_is_used(monkeypatch, t
         seen.update(kwargs)
         return FakeStack()
 
-    bin_dir = tmp_path / ".tools" / f"pulumi-v{PULUMI_VERSION}" / "bin"
-    bin_dir.mkdir(parents=True)
-    (bin_dir / "pulumi").write_text(FAKE_PULUMI)
-    (bin_dir / "pulumi").chmod(0o755)
+    tools = tmp_path / ".tools"
+    with serving(release()) as server:
+        bin_dir = install(tools, base_url=server.url, system="Linux", machine="x86_64", say=lambda line: None)
     monkeypatch.setattr(auto, "select_stack", select_stack)
     monkeypatch.setenv("PATH", "/nonexistent")
-    monkeypatch.setenv(TOOLS_DIR_ENV, str(tmp_path / ".tools"))
+    monkeypatch.setenv(TOOLS_DIR_ENV, str(tools))
 
     AutomationDriver.select("dev")
 
