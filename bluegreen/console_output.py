@@ -6,7 +6,6 @@ import time
 from typing import IO, Any, TextIO, cast
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from components import safe_text
@@ -20,6 +19,7 @@ from .offline_check import StackCheck
 from .rollout import Decision, StepRecord
 from .rollout_plan import RolloutPlan, Step
 from .stack_status import StackStatus
+from .terminal_text import markup, plain
 
 PROGRESS_LINES = 10
 """Countdown lines printed per pause at most (one per tenth of it)."""
@@ -61,7 +61,7 @@ class ConsoleObserver:
         self._progress: tuple[Step, int] | None = None
 
     def step(self, index: int, total: int, step: Step) -> None:
-        self.console.rule(f"[bold]step {index + 1}/{total}: {escape(step.label)}", align="left")
+        self.console.rule(f"[bold]step {index + 1}/{total}: {markup(step.label)}", align="left")
         if step.changes:
             pairs = " ".join(f"--plaintext {c.path}={c.value}" for c in step.changes)
             self.console.print(f"  pulumi config set-all --path {pairs}{self._flag}", markup=False)
@@ -78,7 +78,7 @@ class ConsoleObserver:
             )
         for measurement in found:
             color = {"pass": "green", "fail": "red"}.get(measurement.verdict, "yellow")
-            self.console.print(f"  {left}[{color}]{escape(measurement.line())}[/{color}]")
+            self.console.print(f"  {left}[{color}]{markup(measurement.line())}[/{color}]")
 
     def progress(self, step: Step, seconds_left: float) -> None:
         total = step.seconds or 0.0
@@ -91,16 +91,16 @@ class ConsoleObserver:
         self.console.print(f"  [dim]holding {step.color} at {weight}%: {left}[/dim]")
 
     def output(self, line: str) -> None:
-        self.console.print(line.rstrip(), style="dim", markup=False)
+        self.console.print(plain(line.rstrip()), style="dim", markup=False)
 
     def health(self, results: list[GateResult]) -> None:
         stamp = time.strftime("%H:%M:%S")
         for result in results:
             mark = "[green]✓[/green]" if result.healthy else "[red]✗[/red]"
-            self.console.print(f"  {stamp} {mark} {escape(str(result))}")
+            self.console.print(f"  {stamp} {mark} {markup(str(result))}")
 
     def note(self, message: str) -> None:
-        self.console.print(f"[yellow]{escape(message)}[/yellow]")
+        self.console.print(f"[yellow]{markup(message)}[/yellow]")
 
     def verdict(self, step: Step, decision: Decision, reason: str) -> None:
         pass  # a failure or a pause is the release's own message, printed at the end
@@ -120,12 +120,12 @@ def render_plan(console: Console, stack: str, plan: RolloutPlan) -> None:
     table.add_column("then")
     for number, step in enumerate(plan.steps, 1):
         changes = "\n".join(str(c) for c in step.changes) or "-"
-        table.add_row(str(number), escape(step.label), escape(changes), step.gate or "-")
+        table.add_row(str(number), markup(step.label), markup(changes), step.gate or "-")
     console.print(table)
     for note in plan.notes:
-        console.print(f"[yellow]{escape(note)}[/yellow]")
+        console.print(f"[yellow]{markup(note)}[/yellow]")
     if plan.rollback is not None:
-        console.print(f"on failure after traffic moves: {escape(plan.rollback.label)}")
+        console.print(f"on failure after traffic moves: {markup(plan.rollback.label)}")
 
 
 def render_summary(console: Console, records: list[StepRecord]) -> None:
@@ -137,13 +137,13 @@ def render_summary(console: Console, records: list[StepRecord]) -> None:
     for record in records:
         style = "green" if record.result == "ok" else "red" if record.result == "failed" else "yellow"
         took = show_duration(round(record.seconds)) if record.seconds >= 1 else "-"
-        table.add_row(escape(record.label), f"[{style}]{record.result}[/]", took, escape(record.detail))
+        table.add_row(markup(record.label), f"[{style}]{record.result}[/]", took, markup(record.detail))
     console.print(table)
 
 
 def render_status(console: Console, status: StackStatus) -> None:
     if status.error is not None:
-        console.print(f"[bold]{status.stack}[/bold]: [red]{escape(status.error)}[/red]")
+        console.print(f"[bold]{status.stack}[/bold]: [red]{markup(status.error)}[/red]")
         return
     title = f"{status.stack} ({status.platform}): live {status.live}, candidate {status.candidate}"
     table = Table(title=title, title_justify="left")
@@ -156,22 +156,22 @@ def render_status(console: Console, status: StackStatus) -> None:
         elif not color.health:
             health = "unknown (not deployed)" if not status.outputs else "no gates"
         else:
-            health = "\n".join(f"[{'green' if r.healthy else 'red'}]{escape(str(r))}[/]" for r in color.health)
-        image = escape(color.image)
+            health = "\n".join(f"[{'green' if r.healthy else 'red'}]{markup(str(r))}[/]" for r in color.health)
+        image = markup(color.image)
         table.add_row(color.color, f"{color.weight}%", deployed, image, str(color.replicas), health)
     console.print(table)
     if status.lock is not None:
-        console.print(f"[yellow]locked by {escape(status.lock.describe())}[/yellow]")
+        console.print(f"[yellow]locked by {markup(status.lock.describe())}[/yellow]")
     if status.strategy:
         marked = [
-            f"[bold]▶ {escape(step)}[/bold]" if index == status.position else escape(step)
+            f"[bold]▶ {markup(step)}[/bold]" if index == status.position else markup(step)
             for index, step in enumerate(status.strategy)
         ]
         console.print("strategy: " + " → ".join(marked))
     if status.outputs:
         outputs = Table(show_header=False, box=None, padding=(0, 2))
         for key, value in sorted(status.outputs.items()):
-            outputs.add_row(key, escape(_show(value)))
+            outputs.add_row(key, markup(_show(value)))
         console.print(outputs)
 
 
@@ -179,8 +179,8 @@ def render_check(console: Console, check: StackCheck) -> None:
     *body, summary = text_lines(check)
     for line in body:
         style = "red" if "[mandatory]" in line else "yellow" if line.lstrip().startswith("- [") else None
-        console.print(line, style=style, markup=False)
-    console.print(summary, style="bold green" if check.passed else "bold red", markup=False)
+        console.print(plain(line), style=style, markup=False)
+    console.print(plain(summary), style="bold green" if check.passed else "bold red", markup=False)
 
 
 def _show(value: Any) -> str:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 
 from components.spec import BlueGreenSpec, Traffic
 
@@ -26,6 +25,7 @@ from .rollout_plan import RolloutPlan
 from .stack_driver import StackDriver, StackError
 from .stack_files import short_name
 from .stack_lock import acquire, release
+from .terminal_text import markup
 
 
 @dataclass(frozen=True)
@@ -65,11 +65,11 @@ def run_session(
 ) -> RolloutResult:
     """Lock, run, unlock; a held lock raises LockHeldError before anything changes."""
     lock = acquire(
-        driver, options.command, force=options.force, warn=lambda message: err.print(f"[yellow]{escape(message)}[/]")
+        driver, options.command, force=options.force, warn=lambda message: err.print(f"[yellow]{markup(message)}[/]")
     )
     console = ConsoleObserver(out, driver.name)
     clear_pause(driver)  # a request left for an earlier release is not for this one
-    watch = InterruptWatch(on_repeat=lambda message: err.print(f"[yellow]{escape(message)}[/yellow]"))
+    watch = InterruptWatch(on_repeat=lambda message: err.print(f"[yellow]{markup(message)}[/yellow]"))
     try:
         if events is not None:
             events.lock_taken(lock)
@@ -99,7 +99,7 @@ def run_session(
                 events.lock_released()
         except StackError as error:
             err.print(
-                f"[yellow]could not remove the lock on {driver.name}: {escape(str(error))}; "
+                f"[yellow]could not remove the lock on {driver.name}: {markup(str(error))}; "
                 f"`pulumi stack tag rm bluegreen-lock --stack {driver.name}` removes it[/yellow]"
             )
 
@@ -109,12 +109,12 @@ def report(out: Console, err: Console, driver: StackDriver, plan: RolloutPlan, r
     render_summary(out, result.records)
     stack = driver.name
     if result.outcome == "done":
-        out.print(f"[bold green]done:[/] {escape(result.message)} on stack {stack}")
+        out.print(f"[bold green]done:[/] {markup(result.message)} on stack {stack}")
     else:
-        err.print(f"[bold red]{result.outcome.replace('_', ' ')}:[/] {escape(result.message)}")
-    out.print(escape(_weights_line(driver, result.deployed)))
+        err.print(f"[bold red]{result.outcome.replace('_', ' ')}:[/] {markup(result.message)}")
+    out.print(markup(_weights_line(driver, result.deployed)))
     for line in next_steps(stack, plan, result):
-        out.print(escape(line))
+        out.print(markup(line))
 
 
 def next_steps(stack: str, plan: RolloutPlan, result: RolloutResult) -> list[str]:

@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
+from components.safe_text import terminal
+
 from .stack_driver import StackDriver, StackError
 
 LOCK_TAG = "bluegreen-lock"
@@ -39,7 +41,9 @@ class LockInfo:
     token: str
 
     def describe(self) -> str:
-        return f"{self.holder} on {self.host} (pid {self.pid}) since {self.started}: {self.command}"
+        # The fields come from a stack tag anyone with access to the stack can set: one clean, bounded line.
+        text = f"{self.holder} on {self.host} (pid {self.pid}) since {self.started}: {self.command}"
+        return terminal(text, limit=1_000, newlines=False)
 
     def tag_value(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))

@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from ..cli_env import CliEnv
 from ..cli_options import check_stack
 from ..console_output import render_check
 from ..stack_files import no_project_message, stack_names
+from ..terminal_text import markup
 from .refusal import refuse
 from .running import guard
 
@@ -69,7 +69,7 @@ def check(
     to_stdout = json_path is not None and str(json_path) == "-"
     # With `--json -`, stdout carries only JSON; the human report goes to stderr.
     human = env.err if to_stdout else env.out
-    human.print(f"[dim]{escape(SCOPE_NOTE)}[/dim]")
+    human.print(f"[dim]{markup(SCOPE_NOTE)}[/dim]")
     try:
         with human.status("running the program under mocks and the policy pack over gRPC..."):
             checks = run_checks(stacks, directory)

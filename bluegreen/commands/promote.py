@@ -3,7 +3,6 @@
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from components.traffic import live_color
 
@@ -15,6 +14,7 @@ from ..health_gates import check_all
 from ..promotion import check_order, live_image, require_healthy
 from ..rollout_plan import plan_release, spec_of
 from ..stack_files import read_stack_config, short_name
+from ..terminal_text import markup
 from .options import (
     BakeOpt,
     EventsOpt,
@@ -71,14 +71,14 @@ def promote(
     results = check_all(env.gates(source_spec, source_config, http), live, source_spec, outputs)
     observer.health(results)
     guard(env, source, lambda: require_healthy(source, results))
-    env.out.print(f"promoting {escape(image)} (live on {live} in {source}) to {target}")
+    env.out.print(f"promoting {markup(image)} (live on {live} in {source}) to {target}")
 
     driver = driver_of(env, target)
     config = guard(env, target, driver.config)
     spec = guard(env, target, lambda: spec_of(config))
     current = live_color(spec.traffic)
     if spec.color(current).image == image and spec.traffic.of(current) == 100:
-        env.out.print(f"{target} already serves {escape(image)} on {current} at 100%; nothing to do")
+        env.out.print(f"{target} already serves {markup(image)} on {current} at 100%; nothing to do")
         raise typer.Exit(0)
     plan = show_plan(env, target, lambda: plan_release(config, image, override))
     options = session_options(ctx, poll, wait_timeout, failures_allowed, on_interrupt, force)

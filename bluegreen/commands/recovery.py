@@ -3,13 +3,13 @@
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from components.traffic import live_color
 
 from ..cli_env import CliEnv
 from ..cli_options import check_stack
 from ..rollout_plan import plan_rollback, spec_of
+from ..terminal_text import markup
 from .options import EventsOpt, ForceLockOpt, HttpOpt, PollOpt, ReportOpt, StackOpt, WaitOpt, YesOpt
 from .running import deployed_weights, driver_of, execute, guard, refuse, session_options, show_plan
 
@@ -72,7 +72,7 @@ def abort(
         )
     candidate = "green" if live == "blue" else "blue"
     env.out.print(
-        f"aborting the release of {escape(spec.color(candidate).image)} on {candidate} "
+        f"aborting the release of {markup(spec.color(candidate).image)} on {candidate} "
         f"({spec.traffic.of(candidate)}% of traffic) on stack {stack}"
     )
     outputs = guard(env, stack, driver.outputs)

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import typer
-from rich.markup import escape
 
 from ..exit_codes import ExitCode
 from ..stack_files import no_project_message
+from ..terminal_text import markup
 
 if TYPE_CHECKING:
     from ..cli_env import CliEnv
@@ -42,9 +42,9 @@ def write_json_error(destination: str, code: int, message: str, hint: str | None
 
 def refuse(env: "CliEnv", message: str, code: int = ExitCode.REFUSED, hint: str | None = None) -> NoReturn:
     label = "refused" if code == ExitCode.REFUSED else "failed"
-    env.err.print(f"[bold red]{label}:[/] {escape(message)}")
+    env.err.print(f"[bold red]{label}:[/] {markup(message)}")
     if hint:
-        env.err.print(f"  {escape(hint)}")
+        env.err.print(f"  {markup(hint)}")
     hint = hint or DEFAULT_HINTS.get(ExitCode(code))
     if env.json_errors is not None:
         write_json_error(env.json_errors, code, message, hint)

@@ -3,13 +3,13 @@
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from ..cli_env import CliEnv
 from ..cli_options import ColorChoice, check_image, check_stack
 from ..cli_options import OnInterrupt as OnInterruptChoice
 from ..health_gates import deployed_traffic
 from ..rollout_plan import RolloutPlan, plan_release, plan_resume, plan_shift, spec_of
+from ..terminal_text import markup
 from .options import (
     BakeOpt,
     EventsOpt,
@@ -147,6 +147,6 @@ def pause(ctx: typer.Context, stack: StackOpt) -> None:
     driver = driver_of(env, stack)
     holder = guard(env, stack, lambda: request_pause(driver))
     env.out.print(
-        f"asked the release of {escape(holder)} to pause; then: bluegreen resume --stack {stack} "
+        f"asked the release of {markup(holder)} to pause; then: bluegreen resume --stack {stack} "
         f"or bluegreen rollback --stack {stack}"
     )

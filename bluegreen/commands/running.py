@@ -9,7 +9,6 @@ from contextlib import contextmanager, suppress
 from typing import IO, Any, NoReturn, TypeVar
 
 import typer
-from rich.markup import escape
 
 from components.spec import BlueGreenSpec, ConfigError, Traffic
 
@@ -23,6 +22,7 @@ from ..release_session import SessionOptions, is_protected, next_steps, report, 
 from ..rollout import AnalysisFactory, OnInterrupt, Timing
 from ..rollout_plan import Override, PlanError, RolloutPlan, parse_steps, spec_of
 from ..stack_driver import StackDriver, StackError
+from ..terminal_text import markup
 from .refusal import refuse
 
 T = TypeVar("T")
@@ -134,7 +134,7 @@ def execute(
     if options.report:
         write_report(env, options.report, events)
     for problem in events.sink_errors:
-        env.err.print(f"[yellow]the event stream stopped: {escape(problem)}[/yellow]")
+        env.err.print(f"[yellow]the event stream stopped: {markup(problem)}[/yellow]")
     raise typer.Exit(result.exit_code)
 
 

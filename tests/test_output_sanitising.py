@@ -1,0 +1,98 @@
+"""Strings from outside cannot take over the terminal (issue 17, hole 8): escape sequences and control
+characters are removed, long values are cut with a marker, before anything reaches the operator.
+
+Each case runs the real CLI on the real program under mocks; the hostile string arrives where it
+would in real life: a stack tag (the release lock), a stack output, a provider's message.
+"""
+
+import re
+
+import pytest
+from rollout_support import FakeClock, ScriptedGate, docker_config
+from typer.testing import CliRunner
+
+from bluegreen.cli import app
+from bluegreen.cli_env import CliEnv
+from bluegreen.stack_lock import LOCK_TAG, LockInfo
+from components.safe_text import markdown, terminal
+from testkit.mock_driver import MockProgramDriver
+
+# Cursor up, erase the line, carriage return, then a fake all-clear; an OSC title; a C1 CSI; bidi override.
+HIDING = "\x1b[1A\x1b[2K\rlock: none\x1b]0;owned\x07\x9b2J\u202e"
+
+
+def cli(driver: MockProgramDriver, *args: str) -> tuple[int, str]:
+    env = CliEnv(driver_for=lambda name: driver, clock=FakeClock(), sleep=lambda seconds: None)
+    env.gates = lambda spec, config, http: [ScriptedGate(lambda color, spec: True)]
+    result = CliRunner().invoke(app, list(args), obj=env)
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def locked(monkeypatch) -> MockProgramDriver:
+    monkeypatch.setenv("COLUMNS", "300")
+    driver = MockProgramDriver.deployed("local", docker_config())
+    lock = LockInfo(holder=f"mallory{HIDING}", host="ci", pid=7, started="2026-01-01T00:00:00Z",
+                    command=f"bluegreen release{HIDING}", token="t")
+    driver.set_tag(LOCK_TAG, lock.tag_value())
+    return driver
+
+
+def control_characters(text: str) -> list[str]:
+    return re.findall(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", text)
+
+
+def test_a_lock_tag_with_escape_sequences_cannot_hide_the_lock_line_in_status(locked):
+    _, output = cli(locked, "status", "-s", "local")
+
+    assert control_characters(output) == []
+    lock_line = next(line for line in output.splitlines() if "locked by mallory" in line)
+    assert "bluegreen release" in lock_line
+
+
+def test_a_release_refused_by_such_a_lock_says_who_holds_it_in_plain_text(locked):
+    code, output = cli(locked, "release", "-s", "local", "-i", "repo/web:1.5.0")
+
+    assert code == 2, output
+    assert control_characters(output) == []
+    assert "refused: stack local is locked by mallory lock: none on ci (pid 7)" in output
+
+
+def test_a_100_kb_tag_value_is_cut_with_a_marker(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "300")
+    driver = MockProgramDriver.deployed("local", docker_config())
+    driver.set_tag(LOCK_TAG, "x" * 100_000)  # set by hand: not a lock this tool wrote
+
+    _, output = cli(driver, "status", "-s", "local")
+
+    assert len(output) < 10_000
+    assert re.search(r"… \[cut: 99\d\d\d more characters\]", output)
+
+
+def test_a_stack_output_with_escape_sequences_is_shown_clean(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "300")
+    driver = MockProgramDriver.deployed("local", docker_config())
+    driver._outputs["testUrl"] = f"http://localhost:19080{HIDING}"  # what a provider returned
+
+    _, output = cli(driver, "status", "-s", "local")
+
+    assert control_characters(output) == []
+    assert "http://localhost:19080" in output
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("a\x1b[31mred\x1b[0m b", "ared b"),
+        ("x\x1b]8;;http://evil\x1b\\link\x1b]8;;\x1b\\y", "xlinky"),
+        ("tab\there\r\nnext", "tab here\nnext"),
+        ("bell\x07 nul\x00 del\x7f c1\x85", "bell nul del c1"),
+        ("\u202egnp.exe", "gnp.exe"),
+    ],
+)
+def test_terminal_text_keeps_the_words_and_drops_the_controls(raw, clean):
+    assert terminal(raw) == clean
+
+
+def test_markdown_text_is_one_inert_line():
+    assert markdown("a\n# heading\n<b>x</b>") == "a # heading \\<b\\>x\\</b\\>"
