@@ -65,6 +65,19 @@ def _program(stack: str, platform: str) -> tuple[RegisteredResource, ...]:
     return tuple(r for r in run.resources.values() if r.custom)
 
 
+@functools.cache
+def _strategy(kind: str) -> tuple[RegisteredResource, ...]:
+    """The prod RolloutStrategy with a hook (a command with its own env, or a secret URL), as registered."""
+    config = copy.deepcopy(stack_config("prod"))
+    hooks = {
+        "command": {"command": ["./smoke.sh", "--fast"], "env": ["SMOKE_TOKEN", "SMOKE_USER"], "timeout": "20s"},
+        "url": {"url": "https://checks.example.com/run?token=abc123", "expect": 204},
+    }
+    config["bluegreen:rollout"]["hooks"] = {"preTraffic": hooks[kind]}
+    run = run_config(config, stack="prod", secret_keys=["bluegreen:rollout"] if kind == "url" else None)
+    return tuple(run.of_type("bluegreen:index:RolloutStrategy"))
+
+
 BASELINES = {
     "kubernetes": kubernetes_stack,
     "aws": aws_stack,
@@ -73,6 +86,8 @@ BASELINES = {
     "program-aws": lambda: list(_program("prod", "aws")),
     "program-kubernetes": lambda: list(_program("prod", "kubernetes")),
     "program-gateway": lambda: list(_program("prod", "gateway")),
+    "rollout-command-hook": lambda: list(_strategy("command")),
+    "rollout-secret-url-hook": lambda: list(_strategy("url")),
 }
 
 

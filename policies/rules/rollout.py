@@ -32,9 +32,10 @@ def _steps_key(subject: Subject, index: int | None = None) -> str:
 
 def analysis_required(subject: Subject, config: Mapping[str, Any]) -> list[str]:
     analysis = subject.props.get("analysis")
-    if analysis is UNKNOWN:
+    metrics = mapping(analysis).get("metrics")
+    if analysis is UNKNOWN or metrics is UNKNOWN or any(m is UNKNOWN for m in items(metrics)):
         return []
-    if not items(mapping(analysis).get("metrics")):
+    if not items(metrics):
         return [
             f"{subject.label}: {KEY}.analysis is not set, so only health gates the release: a candidate whose "
             "health path answers 200 while its real routes fail or crawl is promoted. Set "
