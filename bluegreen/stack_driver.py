@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from components.safe_text import remember_secrets, shown
+from components.spec.secret_config import secret_values
 
 from .local_stack import STACK as LOCAL_STACK
 from .local_stack import local_backend_settings, tools_dir
@@ -155,7 +156,7 @@ class AutomationDriver:
         for key, item in items.items():
             if item.secret:
                 # Decrypted for the release (a hook's URL must work); never printed.
-                remember_secrets(config[key])
+                remember_secrets(secret_values(key, config[key]))
         return config
 
     def set_config_paths(self, values: Mapping[str, ConfigScalar]) -> None:

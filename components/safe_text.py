@@ -79,15 +79,15 @@ def _redact_url(match: re.Match[str]) -> str:
 
 
 def remember_secrets(value: object) -> None:
-    """Every string (and number) inside a secret value this process read: `scrub` hides them from output."""
+    """Every string inside a secret value this process read: `scrub` hides them from output."""
     if isinstance(value, dict):
         for item in value.values():
             remember_secrets(item)
     elif isinstance(value, list | tuple):
         for item in value:
             remember_secrets(item)
-    elif value is not None and not isinstance(value, bool) and len(str(value)) >= MIN_SECRET_LENGTH:
-        _known_secrets.add(str(value))
+    elif isinstance(value, str) and len(value) >= MIN_SECRET_LENGTH:
+        _known_secrets.add(value)
 
 
 def scrub(text: object) -> str:

@@ -13,6 +13,7 @@ from bluegreen.program_run import run_config
 from bluegreen.stack_driver import ConfigScalar, OnOutput, UpdateFailedError
 from bluegreen.stack_files import set_path
 from components.safe_text import remember_secrets
+from components.spec.secret_config import secret_values
 
 
 class MockProgramDriver:
@@ -44,7 +45,7 @@ class MockProgramDriver:
 
     def config(self) -> dict[str, Any]:
         for key in self.secret_keys:
-            remember_secrets(self._config.get(key))  # as AutomationDriver does with what it decrypts
+            remember_secrets(secret_values(key, self._config.get(key)))  # as AutomationDriver does
         return copy.deepcopy(self._config)
 
     def set_config_paths(self, values: Mapping[str, ConfigScalar]) -> None:

@@ -161,3 +161,19 @@ def test_a_secure_value_where_no_secret_belongs_is_a_config_problem_naming_the_k
     assert code == 1, output
     assert expected in output
     assert "PLANTED" not in output + json.dumps(report)
+
+
+def test_only_what_can_hold_a_secret_is_scrubbed_from_a_secret_rollout():
+    from components.spec.secret_config import secret_values
+
+    rollout = {
+        "steps": [{"setWeight": 5}, {"pause": "5m"}, {"setWeight": 100}],
+        "analysis": {"metrics": [{"name": "error-rate", "provider": "prometheus", "query": "q{{color}}", "max": 0.01}]},
+        "prometheus": {"address": "https://user:pw@prom.example.com"},
+        "hooks": {"preTraffic": {"command": ["./smoke.sh", "--token", TOKEN], "env": ["SMOKE_TOKEN"]}},
+    }
+    assert sorted(secret_values("bluegreen:rollout", rollout)) == sorted(
+        ["https://user:pw@prom.example.com", "./smoke.sh", "--token", TOKEN]
+    )
+    # A key that may not be secret is refused anyway; every string of it is scrubbed meanwhile.
+    assert secret_values("bluegreen:service", {"name": "web-frontend"}) == ["web-frontend"]

@@ -49,6 +49,25 @@ def secret_key_problems(secret_keys: Collection[str]) -> list[ConfigProblem]:
     ]
 
 
+def secret_values(key: str, value: Any) -> list[str]:
+    """The strings of secret key `key` (`rollout`, or `bluegreen:rollout`) that may hold a secret, to scrub.
+
+    Pulumi says only that the whole key is secret; its steps, metric names and thresholds are
+    not, and scrubbing them would hide `prometheus` or `0.01` from every line printed.
+    """
+    if key.removeprefix(f"{NAMESPACE}:") not in SECRET_CAPABLE or not isinstance(value, Mapping):
+        return secret_strings(value)
+    found: list[Any] = []
+    hooks = value.get("hooks")
+    for hook in hooks.values() if isinstance(hooks, Mapping) else ():
+        if isinstance(hook, Mapping):
+            found += [hook.get("url"), hook.get("command")]
+    prometheus = value.get("prometheus")
+    if isinstance(prometheus, Mapping):
+        found.append(prometheus.get("address"))
+    return secret_strings(found)
+
+
 def secret_strings(value: Any) -> list[str]:
     """Every string inside a secret value, to scrub from messages (short ones would scrub ordinary words)."""
     if isinstance(value, str):
