@@ -16,7 +16,7 @@ from .secret_config import (
     SECRET_CAPABLE,
     SECRET_PLACEHOLDER,
     secret_key_problems,
-    secret_values,
+    secret_strings,
     validation_context,
 )
 
@@ -49,7 +49,8 @@ def parse_spec(raw: Mapping[str, Any], secret_keys: Collection[str] = ()) -> Blu
 def _hide_secrets(problems: list[ConfigProblem], raw: Mapping[str, Any], secret_keys: Collection[str]) -> list:
     """Problems under a secret key show `[secret]` for the value and for any secret text in the rule."""
     secret_keys = set(secret_keys)
-    secrets = [text for key in secret_keys for text in secret_values(key, raw.get(key))]
+    # A rule may quote any part of the value it judges: every string of the key is scrubbed from it.
+    secrets = [text for key in secret_keys for text in secret_strings(raw.get(key))]
     shown = []
     for problem in problems:
         top = problem.key.removeprefix(f"{NAMESPACE}:").split(".")[0].split("[")[0]
