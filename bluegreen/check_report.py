@@ -132,7 +132,7 @@ def to_json(checks: Sequence[StackCheck]) -> dict[str, Any]:
 
 
 def json_text(checks: Sequence[StackCheck]) -> str:
-    return json.dumps(to_json(checks), indent=2) + "\n"
+    return json.dumps(safe_text.scrubbed(to_json(checks)), indent=2) + "\n"
 
 
 _ICONS = {"passed": "✅", "failed": "❌", "invalid config": "❌", "error": "❌"}

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from components.safe_text import scrubbed
 from components.spec import Color, Traffic
 
 from .analysis.measurement import Measurement
@@ -125,6 +126,8 @@ class EventLog:
             "weights": _weights(self._weights),
             **fields,
         }
+        # Events leave the process (a file, a notifier): no secret the release read, no URL credentials.
+        event = scrubbed(event)
         self.events.append(event)
         for sink in list(self.sinks):
             try:

@@ -4,6 +4,8 @@ import json
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
+from components.safe_text import scrubbed
+
 from .console_output import render_status
 from .stack_status import StackStatus, gather_status
 
@@ -23,7 +25,7 @@ def show_status(stacks: list[str], env: "CliEnv", http: bool | None, as_json: bo
         render_status(env.out, status)
         found.append(status)
     if as_json:
-        env.out.print_json(json.dumps([status_json(s) for s in found]))
+        env.out.print_json(json.dumps(scrubbed([status_json(s) for s in found])))
     return all(s.ok for s in found)
 
 

@@ -18,7 +18,9 @@ values, stack outputs and tags, provider and Pulumi messages, hook output) passe
 `rich.markup.escape` only stops Rich's own `[style]` markup; it leaves control characters alone.
 """
 
+import json
 import re
+from typing import Any
 
 REDACTED = "[redacted]"
 SECRET = "[secret]"
@@ -88,6 +90,7 @@ def remember_secrets(value: object) -> None:
             remember_secrets(item)
     elif isinstance(value, str) and len(value) >= MIN_SECRET_LENGTH:
         _known_secrets.add(value)
+        _known_secrets.add(json.dumps(value)[1:-1])  # as it appears inside JSON someone else serialised
 
 
 def scrub(text: object) -> str:
@@ -96,6 +99,18 @@ def scrub(text: object) -> str:
     for secret in sorted(_known_secrets, key=len, reverse=True):
         scrubbed = scrubbed.replace(secret, SECRET)
     return redact(scrubbed)
+
+
+def scrubbed(value: Any) -> Any:
+    """A JSON-like value with `scrub` applied to every string in it (before it is serialised, so JSON
+    escaping cannot hide a secret from the scrub, nor the scrub break the escaping)."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {key: scrubbed(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [scrubbed(item) for item in value]
+    return value
 
 
 def shown(text: object, limit: int = MAX_LENGTH) -> str:

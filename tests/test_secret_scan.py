@@ -1,5 +1,6 @@
 """A planted secret appears nowhere (issue 17, hole 2): not in what the CLI prints for release, status,
-`status --json` or check, not in the check's JSON and Markdown, not in state under mocks.
+`status --json` or check, not in the release's event stream, not in the check's JSON and Markdown, not in
+state under mocks.
 
 The secret sits in `bluegreen:rollout`, a secret key, as a token in a hook's command and URL; the
 hook fails and prints it too. A second token sits in plain config, in a URL's query and credentials,
@@ -43,9 +44,12 @@ def driver(monkeypatch) -> MockProgramDriver:
     return MockProgramDriver.deployed("local", config, secret_keys=["bluegreen:rollout"])
 
 
-def test_release_and_status_never_print_the_secret(driver):
-    code, release = cli(driver, "release", "-s", "local", "-i", "repo/web:1.5.0", "--poll", "1")
+def test_release_and_status_never_print_the_secret(driver, tmp_path):
+    events = tmp_path / "events.jsonl"
+    args = ["release", "-s", "local", "-i", "repo/web:1.5.0", "--poll", "1", "--events", str(events)]
+    code, release = cli(driver, *args)
     assert code == 1, release  # the hook failed, printing the secret itself
+    assert "preTraffic" in events.read_text() and SECRET not in events.read_text()
     assert "preTraffic hook failed" in release and "smoke failed for [secret]" in release
 
     _, status = cli(driver, "status", "-s", "local")

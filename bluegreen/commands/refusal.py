@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
+from components.safe_text import scrub
+
 from ..exit_codes import ExitCode
 from ..stack_files import no_project_message
 from ..terminal_text import markup
@@ -25,7 +27,7 @@ DEFAULT_HINTS = {
 
 def error_object(code: int, message: str, hint: str | None) -> dict[str, object]:
     status = "refused" if code == ExitCode.REFUSED else "failed"
-    return {"code": int(code), "status": status, "message": message, "hint": hint}
+    return {"code": int(code), "status": status, "message": scrub(message), "hint": scrub(hint) if hint else hint}
 
 
 def write_json_error(destination: str, code: int, message: str, hint: str | None) -> None:
