@@ -223,3 +223,16 @@ def health_server(healthy: Callable[[], bool]) -> Iterator[tuple[int, list[int]]
 
     with loopback_server(Handler) as server:
         yield server.server_address[1], statuses
+
+
+def run_cli(driver: MockProgramDriver, *args: str) -> tuple[int, str]:
+    """The real CLI on one mock stack, gates always healthy, no waiting: (exit code, everything printed)."""
+    from typer.testing import CliRunner
+
+    from bluegreen.cli import app
+    from bluegreen.cli_env import CliEnv
+
+    env = CliEnv(driver_for=lambda name: driver, clock=FakeClock(), sleep=lambda seconds: None)
+    env.gates = lambda spec, config, http: [ScriptedGate(lambda color, spec: True)]
+    result = CliRunner().invoke(app, list(args), obj=env)
+    return result.exit_code, result.output

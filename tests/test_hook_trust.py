@@ -16,12 +16,9 @@ from contextlib import contextmanager
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rollout_support import FakeClock, ScriptedGate, docker_config
-from typer.testing import CliRunner
+from rollout_support import docker_config, run_cli
 
 from bluegreen.analysis.hooks import hook_environment, run_hook
-from bluegreen.cli import app
-from bluegreen.cli_env import CliEnv
 from components.spec.hook_urls import forbidden_reason
 from components.spec.rollout import HookSpec
 from testkit.mock_driver import MockProgramDriver
@@ -53,10 +50,7 @@ def release_with_hook(hook: dict, monkeypatch: pytest.MonkeyPatch) -> tuple[int,
     monkeypatch.setenv("COLUMNS", "300")  # the plan table and step headers on one line each
     config = {**docker_config(), "bluegreen:rollout": {"steps": [{"setWeight": 100}], "hooks": {"preTraffic": hook}}}
     driver = MockProgramDriver.deployed("local", config)
-    env = CliEnv(driver_for=lambda name: driver, clock=FakeClock(), sleep=lambda seconds: None)
-    env.gates = lambda spec, config, http: [ScriptedGate(lambda color, spec: True)]
-    result = CliRunner().invoke(app, ["release", "-s", "local", "-i", "repo/web:1.5.0", "--poll", "1"], obj=env)
-    return result.exit_code, result.output
+    return run_cli(driver, "release", "-s", "local", "-i", "repo/web:1.5.0", "--poll", "1")
 
 
 def test_a_command_hook_gets_no_credentials_from_the_release_machine(tmp_path, monkeypatch):

@@ -8,24 +8,14 @@ would in real life: a stack tag (the release lock), a stack output, a provider's
 import re
 
 import pytest
-from rollout_support import FakeClock, ScriptedGate, docker_config
-from typer.testing import CliRunner
+from rollout_support import docker_config, run_cli
 
-from bluegreen.cli import app
-from bluegreen.cli_env import CliEnv
 from bluegreen.stack_lock import LOCK_TAG, LockInfo
 from components.safe_text import markdown, terminal
 from testkit.mock_driver import MockProgramDriver
 
 # Cursor up, erase the line, carriage return, then a fake all-clear; an OSC title; a C1 CSI; bidi override.
 HIDING = "\x1b[1A\x1b[2K\rlock: none\x1b]0;owned\x07\x9b2J\u202e"
-
-
-def cli(driver: MockProgramDriver, *args: str) -> tuple[int, str]:
-    env = CliEnv(driver_for=lambda name: driver, clock=FakeClock(), sleep=lambda seconds: None)
-    env.gates = lambda spec, config, http: [ScriptedGate(lambda color, spec: True)]
-    result = CliRunner().invoke(app, list(args), obj=env)
-    return result.exit_code, result.output
 
 
 @pytest.fixture
@@ -43,7 +33,7 @@ def control_characters(text: str) -> list[str]:
 
 
 def test_a_lock_tag_with_escape_sequences_cannot_hide_the_lock_line_in_status(locked):
-    _, output = cli(locked, "status", "-s", "local")
+    _, output = run_cli(locked, "status", "-s", "local")
 
     assert control_characters(output) == []
     lock_line = next(line for line in output.splitlines() if "locked by mallory" in line)
@@ -51,7 +41,7 @@ def test_a_lock_tag_with_escape_sequences_cannot_hide_the_lock_line_in_status(lo
 
 
 def test_a_release_refused_by_such_a_lock_says_who_holds_it_in_plain_text(locked):
-    code, output = cli(locked, "release", "-s", "local", "-i", "repo/web:1.5.0")
+    code, output = run_cli(locked, "release", "-s", "local", "-i", "repo/web:1.5.0")
 
     assert code == 2, output
     assert control_characters(output) == []
@@ -63,7 +53,7 @@ def test_a_100_kb_tag_value_is_cut_with_a_marker(monkeypatch):
     driver = MockProgramDriver.deployed("local", docker_config())
     driver.set_tag(LOCK_TAG, "x" * 100_000)  # set by hand: not a lock this tool wrote
 
-    _, output = cli(driver, "status", "-s", "local")
+    _, output = run_cli(driver, "status", "-s", "local")
 
     assert len(output) < 10_000
     assert re.search(r"… \[cut: 99\d\d\d more characters\]", output)
@@ -74,7 +64,7 @@ def test_a_stack_output_with_escape_sequences_is_shown_clean(monkeypatch):
     driver = MockProgramDriver.deployed("local", docker_config())
     driver._outputs["testUrl"] = f"http://localhost:19080{HIDING}"  # what a provider returned
 
-    _, output = cli(driver, "status", "-s", "local")
+    _, output = run_cli(driver, "status", "-s", "local")
 
     assert control_characters(output) == []
     assert "http://localhost:19080" in output

@@ -11,12 +11,11 @@ import json
 
 import pytest
 import yaml
-from rollout_support import FakeClock, ScriptedGate, docker_config
+from rollout_support import docker_config, run_cli
 from test_secret_config import state_text
 from typer.testing import CliRunner
 
 from bluegreen.cli import app
-from bluegreen.cli_env import CliEnv
 from bluegreen.program_run import run_config
 from testkit.mock_driver import MockProgramDriver
 from tests.test_offline_check import project_copy
@@ -30,13 +29,6 @@ def secret_rollout() -> dict:
     return {"steps": [{"setWeight": 100}], "hooks": {"preTraffic": {"command": leak, "timeout": "5s"}}}
 
 
-def cli(driver: MockProgramDriver, *args: str) -> tuple[int, str]:
-    env = CliEnv(driver_for=lambda name: driver, clock=FakeClock(), sleep=lambda seconds: None)
-    env.gates = lambda spec, config, http: [ScriptedGate(lambda color, spec: True)]
-    result = CliRunner().invoke(app, list(args), obj=env)
-    return result.exit_code, result.output
-
-
 @pytest.fixture
 def driver(monkeypatch) -> MockProgramDriver:
     monkeypatch.setenv("COLUMNS", "300")
@@ -47,13 +39,13 @@ def driver(monkeypatch) -> MockProgramDriver:
 def test_release_and_status_never_print_the_secret(driver, tmp_path):
     events = tmp_path / "events.jsonl"
     args = ["release", "-s", "local", "-i", "repo/web:1.5.0", "--poll", "1", "--events", str(events)]
-    code, release = cli(driver, *args)
+    code, release = run_cli(driver, *args)
     assert code == 1, release  # the hook failed, printing the secret itself
     assert "preTraffic" in events.read_text() and SECRET not in events.read_text()
     assert "preTraffic hook failed" in release and "smoke failed for [secret]" in release
 
-    _, status = cli(driver, "status", "-s", "local")
-    _, status_json = cli(driver, "status", "-s", "local", "--json")
+    _, status = run_cli(driver, "status", "-s", "local")
+    _, status_json = run_cli(driver, "status", "-s", "local", "--json")
 
     for output in (release, status, status_json):
         assert SECRET not in output
