@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from components import safe_text
 from components.spec.durations import parse_duration, show_duration
 
 from .mermaid_chart import LineChart
@@ -228,16 +229,11 @@ def _minutes(seconds: float) -> str:
     return f"{whole // 60}:{whole % 60:02d}"
 
 
-_MARKDOWN = re.compile(r"([\\`*_\[\]<>|~&#!])")
-_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
 def _md(text: object) -> str:
     """Shown, never rendered: one line, Markdown and HTML characters escaped, @-mentions broken."""
-    flat = " ".join(_CONTROLS.sub(" ", str(text)).split())
-    return _MARKDOWN.sub(r"\\\1", flat).replace("@", "@\u200b")
+    return safe_text.markdown(text)
 
 
 def _code(text: object) -> str:
     """Inside a code span: no backtick to close it early, one line."""
-    return " ".join(_CONTROLS.sub(" ", str(text)).split()).replace("`", "'")
+    return " ".join(safe_text.shown(text).split()).replace("`", "'")

@@ -146,9 +146,9 @@ def write_report(env: CliEnv, path: str, events: EventLog) -> None:
         with open(path, "a", encoding="utf-8") as file:
             file.write(render(events.events))
     except OSError as error:
-        env.err.print(f"[yellow]the report could not be written to {escape(path)}: {escape(str(error.strerror))}[/]")
+        env.err.print(f"[yellow]the report could not be written to {markup(path)}: {markup(str(error.strerror))}[/]")
     else:
-        env.out.print(f"report: {escape(path)}")
+        env.out.print(f"report: {markup(path)}")
 
 
 @contextmanager
