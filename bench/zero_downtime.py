@@ -1,4 +1,4 @@
-"""Zero-downtime traffic shifts through real HAProxy on loopback: hitless reload vs a naive restart.
+"""Zero-downtime traffic shifts through real HAProxy on loopback: runtime API vs hitless reload vs a naive restart.
 
 1 blue and 2 green replicas (real HTTP servers) behind HAProxy configured by the
 component's `render_haproxy_config`. Two kinds of client send at a fixed offered rate
@@ -7,22 +7,31 @@ persistent connection each, no retries). After STEADY_SECONDS of steady load the
 router goes through RELOADS traffic shifts (100/0 -> 90/10 -> 50/50 -> 0/100 and back,
 over and over), SHIFT_GAP apart, then STEADY_SECONDS of steady load again.
 
-Three passes in the same process, so every figure has its baseline beside it:
-- reload: the component's mechanism (`install_and_reload`: saved server state, new
-  config, SIGUSR2 to the master-worker);
+Passes in the same process, so every figure has its baseline beside it:
+- runtime API: what `pulumi up` does now (`apply_config`): every shift changes weights
+  alone, so they are set through HAProxy's runtime API, with no reload;
+- reload: the reload the component runs for any other change (`install_and_reload`:
+  saved server state, new config, SIGUSR2 to the master-worker), forced on every shift;
 - reload, 2.6 idle default: the same, with `option idle-close-on-response` taken out
   of the rendered config (what the component shipped before), to show what it buys;
 - restart: the naive baseline (stop HAProxy, start it with the new config).
 
 For each pass and client kind it prints requests sent and failed, and p50/p99 latency
-in steady state against during the shifts. Latencies are of answered requests only
-(a refused connection fails fast and would flatter the baseline); failures are
-counted apart. Then it kills one green replica under load and reports how long HAProxy
-took to mark it DOWN. Loopback only; about a minute.
+in steady state against during the shifts; per pass, the p99 ratio during shifts over
+steady (both client kinds together) and the reloads it caused, counted as changes of
+the worker PID that answers the runtime API after each shift. Latencies are of
+answered requests only (a refused connection fails fast and would flatter the
+baseline); failures are counted apart. Then it kills one green replica under load and
+reports how long HAProxy took to mark it DOWN. Loopback only; about two minutes.
 
-Run: `.venv/bin/python bench/zero_downtime.py` (or `make bench`). Needs `haproxy` on PATH.
+`--quick` runs only the runtime API, reload and restart passes, with shorter steady
+windows and no kill phase (the same load and 20 shifts; under a minute and a half).
+The last line is always `runtime api: failed F of N, reloads R, p99 shift/steady X`.
+
+Run: `.venv/bin/python bench/zero_downtime.py [--quick]` (or `make bench`). Needs `haproxy` on PATH.
 """
 
+import argparse
 import sys
 import time
 from collections.abc import Callable
@@ -32,6 +41,7 @@ from subprocess import Popen
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from components.docker.router_update import RUNTIME_API
 from components.spec import BlueGreenSpec, Color
 from testkit.lab.color_server import start
 from testkit.lab.load import LoadClient, Outcome, percentile
@@ -45,7 +55,11 @@ KEEP_ALIVE_RATE = 500
 """Offered load of the keep-alive senders, requests/s in total (10/s each)."""
 KEEP_ALIVE_SENDERS = 50
 RELOADS = 20
+"""Traffic shifts per pass (each one a reload in the reload passes)."""
 STEADY_SECONDS = 3.0
+QUICK_STEADY_SECONDS = 2.0
+WARM_UP = 0.5
+"""Seconds of load before the first steady window counts: 50 keep-alive clients connecting are not steady state."""
 SHIFT_GAP = 0.3
 """Seconds between the end of one shift and the start of the next."""
 SHIFT_TAIL = 0.25
@@ -61,12 +75,23 @@ class Pass:
     steady: list[tuple[float, float]] = field(default_factory=list)
     outcomes: dict[str, list[Outcome]] = field(default_factory=dict)
     seconds: float = 0.0
+    reloads: int = 0
+    """Shifts after which another worker answered the runtime API than before."""
 
     def during(self, kind: str) -> list[Outcome]:
         return [o for o in self.outcomes[kind] if any(a <= o.started < b for a, b in self.shifts)]
 
     def in_steady_state(self, kind: str) -> list[Outcome]:
         return [o for o in self.outcomes[kind] if any(a <= o.started < b for a, b in self.steady)]
+
+    def all(self) -> list[Outcome]:
+        return [o for outcomes in self.outcomes.values() for o in outcomes]
+
+    def p99_ratio(self) -> float:
+        """p99 during shifts over p99 in steady state, every client kind together."""
+        during = [o for kind in self.outcomes for o in self.during(kind)]
+        steady = [o for kind in self.outcomes for o in self.in_steady_state(kind)]
+        return latency_ms(during, 0.99) / latency_ms(steady, 0.99)
 
 
 class RouterWithoutIdleClose(LoopbackRouter):
@@ -93,7 +118,10 @@ def stop_replicas(processes: dict[str, Popen[str]]) -> None:
 
 
 def run(
-    mode: str, make_router: Callable[..., LoopbackRouter], shift: Callable[[LoopbackRouter, BlueGreenSpec], None]
+    mode: str,
+    make_router: Callable[..., LoopbackRouter],
+    shift: Callable[[LoopbackRouter, BlueGreenSpec], None],
+    steady_seconds: float = STEADY_SECONDS,
 ) -> Pass:
     processes, ports = start_replicas()
     router = make_router(ports, FAST_CHECK)
@@ -105,19 +133,24 @@ def run(
             LoadClient(port, threads=NEW_CONNECTION_SENDERS, rate=NEW_CONNECTION_RATE) as fresh,
             LoadClient(port, threads=KEEP_ALIVE_SENDERS, rate=KEEP_ALIVE_RATE, keep_alive=True) as kept,
         ):
+            time.sleep(WARM_UP)
             began = time.monotonic()
-            time.sleep(STEADY_SECONDS)
+            time.sleep(steady_seconds)
             result.steady.append((began, time.monotonic()))
             shifting = time.monotonic()
+            worker = router.worker_pid()
             for index in range(RELOADS):
                 begin = time.monotonic()
                 shift(router, spec_for(*STEPS[index % len(STEPS)]))
                 result.shifts.append((begin, time.monotonic() + SHIFT_TAIL))
+                now = router.worker_pid()
+                result.reloads += now != worker
+                worker = now
                 time.sleep(SHIFT_GAP)
             result.seconds = time.monotonic() - shifting
             time.sleep(SHIFT_TAIL)
             settled = time.monotonic()
-            time.sleep(STEADY_SECONDS)
+            time.sleep(steady_seconds)
             result.steady.append((settled, time.monotonic()))
             fresh.stop()
             kept.stop()
@@ -163,7 +196,8 @@ def failed(outcomes: list[Outcome]) -> int:
 
 
 def report(result: Pass) -> None:
-    print(f"\n== {result.mode}: {RELOADS} shifts in {result.seconds:.1f} s")
+    print(f"\n== {result.mode}: {RELOADS} shifts in {result.seconds:.1f} s, {result.reloads} reloads, "
+          f"p99 shift/steady {result.p99_ratio():.2f}")
     print(f"   {'client':<15} {'sent':>6} {'failed':>6}   steady p50/p99 ms   during shifts p50/p99 ms")
     for kind, outcomes in result.outcomes.items():
         steady, during = result.in_steady_state(kind), result.during(kind)
@@ -180,7 +214,23 @@ def ratio(baseline: float, measured: float) -> str:
     return f"= {baseline / measured:.1f}x" if measured else "(the reload: none)"
 
 
+def summary(passes: list[Pass]) -> None:
+    """One row per pass: what the issue tracker and the docs quote."""
+    print(f"\n   {'pass':<52} {'failed':>14} {'p99 steady':>10} {'p99 shifts':>10} {'ratio':>6} {'reloads':>7}")
+    for result in passes:
+        outcomes = result.all()
+        steady = [o for kind in result.outcomes for o in result.in_steady_state(kind)]
+        during = [o for kind in result.outcomes for o in result.during(kind)]
+        print(f"   {result.mode:<52} {failed(outcomes):>6} of {len(outcomes):>5} "
+              f"{latency_ms(steady, 0.99):>10.2f} {latency_ms(during, 0.99):>10.2f} "
+              f"{result.p99_ratio():>6.2f} {result.reloads:>7}")
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="runtime API, reload and restart passes only; no kill")
+    quick = parser.parse_args().quick
+    steady = QUICK_STEADY_SECONDS if quick else STEADY_SECONDS
     print(
         f"offered load: {NEW_CONNECTION_RATE} req/s from {NEW_CONNECTION_SENDERS} new-connection senders and "
         f"{KEEP_ALIVE_RATE} req/s from {KEEP_ALIVE_SENDERS} keep-alive senders; loopback only"
@@ -188,30 +238,42 @@ def main() -> None:
     print(f"replicas: blue {REPLICAS['blue']}, green {REPLICAS['green']}; {RELOADS} shifts through "
           + " -> ".join(f"{b}/{g}" for b, g in STEPS) + " (repeated)")
 
+    def runtime_api(router: LoopbackRouter, spec: BlueGreenSpec) -> None:
+        applied = router.update(spec)
+        if applied.how != RUNTIME_API:
+            print(f"   (a shift went through: {applied.how} {applied.reason or ''})")
+
     def reload(router: LoopbackRouter, spec: BlueGreenSpec) -> None:
         router.apply(spec)
 
     def restart(router: LoopbackRouter, spec: BlueGreenSpec) -> None:
         router.restart(spec)
 
-    passes = [
-        run("reload (the component)", LoopbackRouter, reload),
-        run("reload, 2.6 idle default (no idle-close-on-response)", RouterWithoutIdleClose, reload),
-        run("restart (naive baseline)", LoopbackRouter, restart),
+    runtime = run("runtime API (the component, weights alone)", LoopbackRouter, runtime_api, steady)
+    hitless = run("reload (the component, any other change)", LoopbackRouter, reload, steady)
+    idle_default = [] if quick else [
+        run("reload, 2.6 idle default (no idle-close-on-response)", RouterWithoutIdleClose, reload, steady)
     ]
+    naive = run("restart (naive baseline)", LoopbackRouter, restart, steady)
+    passes = [runtime, hitless, *idle_default, naive]
     for result in passes:
         report(result)
-    hitless, _, naive = passes
     print("\n== baseline (restart) / hitless reload")
     for kind in hitless.outcomes:
         lost = failed(naive.outcomes[kind]), failed(hitless.outcomes[kind])
         p99 = latency_ms(naive.during(kind), 0.99), latency_ms(hitless.during(kind), 0.99)
         print(f"   {kind:<15} failed requests: {lost[0]} / {lost[1]} {ratio(*lost)}; "
               f"p99 during shifts: {p99[0]:.2f} ms / {p99[1]:.2f} ms {ratio(*p99)}")
-    seconds, meanwhile, lost = kill_phase()
-    window = f"{FAST_CHECK.detection_seconds} s = {FAST_CHECK.interval_seconds} s x {FAST_CHECK.unhealthy_threshold}"
-    print(f"\n== green-0 killed under load: DOWN after {seconds:.2f} s (window {window}); "
-          f"{meanwhile} requests meanwhile, {lost} failed")
+    if not quick:
+        seconds, meanwhile, lost = kill_phase()
+        check = FAST_CHECK
+        window = f"{check.detection_seconds} s = {check.interval_seconds} s x {check.unhealthy_threshold}"
+        print(f"\n== green-0 killed under load: DOWN after {seconds:.2f} s (window {window}); "
+              f"{meanwhile} requests meanwhile, {lost} failed")
+    summary(passes)
+    everything = runtime.all()
+    print(f"runtime api: failed {failed(everything)} of {len(everything)}, reloads {runtime.reloads}, "
+          f"p99 shift/steady {runtime.p99_ratio():.2f}")
 
 
 if __name__ == "__main__":
