@@ -28,6 +28,7 @@ from .analysis.measurement import Analysis, Measurement
 from .deadline import Done, Late, call_with_deadline
 from .exit_codes import ExitCode
 from .health_gates import GateResult, HealthGate, check_all, deployed_traffic
+from .pause_evidence import Decision, PauseEvidence, ReleaseTally
 from .rollout_plan import RolloutPlan, Step, other
 from .stack_driver import StackDriver, StackError
 
@@ -45,8 +46,6 @@ EXIT_CODES: dict[Outcome, int] = {
 """What each outcome exits with; exit_codes.MEANINGS says what the codes mean."""
 
 OnInterrupt = Literal["rollback", "pause"]
-Decision = Literal["continue", "fail", "pause"]
-"""What the engine made of a round of measurements (or a hook): go on, fail the release, or pause it."""
 HookRunner = Callable[[HookSpec, dict[str, Any], float], Measurement]
 AnalysisFactory = Callable[[dict[str, Any]], Analysis | None]
 """Builds the analysis from the stack outputs of the first update that moved traffic (or None)."""
@@ -160,7 +159,7 @@ class Rollout:
     _deployed: Traffic | None = None
     _analysis: Analysis | None = None
     _analysis_built: bool = False
-    _counts: dict[tuple[str, str], int] = field(default_factory=dict)
+    _tally: ReleaseTally = field(default_factory=ReleaseTally)
     _last_health: tuple[tuple[str, bool, str], ...] = ()
 
     def run(self) -> RolloutResult:
@@ -267,7 +266,9 @@ class Rollout:
         analysis, rules = self._analysis_for(step)
         start = self.clock()
         end = start + seconds
-        next_measure = start + rules.interval if rules else math.inf
+        # Every window lies wholly after the weight change and the warm-up (initialDelay).
+        next_measure = start + rules.initial_delay + rules.interval if rules else math.inf
+        evidence = PauseEvidence(rules, step.label, weight, self._tally) if rules else None
         measured = False
         misses = 0
         while True:
@@ -279,19 +280,23 @@ class Rollout:
                 misses = 0 if all(r.healthy for r in results) else misses + 1
                 if misses > self.timing.failures_allowed:
                     return f"{step.color} turned unhealthy at {weight}%: {_unhealthy(results)}"
-            if rules is not None and (now >= next_measure or (left <= 0 and not measured)):
+            if rules is not None and evidence is not None and (now >= next_measure or (left <= 0 and not measured)):
                 measured = True
                 while next_measure <= now:
                     next_measure += rules.interval
-                failure = self._measure(step, analysis, rules, left)
+                failure = self._measure(step, analysis, rules, left, evidence)
                 if failure:
                     return failure
             self.observer.progress(step, left)
             if left <= 0:
+                if evidence is not None:
+                    self._decide(step, *evidence.finish())
                 return None
             self.sleep(min(self.timing.poll_interval, left, max(next_measure - now, 0.001)))
 
-    def _measure(self, step: Step, analysis: Analysis | None, rules: AnalysisSpec, left: float) -> str | None:
+    def _measure(
+        self, step: Step, analysis: Analysis | None, rules: AnalysisSpec, left: float, evidence: PauseEvidence
+    ) -> str | None:
         candidate, live = step.color, other(step.color)
         limit = max(rules.interval, 10.0)
         if analysis is None:
@@ -303,32 +308,16 @@ class Rollout:
                 found = list(outcome.value)
             else:
                 why = f"no answer within {limit:g}s" if isinstance(outcome, Late) else f"raised {outcome}"
-                found = [_no_data(m.name, candidate, why) for m in rules.metrics]
+                found = [_no_data(m.name, candidate, why, provider_error=True) for m in rules.metrics]
         self.observer.measurements(left, found)
-        for measurement in found:
-            key = (measurement.metric, measurement.verdict)
-            self._counts[key] = self._counts.get(key, 0) + 1
-            count = self._counts[key]
-            if measurement.verdict == "fail" and count > rules.failure_limit:
-                failure = (
-                    f"analysis failed at step '{step.label}': {measurement.line()} "
-                    f"({count} failed measurement(s), failureLimit {rules.failure_limit})"
-                )
-                self.observer.verdict(step, "fail", failure)
-                return failure
-        for measurement in found:
-            count = self._counts.get((measurement.metric, "inconclusive"), 0)
-            if measurement.verdict == "inconclusive" and count > rules.inconclusive_limit:
-                stop = (
-                    f"analysis inconclusive at step '{step.label}': {measurement.line()} "
-                    f"({count} measurement(s) without a verdict, inconclusiveLimit {rules.inconclusive_limit}); "
-                    "a release without data is never promoted"
-                )
-                self.observer.verdict(step, "pause", stop)
-                raise _HaltError("paused", stop)
-        tally = ", ".join(f"{m.metric} {m.verdict}" for m in found) or "nothing measured"
-        self.observer.verdict(step, "continue", f"within limits: {tally}")
-        return None
+        return self._decide(step, *evidence.add(found))
+
+    def _decide(self, step: Step, decision: Decision, reason: str) -> str | None:
+        """Tell the observer, then act: a failure to return, a pause to raise, or nothing."""
+        self.observer.verdict(step, decision, reason)
+        if decision == "pause":
+            raise _HaltError("paused", reason)
+        return reason if decision == "fail" else None
 
     def _analysis_for(self, step: Step) -> tuple[Analysis | None, AnalysisSpec | None]:
         rules = step.spec.rollout.analysis
@@ -419,8 +408,8 @@ def _what(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
-def _no_data(metric: str, color: Color, why: str) -> Measurement:
-    return Measurement(metric, color, None, "-", "inconclusive", why)
+def _no_data(metric: str, color: Color, why: str, provider_error: bool = False) -> Measurement:
+    return Measurement(metric, color, None, "-", "inconclusive", why, provider_error=provider_error)
 
 
 def _unhealthy(results: list[GateResult]) -> str:

@@ -49,14 +49,19 @@ def strategy_inputs(rollout: RolloutSpec, secret: bool = False) -> dict[str, Any
         analysis = rollout.analysis
         inputs["analysis"] = {
             "intervalSeconds": analysis.interval,
+            "initialDelaySeconds": analysis.initial_delay,
             "failureLimit": analysis.failure_limit,
             "inconclusiveLimit": analysis.inconclusive_limit,
+            "consecutiveErrorLimit": analysis.consecutive_error_limit,
             "metrics": [
                 {
                     "name": m.name,
                     "source": m.template or m.provider,
-                    "max": m.threshold,
+                    **({"max": m.upper} if m.upper is not None else {}),
+                    **({"min": m.lower} if m.lower is not None else {}),
                     **({"relativeTo": m.relative_to} if m.relative_to else {}),
+                    "minRequests": m.sample_minimum,
+                    **({"dryRun": True} if m.dry_run else {}),
                 }
                 for m in analysis.metrics
             ],

@@ -8,6 +8,8 @@ KUBERNETES_ERROR_RATE = {
     # `or on() vector(0)`: an app that never failed has no 5xx series (docs/analysis.md).
     "query": '(sum(rate(http_requests_total{color="{{color}}",code=~"5.."}[1m])) or on() vector(0)) '
     '/ sum(rate(http_requests_total{color="{{color}}"}[1m]))',
+    # The requests each value rests on: below minRequests (100) a measurement is no verdict.
+    "requestsQuery": 'sum(increase(http_requests_total{color="{{color}}"}[1m]))',
     "max": 0.01,
 }
 

@@ -172,7 +172,9 @@ class Recorder:
 
 
 class ScriptedAnalysis:
-    """An Analysis that answers each `measure` with the next verdicts in `script` (then repeats the last)."""
+    """An Analysis that answers each `measure` with the next verdicts in `script` (then repeats the last).
+
+    A verdict is pass, fail, inconclusive (no data), or error (the provider failed)."""
 
     def __init__(self, script: list[list[tuple[str, str, float | None]]]):
         self.script = script
@@ -181,7 +183,15 @@ class ScriptedAnalysis:
     def measure(self, candidate: Color, live: Color) -> list[Measurement]:
         self.calls.append((candidate, live))
         rows = self.script[min(len(self.calls), len(self.script)) - 1]
-        return [Measurement(name, candidate, value, "<= 0.01", verdict) for name, verdict, value in rows]  # type: ignore[arg-type]
+        return [scripted(name, candidate, verdict, value) for name, verdict, value in rows]
+
+
+def scripted(name: str, candidate: Color, verdict: str, value: float | None) -> Measurement:
+    """A measurement with `verdict`; "error" is an inconclusive one because the provider failed."""
+    if verdict == "error":
+        return Measurement(name, candidate, None, "<= 0.01", "inconclusive", "prometheus: timed out after 5s",
+                           provider_error=True)
+    return Measurement(name, candidate, value, "<= 0.01", verdict)  # type: ignore[arg-type]
 
 
 def with_analysis(config: dict[str, Any], steps: list[dict[str, Any]] | None = None, **analysis: Any) -> dict[str, Any]:

@@ -91,7 +91,7 @@ def test_error_rate_is_the_candidates_5xx_over_its_requests_and_the_live_color_d
     put(cloudwatch, "blue", "RequestCount", 9000)  # blue's clean traffic must not dilute green's errors
     [measurement] = analysis_for(ERROR_RATE).measure("green", "blue")
     assert (measurement.value, measurement.threshold, measurement.verdict) == (0.05, "<= 0.01", "fail")
-    assert measurement.line() == "error-rate green 0.05 vs <= 0.01: FAIL"
+    assert measurement.line() == "error-rate green 0.05 vs <= 0.01: FAIL [20/400 failed]"
 
 
 def test_no_5xx_datapoint_with_requests_is_a_zero_error_rate(cloudwatch):
@@ -114,10 +114,16 @@ def test_relative_to_live_compares_the_two_target_groups(cloudwatch):
     put(cloudwatch, "green", "RequestCount", 100)
     put(cloudwatch, "green", "HTTPCode_Target_5XX_Count", 2.5)  # candidate 2.5%: within live + 1%
     [measurement] = analysis_for(relative).measure("green", "blue")
-    assert (measurement.verdict, measurement.threshold) == ("pass", "<= live (0.02) + 0.01")
-    put(cloudwatch, "green", "HTTPCode_Target_5XX_Count", 2)  # now 4.5%: beyond live + 1%
+    assert (measurement.verdict, measurement.threshold) == ("pass", "<= live (0.02) + 0.01 at 95% confidence")
+    put(cloudwatch, "green", "HTTPCode_Target_5XX_Count", 2)  # now 4.5% of 100: a subtraction would fail it
     [measurement] = analysis_for(relative).measure("green", "blue")
-    assert (measurement.verdict, measurement.value) == ("fail", 0.045)
+    assert (measurement.verdict, measurement.value) == ("pass", 0.045)  # 4 or 5 of 100 is not evidence
+    assert measurement.p_value is not None and measurement.p_value > 0.05
+    put(cloudwatch, "green", "RequestCount", 900)
+    put(cloudwatch, "green", "HTTPCode_Target_5XX_Count", 75.5)  # 80 of 1000: 8% is
+    [measurement] = analysis_for(relative).measure("green", "blue")
+    assert (measurement.verdict, measurement.value) == ("fail", 0.08)
+    assert measurement.evidence().startswith("80/1000 failed (8.00%) vs live 20/1000 failed (2.00%), p=")
 
 
 def test_relative_to_live_without_live_data_is_inconclusive(cloudwatch):

@@ -21,7 +21,8 @@ from testkit.lab.router import wait_until
 pytestmark = pytest.mark.analysis
 
 WINDOW = 2.0
-ERROR_RATE = {"name": "error-rate", "template": "errorRate", "max": 0.01}
+# The windows are scaled down to seconds, so is the sample a verdict needs: at least 50 requests.
+ERROR_RATE = {"name": "error-rate", "template": "errorRate", "max": 0.01, "minRequests": 50}
 
 
 def strategy(*metrics: dict) -> dict:
@@ -78,7 +79,7 @@ def client_mean(lab, color: str, since: float) -> float:
 def test_two_identical_40ms_colors_measure_the_same_latency_and_pass(prometheus):
     same = Faults(delay_ms=40)
     # The margin with which the old correction rolled identical colors back 3 times in 3 (+30 ms).
-    latency = {"name": "latency", "template": "latencyP99", "max": "25ms", "relativeTo": "live"}
+    latency = {"name": "latency", "template": "latencyP99", "max": "25ms", "relativeTo": "live", "minRequests": 50}
     with canary_lab(strategy(latency), green_faults=same, blue_faults=same, rate=200, threads=16,
                     shared=prometheus) as lab:
         lab.set_weight(25)

@@ -198,7 +198,10 @@ def test_the_query_prometheus_receives_has_the_color_and_the_deadline():
 
 
 def metric(**fields) -> MetricSpec:
-    return MetricSpec.model_validate({"name": "m", "provider": "prometheus", "query": 'x{c="{{color}}"}', **fields})
+    """A custom query judged on its value alone (minRequests 0): these tests are about the value."""
+    return MetricSpec.model_validate(
+        {"name": "m", "provider": "prometheus", "query": 'x{c="{{color}}"}', "minRequests": 0, **fields}
+    )
 
 
 def test_relative_to_live_passes_within_the_margin_and_needs_live_data():
@@ -222,6 +225,7 @@ def test_a_provider_that_hangs_past_every_timeout_is_inconclusive_on_time():
     [measurement] = analysis.measure("green", "blue")
     assert time.monotonic() - started < 5
     assert measurement.verdict == "inconclusive" and "no answer within 0.5s" in measurement.detail
+    assert measurement.provider_error  # counted against consecutiveErrorLimit, not as no data
     never.set()
 
 
@@ -231,6 +235,7 @@ def test_a_provider_that_raises_is_inconclusive_not_a_crash():
 
     [measurement] = MetricAnalysis([JudgedMetric(metric(max=1), broken)], 1).measure("green", "blue")
     assert measurement.verdict == "inconclusive" and measurement.detail == "KeyError: 'data'"
+    assert measurement.provider_error
 
 
 OUTPUTS = {"liveColor": "blue"}

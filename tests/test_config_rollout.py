@@ -19,7 +19,11 @@ AWS = {
     },
 }
 ERRORS = {"name": "error-rate", "template": "errorRate", "max": 0.01}
-CUSTOM = {"name": "checkout", "provider": "prometheus", "query": 'x{color="{{color}}"}', "max": 0.02}
+CUSTOM = {
+    "name": "checkout", "provider": "prometheus", "query": 'x{color="{{color}}"}', "max": 0.02,
+    "requestsQuery": 'sum(increase(y{color="{{color}}"}[1m]))',
+}
+RELATIVE = {"name": "latency", "template": "latencyP99", "max": "50ms", "relativeTo": "live"}
 
 
 def rollout(base: dict = DOCKER, **fields) -> dict:
@@ -123,6 +127,82 @@ CASES = [
         "bluegreen:rollout.analysis.metrics",
         id="no-metrics",
     ),
+    pytest.param(
+        metrics({k: v for k, v in CUSTOM.items() if k != "requestsQuery"}),
+        "bluegreen:rollout.analysis.metrics[0].requestsQuery = None is invalid: a custom query needs the number of "
+        "requests its value rests on: give requestsQuery, or set minRequests: 0",
+        id="custom-query-without-its-sample",
+    ),
+    pytest.param(
+        metrics({**CUSTOM, "requestsQuery": "sum(increase(y[1m]))"}),
+        "bluegreen:rollout.analysis.metrics[0].requestsQuery = 'sum(increase(y[1m]))' is invalid: must contain "
+        "{{color}}",
+        id="requests-query-without-color",
+    ),
+    pytest.param(
+        metrics({**ERRORS, "requestsQuery": 'y{c="{{color}}"}'}),
+        "bluegreen:rollout.analysis.metrics[0].requestsQuery = 'y{c=\"{{color}}\"}' is invalid: a template counts",
+        id="template-with-requests-query",
+    ),
+    pytest.param(
+        metrics({**ERRORS, "minRequests": -1}),
+        "bluegreen:rollout.analysis.metrics[0].minRequests = -1 is invalid: must be an integer from 0 to 100000000",
+        id="min-requests-negative",
+    ),
+    pytest.param(
+        metrics({**ERRORS, "min": 0.001}),
+        "bluegreen:rollout.analysis.metrics[0].min = 0.001 is invalid: an error rate has no useful lower bound",
+        id="min-on-an-error-rate",
+    ),
+    pytest.param(
+        metrics({**CUSTOM, "min": 5, "max": 1}),
+        "bluegreen:rollout.analysis.metrics[0].min = 5 is invalid: must not be above max (1)",
+        id="min-above-max",
+    ),
+    pytest.param(
+        metrics({k: v for k, v in CUSTOM.items() if k != "max"}),
+        "bluegreen:rollout.analysis.metrics[0].max = None is invalid: give max, min or both",
+        id="no-bound",
+    ),
+    pytest.param(
+        metrics({**ERRORS, "confidence": 0.99}),
+        "bluegreen:rollout.analysis.metrics[0].confidence = 0.99 is invalid: applies only to template errorRate "
+        "with relativeTo: live",
+        id="confidence-without-a-test",
+    ),
+    pytest.param(
+        metrics({**ERRORS, "relativeTo": "live", "confidence": 1}),
+        "bluegreen:rollout.analysis.metrics[0].confidence = 1 is invalid: must be from 0.5 to 0.999",
+        id="confidence-of-one",
+    ),
+    pytest.param(
+        metrics({**ERRORS, "dryRun": True}),
+        "bluegreen:rollout.analysis.metrics = ['error-rate'] is invalid: every metric is dryRun",
+        id="every-metric-dry-run",
+    ),
+    pytest.param(
+        rollout(base=AWS, analysis={"metrics": [ERRORS], "interval": "30s"}),
+        "bluegreen:rollout.analysis.interval = '30s' is invalid: must be at least 1m on aws",
+        id="aws-interval-under-a-minute",
+    ),
+    pytest.param(
+        rollout(analysis={"metrics": [ERRORS], "interval": "8s"}),
+        "bluegreen:rollout.analysis.interval = '8s' is invalid: must be at least twice the local stack's Prometheus "
+        "scrape interval (5s)",
+        id="docker-interval-under-two-scrapes",
+    ),
+    pytest.param(
+        rollout(base=AWS, analysis={"metrics": [CUSTOM], "interval": "1m"},
+                prometheus={"address": "http://prometheus:9090", "scrapeInterval": "1m"}),
+        "bluegreen:rollout.analysis.interval = '1m' is invalid: must be at least twice "
+        "bluegreen:rollout.prometheus.scrapeInterval (1m)",
+        id="interval-under-two-scrapes-of-your-prometheus",
+    ),
+    pytest.param(
+        metrics(RELATIVE, steps=[{"setWeight": 5}, {"pause": "5m"}, {"setWeight": 100}, {"pause": "10m"}]),
+        "bluegreen:rollout.steps = '...' is invalid: a pause after setWeight 100 has no live traffic to compare with",
+        id="post-promotion-pause-with-only-relative-metrics",
+    ),
 ]
 
 
@@ -141,6 +221,15 @@ def test_a_full_strategy_passes_and_every_problem_is_reported_in_one_pass() -> N
         hooks={"preTraffic": {"url": "{{testUrl}}/smoke", "expect": 200}},
     )
     assert run_config(good).resources
+    knobs = metrics(
+        {**ERRORS, "relativeTo": "live", "confidence": 0.99, "minRequests": 400, "dryRun": True},
+        {**CUSTOM, "min": 1, "max": 10}, {**RELATIVE, "min": "5ms"},
+        steps=[{"setWeight": 5}, {"pause": "5m"}, {"setWeight": 100}, {"pause": "10m"}],
+    )
+    knobs["bluegreen:rollout"]["analysis"].update(
+        {"interval": "10s", "initialDelay": "1m", "consecutiveErrorLimit": 2, "inconclusiveLimit": 1}
+    )
+    assert run_config(knobs).resources  # a post-promotion pause judged by its absolute metric
     bad = metrics({**ERRORS, "max": -1}, steps=[{"setWeight": 5}, {"pause": 5}, {"setWeight": 100}])
     message = config_error(bad)
     assert "(2 problem(s))" in message

@@ -64,8 +64,12 @@ def test_a_rolled_back_release_writes_every_event_with_one_release_id(tmp_path: 
     assert [m["measurement"]["verdict"] for m in measured] == ["pass", "fail"]
     assert measured[1]["measurement"]["value"] == 0.0612
     assert measured[1]["step"]["label"] == "hold green at 50% for 10s"
-    verdicts = [(e["decision"], e["step"]["label"]) for e in events if e["type"] == "verdict"]
-    assert verdicts == [("continue", "hold green at 10% for 10s"), ("fail", "hold green at 50% for 10s")]
+    verdicts = [(e["decision"], e["step"]["label"], e["reason"][:22]) for e in events if e["type"] == "verdict"]
+    assert verdicts == [
+        ("continue", "hold green at 10% for 10s", "within limits: error-r"),
+        ("continue", "hold green at 10% for 10s", "evidence for every met"),  # the pause passed on evidence
+        ("fail", "hold green at 50% for 10s", "analysis failed at ste"),
+    ]
     # Weights: what was deployed at that moment, 90/10 and 50/50 while measured, 100/0 at the end.
     assert (measured[0]["weights"], measured[1]["weights"]) == ({"blue": 90, "green": 10}, {"blue": 50, "green": 50})
     last = events[-1]
@@ -152,18 +156,16 @@ def test_an_events_file_on_a_full_disk_stops_the_stream_not_the_release():
 
 
 def test_a_measurement_with_more_evidence_keeps_it_in_camel_case():
-    import dataclasses
-
     from bluegreen.analysis.measurement import Measurement
     from bluegreen.release_events import measurement_fields
 
-    @dataclasses.dataclass(frozen=True)
-    class WithCounts(Measurement):
-        request_count: float | None = None
-        p_value: float | None = None
-
-    fields = measurement_fields(WithCounts("error-rate", "green", 0.02, "<= 0.01", "fail", "", 1200, float("nan")))
-    assert fields["requestCount"] == 1200
+    measured = Measurement(
+        "error-rate", "green", 0.02, "<= live + 0 at 95% confidence", "fail", "", requests=1200, failures=24,
+        live_value=0.001, live_requests=22800, live_failures=23, p_value=float("nan"),
+    )
+    fields = measurement_fields(measured)
+    assert (fields["requests"], fields["failures"]) == (1200, 24)
+    assert (fields["liveRequests"], fields["liveFailures"], fields["providerError"]) == (22800, 23, False)
     assert fields["pValue"] is None  # NaN is not JSON
 
 

@@ -114,7 +114,7 @@ def config_for(drawn) -> dict[str, Any]:
             steps.append({"pause": pause})
     rollout = {
         "steps": steps,
-        "analysis": {"interval": "5s", "failureLimit": 1, "inconclusiveLimit": 1,
+        "analysis": {"interval": "10s", "failureLimit": 1, "inconclusiveLimit": 1,
                      "metrics": [{"name": "error-rate", "template": "errorRate", "max": 0.01}]},
     }
     return {**docker_config(), "bluegreen:rollout": rollout}

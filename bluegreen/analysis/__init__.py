@@ -69,7 +69,12 @@ def build_analysis(
             reader = partial(_prometheus_evidence, prometheus, query, placeholders)
         elif prometheus is not None:
             assert metric.query is not None  # the config model requires one with a provider
-            reader = partial(_prometheus_reading, prometheus, metric.query, placeholders)
+            if metric.requests_query is not None:
+                # The sample size comes from the metric's own requestsQuery, evaluated with the value.
+                query = EvidenceQuery(metric.query, requests=metric.requests_query)
+                reader = partial(_prometheus_evidence, prometheus, query, placeholders)
+            else:
+                reader = partial(_prometheus_reading, prometheus, metric.query, placeholders)
         else:
             reader = partial(_unavailable, metric)
         metrics.append(JudgedMetric(metric, reader))

@@ -1,8 +1,9 @@
 """What one analysis measurement is, and the interface the release engine judges a pause through.
 
 The engine knows nothing of Prometheus or CloudWatch: during every pause it calls
-`Analysis.measure()` once per `analysis.interval`, prints each Measurement's `line()`,
-and counts verdicts against `failureLimit` and `inconclusiveLimit`. Providers live
+`Analysis.measure()` once per `analysis.interval`, prints each Measurement's `line()`
+(value, rule, verdict and the counts it rests on), and counts verdicts against
+`failureLimit`, `inconclusiveLimit` and `consecutiveErrorLimit`. Providers live
 beside this file; `build_analysis` (in this package's __init__) picks them per platform.
 """
 
@@ -16,7 +17,7 @@ Verdict = Literal["pass", "fail", "inconclusive"]
 
 @dataclass(frozen=True)
 class Measurement:
-    """One metric, measured once on the candidate (and the live color for relative metrics)."""
+    """One metric, measured once on the candidate (and the live color for relative metrics), with its evidence."""
 
     metric: str
     """The metric's `name` from config."""
@@ -25,16 +26,49 @@ class Measurement:
     value: float | None
     """The candidate's value; None when there was no data or the provider failed."""
     threshold: str
-    """The rule in words: `<= 0.01`, `<= live (0.120s) + 0.5s`."""
+    """The rule in words: `<= 0.01`, `<= live (0.120s) + 0.5s`, `not worse than live + 0 (95%)`."""
     verdict: Verdict
     detail: str = ""
-    """Why, for inconclusive and fail: `no requests in the window`, `prometheus: timed out after 5s`."""
+    """Why, for inconclusive and fail: `only 12 requests (minRequests 100)`, `prometheus: timed out after 5s`."""
+    requests: float | None = None
+    """Requests the candidate's value rests on in the window (None: unknown)."""
+    failures: float | None = None
+    """Of those, failed (error-rate metrics)."""
+    live_value: float | None = None
+    live_requests: float | None = None
+    live_failures: float | None = None
+    p_value: float | None = None
+    """The test against live: probability of this many candidate failures were it no worse than live + margin."""
+    provider_error: bool = False
+    """No verdict because the provider failed (counted against consecutiveErrorLimit, not inconclusiveLimit)."""
+    dry_run: bool = False
+    """Measured and printed, never acted on."""
 
     def line(self) -> str:
-        """One compact line, e.g. `error-rate green 0.0612 vs <= 0.01: FAIL`."""
+        """One compact line, e.g. `error-rate green 0.0612 vs <= 0.01: FAIL [6/98 failed]`."""
         shown = "no data" if self.value is None else f"{self.value:.4g}"
+        evidence = f" [{self.evidence()}]" if self.evidence() else ""
         why = f" ({self.detail})" if self.detail else ""
-        return f"{self.metric} {self.color} {shown} vs {self.threshold}: {self.verdict.upper()}{why}"
+        dry = " (dry run: not acted on)" if self.dry_run else ""
+        return f"{self.metric} {self.color} {shown} vs {self.threshold}: {self.verdict.upper()}{evidence}{why}{dry}"
+
+    def evidence(self) -> str:
+        """The counts behind the value, e.g. `3/120 failed (2.50%) vs live 12/2280 failed (0.53%), p=0.041`."""
+        if self.requests is None:
+            return ""
+        own = _count(self.failures, self.requests)
+        if self.live_requests is None:
+            return own
+        live = _count(self.live_failures, self.live_requests)
+        if self.failures is not None and self.live_failures is not None and self.requests and self.live_requests:
+            own += f" ({self.failures / self.requests:.2%})"
+            live += f" ({self.live_failures / self.live_requests:.2%})"
+        tested = "" if self.p_value is None else f", p={self.p_value:.3g}"
+        return f"{own} vs live {live}{tested}"
+
+
+def _count(failures: float | None, requests: float) -> str:
+    return f"{requests:.0f} requests" if failures is None else f"{failures:.0f}/{requests:.0f} failed"
 
 
 class Analysis(Protocol):

@@ -7,10 +7,13 @@ Debian's `prometheus` with the same text pointed at a loopback router.
 import json
 from collections.abc import Sequence
 
+from ..spec.docker import LOCAL_SCRAPE_INTERVAL_SECONDS
 from .haproxy_config import METRICS_PATH
 
 
-def render_prometheus_config(targets: Sequence[str], scrape_interval_seconds: float = 5.0) -> str:
+def render_prometheus_config(
+    targets: Sequence[str], scrape_interval_seconds: float = LOCAL_SCRAPE_INTERVAL_SECONDS
+) -> str:
     """prometheus.yml (JSON is YAML) scraping `host:port` targets of routers' metrics frontends."""
     interval = f"{max(1, round(scrape_interval_seconds * 1000))}ms"
     config = {

@@ -15,6 +15,8 @@ from .images import ImageRef
 DEFAULT_HAPROXY_IMAGE = "haproxy:2.6.12-alpine"
 # The same Prometheus release as Debian 12's package that the analysis tests run.
 DEFAULT_PROMETHEUS_IMAGE = "prom/prometheus:v2.42.0"
+LOCAL_SCRAPE_INTERVAL_SECONDS = 5.0
+"""How often the local stack's Prometheus scrapes the router; analysis.interval must be at least twice it."""
 
 # Host directories whose contents the router would then read (the bind mount is read-only, but
 # `pulumi up` writes haproxy.cfg there first, and `pulumi destroy` removes what it wrote).

@@ -16,7 +16,8 @@ from pydantic_core import PydanticCustomError
 
 from ..safe_text import redact
 from .base import ConfigModel, NonEmptyStr, between, field_error
-from .durations import Duration, parse_duration, to_seconds
+from .docker import LOCAL_SCRAPE_INTERVAL_SECONDS
+from .durations import Duration, parse_duration, show_duration, to_seconds
 from .hook_urls import check_hook_url
 from .problems import ConfigProblem, missing
 from .secret_config import opaque_secret
@@ -98,6 +99,9 @@ class PrometheusSpec(ConfigModel):
     """Base URL of the Prometheus HTTP API, e.g. http://prometheus.monitoring:9090."""
     timeout: Duration = 5.0
     """Hard deadline of one query; a slower answer is an inconclusive measurement."""
+    scrape_interval: Duration | None = None
+    """How often this Prometheus scrapes the metrics queried; when given, analysis.interval must be at
+    least twice it (a shorter window can hold no sample and reads as no data)."""
 
 
 def _not_boolean(value: object) -> object:
@@ -106,21 +110,42 @@ def _not_boolean(value: object) -> object:
     return value
 
 
+DEFAULT_MIN_REQUESTS = 100
+"""Requests a measurement must rest on (the candidate's, and live's for relativeTo: live) unless
+`minRequests` says otherwise: below 100, one failed request is already over an errorRate max of 0.01."""
+
+Bound = Annotated[float | str | None, BeforeValidator(_not_boolean)]
+
+
 class MetricSpec(ConfigModel):
     """One analysis metric: a built-in `template`, or a `provider` with its own `query`."""
 
     name: Annotated[NonEmptyStr, AfterValidator(lambda v: v.strip())]
     """Shown in every measurement line and in the rollback message."""
     template: Template | None = None
-    """Built-in per-color metric: errorRate (5xx / requests) or latencyP99 (seconds)."""
+    """Built-in per-color metric: errorRate (failed requests / requests) or latencyP99 (seconds)."""
     provider: Provider | None = None
     """Where a custom `query` runs (prometheus)."""
     query: str | None = None
     """PromQL with {{color}} (and optionally {{service}}, {{namespace}}, {{stack}}) substituted."""
-    max: Annotated[float | str, BeforeValidator(_not_boolean)]
-    """Highest passing value: a ratio 0..1 for errorRate, a duration (500ms) for latencyP99, a number otherwise."""
+    requests_query: str | None = None
+    """PromQL giving how many requests a custom `query`'s value rests on in the window (same placeholders),
+    e.g. sum(increase(http_requests_total{color="{{color}}"}[1m])); required unless minRequests is 0."""
+    max: Bound = None
+    """Highest passing value: a ratio 0..1 for errorRate, a duration (500ms) for latencyP99, a number otherwise.
+    With relativeTo: live, how far above the live color's value the candidate may be."""
+    min: Bound = None
+    """Lowest passing value (not for errorRate). With relativeTo: live, how far below live's value it may be."""
     relative_to: Literal["live"] | None = None
-    """With `live`, the candidate may exceed the live color's value by at most `max`."""
+    """With `live`, the candidate is compared with the live color measured at the same moment."""
+    min_requests: Annotated[int, between(0, 100_000_000)] | None = None
+    """Fewest requests a measurement rests on, on the candidate (and live with relativeTo); fewer is
+    inconclusive. Default 100; 0 judges without knowing the sample (a custom query without requestsQuery)."""
+    confidence: Annotated[float, AfterValidator(lambda v: _confidence(v))] = 0.95
+    """errorRate with relativeTo: live only: how sure the test against live must be that the candidate
+    is worse by more than `max` before it fails (0.5 to 0.999)."""
+    dry_run: bool = False
+    """Measure and print this metric, never act on it (no rollback, no pause, no promotion decided by it)."""
 
     @model_validator(mode="after")
     def _source(self) -> "MetricSpec":
@@ -128,47 +153,101 @@ class MetricSpec(ConfigModel):
             raise field_error("provider", None, "give a built-in template (errorRate, latencyP99) or a provider")
         if self.template is not None and (self.provider is not None or self.query is not None):
             raise field_error("template", self.template, "a template takes no provider or query; use one or the other")
+        if self.template is not None and self.requests_query is not None:
+            raise field_error("requestsQuery", self.requests_query, "a template counts its own requests; remove it")
         if self.provider is not None and not (self.query or "").strip():
             raise field_error("query", self.query, f"provider {self.provider} needs a query")
-        if self.query is not None and "{{color}}" not in self.query:
-            raise field_error("query", self.query, "must contain {{color}}, so each color is measured on its own")
-        self.threshold  # noqa: B018 - raises a field error for a bad `max`
+        for key, text in (("query", self.query), ("requestsQuery", self.requests_query)):
+            if text is not None and "{{color}}" not in text:
+                raise field_error(key, text, "must contain {{color}}, so each color is measured on its own")
+        if self.provider is not None and self.requests_query is None and self.min_requests is None:
+            raise field_error(
+                "requestsQuery", None,
+                "a custom query needs the number of requests its value rests on: give requestsQuery, or set "
+                "minRequests: 0 to judge this metric without knowing its sample (never a default)",
+            )
+        if self.max is None and self.min is None:
+            raise field_error("max", None, "give max, min or both")
+        if self.min is not None and self.template == "errorRate":
+            raise field_error("min", self.min, "an error rate has no useful lower bound; use max")
+        upper, lower = self.upper, self.lower  # each raises a field error for a bad value
+        if upper is not None and lower is not None and self.relative_to is None and lower > upper:
+            raise field_error("min", _as_written(self.min), f"must not be above max ({_as_written(self.max)})")
+        if "confidence" in self.model_fields_set and not self.tests_proportions:
+            raise field_error(
+                "confidence", self.confidence, "applies only to template errorRate with relativeTo: live"
+            )
         return self
 
     @property
-    def threshold(self) -> float:
+    def upper(self) -> float | None:
         """`max` as a number: seconds for latencyP99, the ratio or number otherwise."""
-        value = self.max
+        return None if self.max is None else self._number("max", self.max)
+
+    @property
+    def lower(self) -> float | None:
+        """`min` as a number, like `upper`."""
+        return None if self.min is None else self._number("min", self.min)
+
+    @property
+    def sample_minimum(self) -> int:
+        """minRequests, or its default."""
+        return DEFAULT_MIN_REQUESTS if self.min_requests is None else self.min_requests
+
+    @property
+    def tests_proportions(self) -> bool:
+        """Compared with live by a test of two proportions (an error rate against live's), not by its value."""
+        return self.template == "errorRate" and self.relative_to == "live"
+
+    def _number(self, key: str, value: float | str) -> float:
         if self.template == "latencyP99":
             seconds = parse_duration(str(value))
             if seconds is None or seconds < 0:
-                raise field_error("max", value, "must be a duration such as 500ms or 1.5s")
+                raise field_error(key, value, "must be a duration such as 500ms or 1.5s")
             return seconds
         if isinstance(value, str):
             # `pulumi config set --path ...max 0.01` stores a string.
             try:
                 value = float(value)
             except ValueError:
-                raise field_error("max", value, "must be a number") from None
+                raise field_error(key, value, "must be a number") from None
         if not math.isfinite(value):
-            raise field_error("max", value, "must be a finite number")
-        if value < 0:
-            raise field_error("max", value, "must not be negative")
+            raise field_error(key, value, "must be a finite number")
+        if value < 0 and (self.template is not None or self.relative_to is not None):
+            raise field_error(key, value, "must not be negative")
         if self.template == "errorRate" and value > 1:
-            shown = int(value) if float(value).is_integer() else value  # as written: 5, not 5.0
-            raise field_error("max", shown, "is a ratio of requests: must be from 0 to 1 (0.01 is 1%)")
+            raise field_error(key, _as_written(value), "is a ratio of requests: must be from 0 to 1 (0.01 is 1%)")
+        if self.tests_proportions and value >= 1:
+            raise field_error(key, value, "is the margin over live's error rate: must be below 1")
         return float(value)
+
+
+def _as_written(value: float | str | None) -> float | str | None:
+    """5, not 5.0: a number as the user wrote it in YAML."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _confidence(value: float) -> float:
+    if not 0.5 <= value <= 0.999:
+        raise PydanticCustomError("range", "must be from 0.5 to 0.999 (0.95 is 95%)")
+    return value
 
 
 class AnalysisSpec(ConfigModel):
     """`bluegreen:rollout.analysis`: what is measured during every pause, and how much is tolerated."""
 
     interval: Duration = 30.0
-    """Time between measurements of every metric."""
+    """Time between measurements of every metric; each measurement covers the last interval."""
+    initial_delay: Duration = 0.0
+    """Time after each weight change before the first measurement's window opens (warm-up)."""
     failure_limit: Annotated[int, between(0, 100)] = 0
-    """Failed measurements tolerated; one more rolls the release back."""
-    inconclusive_limit: Annotated[int, between(0, 100)] = 2
-    """Measurements without data tolerated; one more pauses the release (never promotes it)."""
+    """Failed measurements of a metric tolerated during the release; one more rolls it back."""
+    inconclusive_limit: Annotated[int, between(0, 100)] = 0
+    """Measurements of a metric without a verdict (no data, too few requests) tolerated in one pause; one
+    more pauses the release. A pause also needs a conclusive measurement of every metric to pass."""
+    consecutive_error_limit: Annotated[int, between(0, 100)] = 4
+    """Provider errors in a row tolerated for a metric (unreachable, timed out, query error); one more
+    pauses the release. Counted apart from inconclusiveLimit."""
     metrics: list[MetricSpec] = Field(min_length=1)
     """The metrics; each is measured on the candidate (and on the live color for `relativeTo`)."""
 
@@ -180,7 +259,14 @@ class AnalysisSpec(ConfigModel):
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:
             raise field_error("metrics", repeated, "metric names must be unique")
+        if all(m.dry_run for m in self.metrics):
+            raise field_error("metrics", names, "every metric is dryRun: at least one must judge the release")
         return self
+
+    @property
+    def judged(self) -> list[MetricSpec]:
+        """The metrics acted on (not dryRun)."""
+        return [m for m in self.metrics if not m.dry_run]
 
 
 ENV_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -287,6 +373,14 @@ class RolloutSpec(ConfigModel):
                 raise field_error("steps", weights, "setWeight values must strictly increase")
             if weights[-1] != 100:
                 raise field_error("steps", weights, "the last setWeight must be 100, or the release never completes")
+        promoted = list(itertools.dropwhile(lambda s: s.set_weight != 100, self.expanded_steps()))[1:]
+        judged = self.analysis.judged if self.analysis else []
+        if any(s.pause_seconds for s in promoted) and judged and all(m.relative_to for m in judged):
+            raise field_error(
+                "steps", "...",
+                "a pause after setWeight 100 has no live traffic to compare with, and every metric is relativeTo: "
+                "live; add a metric with an absolute max (e.g. errorRate max 0.01) to judge it",
+            )
         return self
 
     def expanded_steps(self) -> list[RolloutStep]:
@@ -320,10 +414,15 @@ def _steps(pairs: tuple[tuple[str, float | int], ...]) -> list[RolloutStep]:
     return [RolloutStep.model_validate({key: f"{value:g}s" if key == "pause" else value}) for key, value in pairs]
 
 
+MIN_AWS_INTERVAL_SECONDS = 60.0
+"""ALB metrics have one-minute resolution: a shorter window holds no whole datapoint."""
+
+
 def rollout_problems(platform: str, rollout: RolloutSpec) -> list[ConfigProblem]:
-    """Rules that depend on the platform: where each metric can be measured."""
+    """Rules that depend on the platform: where each metric can be measured, and how often."""
     found = []
-    metrics = rollout.analysis.metrics if rollout.analysis else []
+    analysis = rollout.analysis
+    metrics = analysis.metrics if analysis else []
     for index, metric in enumerate(metrics):
         key = f"bluegreen:rollout.analysis.metrics[{index}]"
         if metric.template is not None and platform == "kubernetes":
@@ -337,4 +436,22 @@ def rollout_problems(platform: str, rollout: RolloutSpec) -> list[ConfigProblem]
                 "bluegreen:rollout.prometheus",
                 f"metric {metric.name!r} queries Prometheus: set bluegreen:rollout.prometheus.address",
             ))
+    if analysis is None:
+        return found
+    interval, key = analysis.interval, "bluegreen:rollout.analysis.interval"
+    shown = show_duration(interval)
+    if platform == "aws" and any(m.template for m in metrics) and interval < MIN_AWS_INTERVAL_SECONDS:
+        found.append(ConfigProblem(
+            key, shown, "must be at least 1m on aws: CloudWatch's ALB metrics have one-minute resolution, so a "
+            "shorter window holds no whole datapoint",
+        ))
+    scrape = rollout.prometheus.scrape_interval if rollout.prometheus else None
+    where = "bluegreen:rollout.prometheus.scrapeInterval"
+    if scrape is None and platform == "docker" and rollout.prometheus is None:
+        scrape, where = LOCAL_SCRAPE_INTERVAL_SECONDS, "the local stack's Prometheus scrape interval"
+    if scrape is not None and interval < 2 * scrape:
+        found.append(ConfigProblem(
+            key, shown, f"must be at least twice {where} ({show_duration(scrape)}), so each window holds two "
+            f"scrapes (a rate needs two samples): use {show_duration(2 * scrape)} or more",
+        ))
     return found

@@ -67,7 +67,10 @@ def _readings(clock: _Clock) -> dict[str, Any]:
         return Reading(rate, requests=requests, failures=round(rate * requests))
 
     def latency(color: Color) -> Reading:
-        return Reading(0.121 if color == "blue" else 0.134 + 0.002 * (int(clock.now // 60) % 3))
+        if color == "blue":
+            return Reading(0.121, requests=52_000)
+        requests = 2_700 if clock.now < 12 * 60 else 13_000
+        return Reading(0.134 + 0.002 * (int(clock.now // 60) % 3), requests=requests)
 
     return {"error-rate": errors, "latency-p99": latency}
 
