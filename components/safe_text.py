@@ -39,8 +39,7 @@ _URL = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.\-]*://)(?P<rest>[^\s\"'<>`
 # Secret strings shorter than this are not scrubbed from output: they would hide ordinary words.
 MIN_SECRET_LENGTH = 4
 _known_secrets: set[str] = set()
-# What starts emphasis, code, links, images, HTML, entities, strikethrough or a table cell anywhere in a line
-# (reports never start a line with a value, so line-start syntax such as `#` or `-` cannot trigger).
+# What starts emphasis, code, links, images, HTML, entities, strikethrough or a table cell anywhere in a line.
 _MARKDOWN = re.compile(r"([\\`*_\[\]<>|~&])")
 
 
@@ -122,5 +121,9 @@ def markdown(text: object, limit: int = MAX_LENGTH) -> str:
     """For Markdown: shown on one line with every Markdown and HTML character escaped and mentions broken."""
     flat = " ".join(terminal(scrub(text), limit, newlines=False).split())
     escaped = _MARKDOWN.sub(r"\\\1", flat)
+    # A value may also start a block where it lands (a list item's text): a heading, a nested list.
+    escaped = re.sub(r"^(\d+)([.)])", r"\1\\\2", escaped)
+    if escaped[:1] in ("#", "-", "+"):
+        escaped = "\\" + escaped
     # A zero-width space after `@` keeps the text as written but stops GitHub notifying a user or team.
     return escaped.replace("@", "@\u200b")

@@ -8,10 +8,13 @@ would in real life: a stack tag (the release lock), a stack output, a provider's
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rollout_support import docker_config, run_cli
 
 from bluegreen.stack_lock import LOCK_TAG, LockInfo
 from components.safe_text import markdown, terminal
+from components.safe_text import shown as shown_text
 from testkit.mock_driver import MockProgramDriver
 
 # Cursor up, erase the line, carriage return, then a fake all-clear; an OSC title; a C1 CSI; bidi override.
@@ -86,3 +89,40 @@ def test_terminal_text_keeps_the_words_and_drops_the_controls(raw, clean):
 
 def test_markdown_text_is_one_inert_line():
     assert markdown("a\n# heading\n<b>x</b>") == "a # heading \\<b\\>x\\</b\\>"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=60), st.integers(10, 200))
+def test_fuzz_terminal_text_holds_no_control_character_and_respects_its_bound(text, limit):
+    shown = terminal(text, limit=limit, newlines=False)
+    assert control_characters(shown) == [] and "\n" not in shown
+    assert len(shown) <= limit + len(" … [cut: 999999 more characters]")
+
+
+_tricky = st.sampled_from(list("[]()<>*_`@!|~&\\# x1.)-+="))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_tricky | st.sampled_from(["http://evil", "img", "a", "team", "**", "<img src=x>"]), max_size=30))
+def test_fuzz_markdown_text_never_renders_a_link_image_html_emphasis_or_mention(parts):
+    import markdown_it
+
+    parser = markdown_it.MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    html = parser.render("- " + markdown("".join(parts)))
+    for tag in ("<a ", "<img", "<strong>", "<em>", "<s>", "<code>", "<h"):
+        assert tag not in html
+    assert "@team" not in html
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    user=st.from_regex(r"[A-Za-z0-9]{1,8}", fullmatch=True),
+    password=st.from_regex(r"[A-Za-z0-9]{6,12}", fullmatch=True),
+    query=st.from_regex(r"[A-Za-z0-9=&]{6,20}", fullmatch=True),
+    scheme=st.sampled_from(["http", "https", "postgres", "ftp"]),
+)
+def test_fuzz_redacted_urls_keep_no_credentials_or_query(user, password, query, scheme):
+    text = f"GET {scheme}://{user}:{password}@host.example:8080/p/a?{query}#frag failed"
+    shown = shown_text(text)
+    assert password not in shown and f"?{query}" not in shown
+    assert f"{scheme}://[redacted]@host.example:8080/p/a?[redacted]#frag failed" in shown
