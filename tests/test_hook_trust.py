@@ -205,3 +205,15 @@ def test_fuzz_an_accepted_hook_url_is_http_and_names_no_forbidden_host(scheme, h
     parts = urllib.parse.urlsplit(hook.url.replace("{{testUrl}}", "http://t.invalid").replace("{{url}}", "http://u"))
     assert parts.scheme.lower() in ("http", "https") and parts.hostname
     assert forbidden_reason(parts.hostname) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("{{testUrl}}/smoke?token=abc123", "GET {{testUrl}}/smoke?[redacted] (expects HTTP 200)"),
+        ("https://ci:pw123@checks.example.com/run?t=abc123", "GET https://[redacted]@checks.example.com/run?[redacted]"),
+    ],
+)
+def test_a_hook_is_described_without_its_query_or_credentials(url, shown):
+    described = HookSpec(url=url).describe()
+    assert described.startswith(shown) and "abc123" not in described and "pw123" not in described

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, WrapValidator, model_validator
 from pydantic_core import PydanticCustomError
 
-from ..safe_text import redact
+from ..safe_text import REDACTED, redact
 from .base import ConfigModel, NonEmptyStr, between, field_error
 from .docker import LOCAL_SCRAPE_INTERVAL_SECONDS
 from .durations import Duration, parse_duration, show_duration, to_seconds
@@ -325,7 +325,10 @@ class HookSpec(ConfigModel):
         """The hook for a reviewer or an operator: what runs or is called, and what it gets (URLs redacted)."""
         if self.url is not None:
             allowed = ", link-local allowed" if self.allow_link_local else ""
-            return f"GET {redact(self.url)} (expects HTTP {self.expect}{allowed})"
+            # `{{testUrl}}/smoke?token=...` has no scheme for `redact` to see: its query is hidden here.
+            base, query_mark, _ = self.url.partition("?")
+            shown = redact(base) + (f"?{REDACTED}" if query_mark else "")
+            return f"GET {shown} (expects HTTP {self.expect}{allowed})"
         env = ", ".join([*HOOK_BASE_ENV, *self.env])
         return f"run {redact(shlex.join(self.command or []))} (environment: {env})"
 
