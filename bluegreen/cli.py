@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from .cli_env import CliEnv
-from .commands import check, promote, recovery, release, report, status
+from .commands import check, history, promote, recovery, release, report, status
 
 app = typer.Typer(
     name="bluegreen",
@@ -58,6 +58,7 @@ for command in (
     recovery.abort,
     promote.promote,
     status.status,
+    history.history,
     check.check,
     report.report,
 ):

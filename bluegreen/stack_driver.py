@@ -183,6 +183,22 @@ class AutomationDriver:
         outputs = self._cli(lambda: self._stack.outputs(), "read the outputs of")
         return {key: item.value for key, item in outputs.items()}
 
+    def history(self) -> list[dict[str, Any]]:
+        """`pulumi stack history --json` (secrets not shown), newest first, in the CLI's own JSON shape."""
+        summaries = self._cli(lambda: self._stack.history(show_secrets=False), "read the history of")
+        stamp = "%Y-%m-%dT%H:%M:%S.%fZ"
+        return [
+            {
+                "version": summary.version,
+                "kind": str(summary.kind.value if hasattr(summary.kind, "value") else summary.kind),
+                "message": summary.message,
+                "result": str(summary.result.value if hasattr(summary.result, "value") else summary.result),
+                "startTime": summary.start_time.strftime(stamp),
+                **({"endTime": summary.end_time.strftime(stamp)} if summary.end_time else {}),
+            }
+            for summary in summaries
+        ]
+
     def tags(self) -> dict[str, str]:
         return dict(self._cli(lambda: self._stack.list_tags(), "read the tags of"))
 

@@ -200,3 +200,35 @@ def test_without_pulumi_on_path_the_cli_make_up_installed_is_used(monkeypatch, t
 
     assert seen["opts"].pulumi_command.command == str(bin_dir / "pulumi")
     assert seen["opts"].env_vars["PATH"] == f"{bin_dir}{os.pathsep}/nonexistent"
+
+
+def test_history_asks_without_secrets_and_keeps_the_clis_json_shape():
+    from datetime import datetime
+
+    from pulumi.automation import UpdateSummary
+
+    class HistoryStack(FakeStack):
+        def history(self, page_size=None, page=None, show_secrets=True):
+            self.show_secrets = show_secrets
+            return [
+                UpdateSummary(
+                    kind="update", start_time=datetime(2026, 12, 4, 9, 30), message="bluegreen release x, step 1/2: "
+                    "blue 100 green 0", environment={}, config={}, result="succeeded",
+                    end_time=datetime(2026, 12, 4, 9, 31, 45, 500000), version=7, resource_changes={"update": 1},
+                )
+            ]
+
+    stack = HistoryStack()
+    found = AutomationDriver(stack).history()
+
+    assert stack.show_secrets is False  # history config may hold secrets: never decrypted for a listing
+    assert found == [
+        {
+            "version": 7,
+            "kind": "update",
+            "message": "bluegreen release x, step 1/2: blue 100 green 0",
+            "result": "succeeded",
+            "startTime": "2026-12-04T09:30:00.000000Z",
+            "endTime": "2026-12-04T09:31:45.500000Z",
+        }
+    ]
