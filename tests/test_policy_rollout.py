@@ -25,6 +25,7 @@ RULES = {
     "rollout-first-step-small",
     "rollout-pause-after-weight",
     "rollout-hook-least-privilege",
+    "rollout-analysis-limits",
 }
 
 
@@ -97,7 +98,50 @@ def test_a_pause_shorter_than_the_interval_measures_nothing_and_is_refused(polic
     rollout = prod_rollout()
     rollout["steps"][1] = {"pause": "30s"}  # interval is 1m
     [(_, _, message)] = judged(policy_pack, with_rollout("prod", rollout))
-    assert "bluegreen:rollout.steps[1].pause is 30s, shorter than bluegreen:rollout.analysis.interval (60s)" in message
+    assert "bluegreen:rollout.steps[1].pause is 30s, shorter than 3 analysis intervals" in message
+
+
+def test_a_pause_of_fewer_than_three_intervals_is_refused_saying_why(policy_pack):
+    rollout = prod_rollout()
+    rollout["analysis"].pop("initialDelay", None)
+    rollout["steps"][3] = {"pause": "2m"}  # interval 1m: two measurements
+    [(name, level, message)] = judged(policy_pack, with_rollout("prod", rollout))
+    assert (name, level) == ("rollout-pause-after-weight", "mandatory")
+    assert (
+        'RolloutStrategy "web-rollout": bluegreen:rollout.steps[3].pause is 2m, shorter than 3 analysis intervals '
+        "(bluegreen:rollout.analysis.interval is 60s): a step judged on fewer measurements is decided by one "
+        "window's noise or one missed scrape, and has no room for a window without data; pause for at least 180s."
+    ) in message
+    rollout["steps"][3] = {"pause": "3m"}
+    assert judged(policy_pack, with_rollout("prod", rollout)) == []
+
+
+def test_the_initial_delay_and_a_post_promotion_pause_count_too(policy_pack):
+    rollout = prod_rollout()
+    rollout["analysis"]["initialDelay"] = "8m"  # 8m + 3 x 1m > the 10m pauses
+    rollout["steps"].append({"pause": "5m"})  # after setWeight 100
+    found = judged(policy_pack, with_rollout("prod", rollout))
+    assert [name for name, _, _ in found] == ["rollout-pause-after-weight"] * 4
+    assert "after bluegreen:rollout.analysis.initialDelay (480s)" in found[0][2]
+    assert "bluegreen:rollout.steps[7].pause is 5m" in found[3][2]
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "why"),
+    [
+        ("failureLimit", 3, "every failed measurement tolerated keeps a failing candidate on users for one more "
+                            "interval before the rollback; use 2 or less."),
+        ("inconclusiveLimit", 100, "every measurement without data tolerated is a window in which nothing was "
+                                   "judged"),
+    ],
+)
+def test_limits_above_their_caps_are_refused_in_prod_saying_why(policy_pack, key, value, why):
+    rollout = prod_rollout()
+    rollout["analysis"][key] = value
+    [(name, level, message)] = judged(policy_pack, with_rollout("prod", rollout))
+    assert (name, level) == ("rollout-analysis-limits", "mandatory")
+    assert f"bluegreen:rollout.analysis.{key} is {value}: {why}" in message
+    assert judged(policy_pack, with_rollout("dev", rollout), stack="dev") == []  # dev chooses for itself
 
 
 def test_a_manual_gate_counts_as_a_pause(policy_pack):

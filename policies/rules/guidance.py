@@ -269,10 +269,18 @@ GUIDANCE: dict[str, Guidance] = {
         "Start with a small weight, e.g. `setWeight: 5` followed by a pause.",
     ),
     "rollout-pause-after-weight": Guidance(
-        "Every `setWeight` below 100 is followed by a pause, and a timed pause lasts at least one "
-        "`analysis.interval`.",
-        "Without a pause the next weight comes before any measurement, so analysis never gets to stop the release.",
-        "Add `pause: 5m` (or `pause: {}` for a manual gate) after each weight below 100.",
+        "Every `setWeight` below 100 is followed by a pause, and every timed pause lasts at least "
+        "`analysis.initialDelay` plus `minIntervals` (3) times `analysis.interval`.",
+        "Without a pause the next weight comes before any measurement; a pause of one or two intervals is decided "
+        "by one window's noise or one missed scrape, with no room for a window without data.",
+        "Add `pause: 5m` (or `pause: {}` for a manual gate) after each weight below 100, three intervals or longer.",
+    ),
+    "rollout-analysis-limits": Guidance(
+        "`analysis.failureLimit` is at most `maxFailureLimit` (2) and `analysis.inconclusiveLimit` at most "
+        "`maxInconclusiveLimit` (2).",
+        "Each failure tolerated keeps a failing candidate on users for one more interval; each inconclusive "
+        "measurement tolerated is a window in which nothing was judged.",
+        "Lower the limits; use `initialDelay` for a known warm-up or metric delay instead of a larger allowance.",
     ),
     "rollout-hook-least-privilege": Guidance(
         "No hook's `env` names one of the release machine's credentials (`credentialNames`: PULUMI_*, AWS_*, "

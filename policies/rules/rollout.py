@@ -62,28 +62,62 @@ def first_step_small(subject: Subject, config: Mapping[str, Any]) -> list[str]:
 
 def pause_after_weight(subject: Subject, config: Mapping[str, Any]) -> list[str]:
     steps = _steps(subject)
-    interval = number(mapping(subject.props.get("analysis")).get("intervalSeconds"))
+    analysis = mapping(subject.props.get("analysis"))
+    interval = number(analysis.get("intervalSeconds"))
+    delay = number(analysis.get("initialDelaySeconds")) or 0.0
+    intervals = number(config.get("minIntervals")) or 3.0
     problems = []
     for index, step in enumerate(steps):
         weight = number(step.get("setWeight"))
         if weight is None or weight >= 100:
             continue
         following = steps[index + 1] if index + 1 < len(steps) else {}
-        pause = following.get("pause")
-        where = _steps_key(subject, index)
-        if pause is None:
+        if following.get("pause") is None:  # an unknown step (at preview) answers UNKNOWN, not None
             problems.append(
-                f"{subject.label}: {where}.setWeight {weight:g} is not followed by a pause, so the next weight "
-                "comes before any measurement; add a pause step after it (e.g. pause: 5m)."
+                f"{subject.label}: {_steps_key(subject, index)}.setWeight {weight:g} is not followed by a pause, so "
+                "the next weight comes before any measurement; add a pause step after it (e.g. pause: 5m)."
             )
+    if interval is None:
+        return problems
+    shortest = delay + intervals * interval
+    for index, step in enumerate(steps):
+        pause, seconds = step.get("pause"), number(step.get("pauseSeconds"))
+        if pause is None or pause == "manual" or seconds is None or seconds >= shortest:
             continue
-        seconds = number(following.get("pauseSeconds"))
-        if pause != "manual" and interval is not None and seconds is not None and seconds < interval:
-            problems.append(
-                f"{subject.label}: {_steps_key(subject, index + 1)}.pause is {pause}, shorter than "
-                f"{KEY}.analysis.interval ({interval:g}s), so no measurement runs at setWeight {weight:g}; "
-                "pause for at least one interval."
-            )
+        delayed = f" after {KEY}.analysis.initialDelay ({delay:g}s)" if delay else ""
+        problems.append(
+            f"{subject.label}: {_steps_key(subject, index)}.pause is {pause}, shorter than {intervals:g} analysis "
+            f"intervals ({KEY}.analysis.interval is {interval:g}s){delayed}: a step judged on fewer measurements is "
+            "decided by one window's noise or one missed scrape, and has no room for a window without data; "
+            f"pause for at least {shortest:g}s."
+        )
+    return problems
+
+
+def _cap(config: Mapping[str, Any], knob: str) -> float:
+    value = number(config.get(knob))
+    return 2.0 if value is None else value
+
+
+def analysis_limits(subject: Subject, config: Mapping[str, Any]) -> list[str]:
+    analysis = subject.props.get("analysis")
+    if analysis is UNKNOWN:
+        return []
+    found = mapping(analysis)
+    problems = []
+    failures, cap = number(found.get("failureLimit")), _cap(config, "maxFailureLimit")
+    if failures is not None and failures > cap:
+        problems.append(
+            f"{subject.label}: {KEY}.analysis.failureLimit is {failures:g}: every failed measurement tolerated keeps "
+            f"a failing candidate on users for one more interval before the rollback; use {cap:g} or less."
+        )
+    inconclusive, cap = number(found.get("inconclusiveLimit")), _cap(config, "maxInconclusiveLimit")
+    if inconclusive is not None and inconclusive > cap:
+        problems.append(
+            f"{subject.label}: {KEY}.analysis.inconclusiveLimit is {inconclusive:g}: every measurement without data "
+            "tolerated is a window in which nothing was judged, so a pause could pass on one conclusive measurement "
+            f"among many blind ones; use {cap:g} or less (initialDelay covers a known warm-up or metric delay)."
+        )
     return problems
 
 
@@ -147,11 +181,35 @@ RULES = [
     ),
     Rule(
         name="rollout-pause-after-weight",
-        description="Every weight below 100 is held for a pause (at least one analysis interval) before the next.",
+        description="Every weight below 100 is held for a pause, and every timed pause spans initialDelay plus at "
+        "least three analysis intervals.",
         types=frozenset({ROLLOUT_STRATEGY}),
         check=pause_after_weight,
         level="advisory",
         severity="high",
+        knobs={
+            "minIntervals": Knob(
+                {"type": "number", "minimum": 1, "maximum": 100}, 3,
+                "Analysis intervals every timed pause must span, after initialDelay.",
+            )
+        },
+    ),
+    Rule(
+        name="rollout-analysis-limits",
+        description="failureLimit and inconclusiveLimit stay small: a failing candidate is rolled back within a few "
+        "intervals, and a pause is not passed on mostly blind windows.",
+        types=frozenset({ROLLOUT_STRATEGY}),
+        check=analysis_limits,
+        level="advisory",
+        severity="high",
+        knobs={
+            "maxFailureLimit": Knob(
+                {"type": "integer", "minimum": 0, "maximum": 100}, 2, "Highest failureLimit allowed."
+            ),
+            "maxInconclusiveLimit": Knob(
+                {"type": "integer", "minimum": 0, "maximum": 100}, 2, "Highest inconclusiveLimit allowed."
+            ),
+        },
     ),
     Rule(
         name="rollout-hook-least-privilege",
