@@ -10,18 +10,41 @@ without data); 5 the stack's config changed under the release, which stopped; 13
 """
 
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+import typer.core
+
+from components.duration_text import show_duration
 
 from .cli_env import CliEnv
 from .commands import check, history, promote, recovery, release, report, status
+
+# Plain click help and errors. Typer, when rich is installed, escapes `[default: ...]` for rich even in
+# plain mode (printing `\[default: 5s]`) and imports its rich renderer for every `--help` to do it; rich
+# stays what the commands print with, not what help is rendered with.
+typer.core.HAS_RICH = False
+
+
+class Command(typer.core.TyperCommand):
+    """A command whose duration defaults read as users write them in help: `5s`, `10m`, not `5.0`.
+
+    The default becomes that text; click parses it with the option's own parser like a typed value.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            default = param.default
+            if param.metavar == "DURATION" and isinstance(default, int | float) and not isinstance(default, bool):
+                param.default = show_duration(default)
+
 
 app = typer.Typer(
     name="bluegreen",
     help="Blue/green releases of the bluegreen stacks: check, status, release, shift, resume, rollback, promote.",
     no_args_is_help=True,
-    rich_markup_mode="rich",
+    rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
 
@@ -62,7 +85,7 @@ for command in (
     check.check,
     report.report,
 ):
-    app.command()(command)
+    app.command(cls=Command)(command)
 
 
 def main() -> None:

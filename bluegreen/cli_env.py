@@ -5,25 +5,33 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
 
-from .console_output import make_console
-from .stack_driver import AutomationDriver, StackDriver
-from .stack_files import find_project_dir
+from .project import find_project_dir
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from components.spec import BlueGreenSpec
 
     from .analysis.measurement import Analysis
     from .health_gates import HealthGate
     from .rollout import HookRunner
+    from .stack_driver import StackDriver
 
 GatesFactory = Callable[["BlueGreenSpec", dict[str, Any], bool | None], Sequence["HealthGate"]]
 AnalysisBuilder = Callable[["BlueGreenSpec", dict[str, Any], str, dict[str, Any]], "Analysis | None"]
+
+
+def default_driver(stack: str) -> "StackDriver":
+    """The stack through the Automation API (imported here: `--help` and completion never load it)."""
+    from .stack_driver import AutomationDriver
+
+    return AutomationDriver.select(stack)
 
 
 def default_gates(spec: "BlueGreenSpec", config: dict[str, Any], http: bool | None) -> Sequence["HealthGate"]:
@@ -57,7 +65,7 @@ def default_hook_runner() -> "HookRunner":
 class CliEnv:
     """Everything a command reaches outside itself; tests pass their own via `CliRunner.invoke(obj=...)`."""
 
-    driver_for: Callable[[str], StackDriver] = AutomationDriver.select
+    driver_for: Callable[[str], "StackDriver"] = default_driver
     gates: GatesFactory = default_gates
     analysis: AnalysisBuilder = default_analysis
     hook_runner: Callable[[], "HookRunner"] = default_hook_runner
@@ -73,5 +81,16 @@ class CliEnv:
     """The nearest directory from here up holding Pulumi.yaml; None outside any project (commands refuse)."""
     json_errors: str | None = None
     """Where a refusal writes its JSON error object: `-` (stdout) or a path; None when no JSON was asked for."""
-    out: Console = field(default_factory=make_console)
-    err: Console = field(default_factory=lambda: make_console(stderr=True))
+
+    # Made on first use, so building the environment costs nothing on the `--help` path.
+    @cached_property
+    def out(self) -> "Console":
+        from .console_output import make_console
+
+        return make_console()
+
+    @cached_property
+    def err(self) -> "Console":
+        from .console_output import make_console
+
+        return make_console(stderr=True)

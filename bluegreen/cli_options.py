@@ -14,10 +14,10 @@ from typing import Any
 
 import typer
 
-from components.spec.durations import parse_duration
+from components.duration_text import parse_duration
 
-from .rollout_plan import PlanError
-from .stack_files import no_project_message, stack_file, stack_names
+from .plan_error import PlanError
+from .project import no_project_message, stack_file, stack_names
 
 STACK_NAME = re.compile(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}")
 """`prod`, `acme/prod-eu`, `acme/web/prod-eu`: Pulumi's stack, org/stack and org/project/stack forms."""

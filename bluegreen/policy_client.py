@@ -25,7 +25,8 @@ from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from .program_run import RegisteredResource
-from .stack_files import PROJECT_DIR, short_name
+from .project import short_name
+from .stack_files import PROJECT_DIR
 
 
 def shipped_pack() -> Path:

@@ -19,11 +19,11 @@ from .console_output import ConsoleObserver, render_summary
 from .interrupts import InterruptWatch, watching
 from .observer_fanout import Fanout
 from .pause_request import clear_pause, pause_requested
+from .project import short_name
 from .release_events import EventLog
 from .rollout import AnalysisFactory, HookRunner, OnInterrupt, Rollout, RolloutResult, Timing
 from .rollout_plan import RolloutPlan
 from .stack_driver import StackDriver, StackError
-from .stack_files import short_name
 from .stack_lock import acquire, release
 from .terminal_text import markup
 

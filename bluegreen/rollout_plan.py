@@ -21,6 +21,7 @@ from components.spec.durations import show_duration
 from components.spec.images import image_rule_broken
 from components.traffic import candidate_color, live_color
 
+from .plan_error import PlanError
 from .stack_driver import ConfigScalar
 from .stack_files import set_path, spec_of
 
@@ -31,10 +32,6 @@ manual: stop here until `bluegreen resume`."""
 
 DEFAULT_BAKE_SECONDS = 60.0
 """The pause after each `--steps` weight when `--bake` is not given."""
-
-
-class PlanError(ValueError):
-    """The request cannot be planned; the message names the option or key, the value and the rule."""
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,9 @@ from components.spec.secret_config import secret_values
 
 from .local_stack import STACK as LOCAL_STACK
 from .local_stack import local_backend_settings, tools_dir
+from .project import find_project_dir, no_project_message
 from .pulumi_binary import PulumiBinary, UntrustedPulumiError, find_pulumi
-from .stack_files import PROJECT_DIR, find_project_dir, no_project_message
+from .stack_files import PROJECT_DIR
 
 OnOutput = Callable[[str], None]
 PULUMI_MISSING = """\

@@ -6,7 +6,7 @@ from pathlib import Path
 import yaml
 from packaging.requirements import Requirement
 
-from bluegreen.stack_files import find_project_dir
+from bluegreen.project import find_project_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())

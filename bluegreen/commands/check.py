@@ -10,21 +10,14 @@ import typer
 
 from ..cli_env import CliEnv
 from ..cli_options import check_stack
-from ..console_output import render_check
-from ..stack_files import no_project_message, stack_names
-from ..terminal_text import markup
+from ..project import no_project_message, stack_names
+from .options import StacksOpt
 from .refusal import refuse
-from .running import guard
 
 
 def check(
     ctx: typer.Context,
-    stack: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--stack", "-s", help="Stack(s) to check; default: every stack file in the project.", show_default=False
-        ),
-    ] = None,
+    stack: StacksOpt = None,
     json_path: Annotated[
         Path | None, typer.Option("--json", help="Also write the results as JSON; `-` writes them to stdout.")
     ] = None,
@@ -45,8 +38,11 @@ def check(
     No cloud credentials needed. Exits 1 on any mandatory violation or invalid stack config.
     """
     from ..check_report import github_link, json_text, markdown
+    from ..console_output import render_check
     from ..offline_check import SCOPE_NOTE, run_checks
     from ..policy_client import PolicyPackError
+    from ..terminal_text import markup
+    from .running import guard
 
     env: CliEnv = ctx.obj
     env.json_errors = None if json_path is None else str(json_path)

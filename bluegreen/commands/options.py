@@ -6,9 +6,33 @@ import typer
 
 from ..cli_options import OnInterrupt as OnInterruptChoice
 from ..cli_options import duration
+from ..project import find_project_dir, stack_names
+
+
+def complete_stack(incomplete: str) -> list[str]:
+    """TAB completion of a stack option: the stacks with a stack file in the project here."""
+    project = find_project_dir()
+    return [name for name in stack_names(project) if name.startswith(incomplete)] if project else []
+
 
 StackOpt = Annotated[
-    str, typer.Option("--stack", "-s", help="Stack to act on: local, dev, staging, prod, or org/name (acme/prod-eu).")
+    str,
+    typer.Option(
+        "--stack",
+        "-s",
+        help="Stack to act on: its name (Pulumi.NAME.yaml in the project), org/name or org/project/name.",
+        autocompletion=complete_stack,
+    ),
+]
+StacksOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--stack",
+        "-s",
+        help="Stack(s) to cover; default: every stack file (Pulumi.NAME.yaml) in the project.",
+        show_default=False,
+        autocompletion=complete_stack,
+    ),
 ]
 StepsOpt = Annotated[
     str | None,

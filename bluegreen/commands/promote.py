@@ -4,17 +4,9 @@ from typing import Annotated
 
 import typer
 
-from components.traffic import live_color
-
 from ..cli_env import CliEnv
 from ..cli_options import OnInterrupt as OnInterruptChoice
 from ..cli_options import check_stack
-from ..console_output import ConsoleObserver
-from ..health_gates import check_all
-from ..promotion import check_order, live_image, require_healthy
-from ..rollout_plan import plan_release, spec_of
-from ..stack_files import read_stack_config, short_name
-from ..terminal_text import markup
 from .options import (
     BakeOpt,
     EventsOpt,
@@ -27,16 +19,23 @@ from .options import (
     StepsOpt,
     WaitOpt,
     YesOpt,
+    complete_stack,
 )
 from .refusal import require_project
-from .running import driver_of, execute, guard, override_of, session_options, show_plan
 
 
 def promote(
     ctx: typer.Context,
-    source: Annotated[str, typer.Option("--from", help="Stack whose live image is promoted.")],
+    source: Annotated[
+        str, typer.Option("--from", help="Stack whose live image is promoted.", autocompletion=complete_stack)
+    ],
     target: Annotated[
-        str, typer.Option("--to", help="Stack to release it to; its bluegreen:promotion.from must name --from.")
+        str,
+        typer.Option(
+            "--to",
+            help="Stack to release it to; its bluegreen:promotion.from must name --from.",
+            autocompletion=complete_stack,
+        ),
     ],
     steps: StepsOpt = None,
     bake: BakeOpt = None,
@@ -55,6 +54,17 @@ def promote(
     The order comes from the target's config (bluegreen:promotion.from). Refused when the source is
     mid-rollout, has undeployed config changes, or is unhealthy.
     """
+    from components.traffic import live_color
+
+    from ..console_output import ConsoleObserver
+    from ..health_gates import check_all
+    from ..project import short_name
+    from ..promotion import check_order, live_image, require_healthy
+    from ..rollout_plan import plan_release, spec_of
+    from ..stack_files import read_stack_config
+    from ..terminal_text import markup
+    from .running import driver_of, execute, guard, override_of, session_options, show_plan
+
     env: CliEnv = ctx.obj
     guard(env, source, lambda: check_stack(source, env.project_dir, "--from"))
     guard(env, target, lambda: check_stack(target, env.project_dir, "--to"))

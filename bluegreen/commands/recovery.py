@@ -4,14 +4,9 @@ from typing import Annotated
 
 import typer
 
-from components.traffic import live_color
-
 from ..cli_env import CliEnv
 from ..cli_options import check_stack
-from ..rollout_plan import plan_rollback, spec_of
-from ..terminal_text import markup
 from .options import EventsOpt, ForceLockOpt, HttpOpt, PollOpt, ReportOpt, StackOpt, WaitOpt, YesOpt
-from .running import deployed_weights, driver_of, execute, guard, refuse, session_options, show_plan
 
 
 def rollback(
@@ -36,6 +31,9 @@ def rollback(
     Also repairs a bluegreen:traffic block that does not sum to 100, and says so. Refused when that color
     has 0 replicas (it would route to nothing).
     """
+    from ..rollout_plan import plan_rollback
+    from .running import deployed_weights, driver_of, execute, guard, session_options, show_plan
+
     env: CliEnv = ctx.obj
     guard(env, stack, lambda: check_stack(stack, env.project_dir))
     driver = driver_of(env, stack)
@@ -58,6 +56,12 @@ def abort(
     report: ReportOpt = None,
 ) -> None:
     """Abandon a paused or interrupted release: 100% back to the live color, naming what is abandoned."""
+    from components.traffic import live_color
+
+    from ..rollout_plan import plan_rollback, spec_of
+    from ..terminal_text import markup
+    from .running import deployed_weights, driver_of, execute, guard, refuse, session_options, show_plan
+
     env: CliEnv = ctx.obj
     guard(env, stack, lambda: check_stack(stack, env.project_dir))
     driver = driver_of(env, stack)

@@ -14,8 +14,7 @@ import typer
 from components.safe_text import scrub
 
 from ..exit_codes import ExitCode
-from ..stack_files import no_project_message
-from ..terminal_text import markup
+from ..project import no_project_message
 
 if TYPE_CHECKING:
     from ..cli_env import CliEnv
@@ -43,6 +42,8 @@ def write_json_error(destination: str, code: int, message: str, hint: str | None
 
 
 def refuse(env: "CliEnv", message: str, code: int = ExitCode.REFUSED, hint: str | None = None) -> NoReturn:
+    from ..terminal_text import markup  # rich: imported when there is something to print
+
     label = "refused" if code == ExitCode.REFUSED else "failed"
     env.err.print(f"[bold red]{label}:[/] {markup(message)}")
     if hint:

@@ -7,9 +7,6 @@ import typer
 from ..cli_env import CliEnv
 from ..cli_options import ColorChoice, check_image, check_stack
 from ..cli_options import OnInterrupt as OnInterruptChoice
-from ..health_gates import deployed_traffic
-from ..rollout_plan import RolloutPlan, plan_release, plan_resume, plan_shift, spec_of
-from ..terminal_text import markup
 from .options import (
     BakeOpt,
     EventsOpt,
@@ -24,7 +21,6 @@ from .options import (
     WaitOpt,
     YesOpt,
 )
-from .running import driver_of, execute, guard, override_of, session_options, show_plan
 
 
 def release(
@@ -55,6 +51,9 @@ def release(
     A failed gate, measurement, hook or update after traffic moved sends 100% back to the previous color
     (exit 1). A manual gate or analysis without data pauses (exit 4). Ctrl-C rolls back (exit 130).
     """
+    from ..rollout_plan import plan_release
+    from .running import driver_of, execute, guard, override_of, session_options, show_plan
+
     env: CliEnv = ctx.obj
     pinned = guard(env, stack, lambda: check_image(image))
     override = override_of(env, stack, steps, bake)
@@ -83,6 +82,9 @@ def shift(
     """Move more traffic to the candidate color (the one with less): the strategy's steps above its current
     weight, or --steps. Checks the candidate first; a failure sends 100% back to the live color (exit 1).
     """
+    from ..rollout_plan import plan_shift
+    from .running import driver_of, execute, guard, override_of, session_options, show_plan
+
     env: CliEnv = ctx.obj
     override = override_of(env, stack, steps, bake)
     driver = driver_of(env, stack)
@@ -120,6 +122,10 @@ def resume(
     The timed pauses at the current weight run again, a manual gate there is passed, then the rest of the
     strategy follows. Refused when config and the deployed weights differ (roll back first).
     """
+    from ..health_gates import deployed_traffic
+    from ..rollout_plan import RolloutPlan, plan_resume, spec_of
+    from .running import driver_of, execute, guard, override_of, session_options, show_plan
+
     env: CliEnv = ctx.obj
     override = override_of(env, stack, steps, bake)
     driver = driver_of(env, stack)
@@ -141,6 +147,8 @@ def pause(ctx: typer.Context, stack: StackOpt) -> None:
     weights as deployed (it exits 4). Continue with `bluegreen resume`, undo with `bluegreen rollback`.
     """
     from ..pause_request import request_pause
+    from ..terminal_text import markup
+    from .running import driver_of, guard
 
     env: CliEnv = ctx.obj
     guard(env, stack, lambda: check_stack(stack, env.project_dir))

@@ -6,7 +6,6 @@ from typing import Annotated
 import typer
 
 from ..cli_env import CliEnv
-from .running import refuse
 
 
 def report(
@@ -29,6 +28,7 @@ def report(
 
     from ..release_events import read_events
     from ..release_report import ReportError, render
+    from .running import refuse
 
     env: CliEnv = ctx.obj
     try:

@@ -7,21 +7,14 @@ import typer
 
 from ..cli_env import CliEnv
 from ..cli_options import check_stack, duration
-from ..stack_driver import PulumiMissingError
-from ..stack_files import stack_names
-from .options import HttpOpt
+from ..project import stack_names
+from .options import HttpOpt, StacksOpt
 from .refusal import refuse, require_project
-from .running import guard
 
 
 def status(
     ctx: typer.Context,
-    stack: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--stack", "-s", help="Stack(s) to show; default: every stack file in the project.", show_default=False
-        ),
-    ] = None,
+    stack: StacksOpt = None,
     http: HttpOpt = None,
     json_output: Annotated[
         bool, typer.Option("--json", help="Print JSON (one object per stack) instead of tables.")
@@ -42,7 +35,9 @@ def status(
 
     Exits 1 when a stack cannot be read or a color that serves traffic is unhealthy.
     """
+    from ..stack_driver import PulumiMissingError
     from ..status_view import show_status
+    from .running import guard
 
     env: CliEnv = ctx.obj
     env.json_errors = "-" if json_output else None

@@ -1,0 +1,110 @@
+"""`--help`, `--version` and TAB completion never import Pulumi, the provider SDKs, pydantic, boto3 or the
+config model: what a fresh process has loaded after each is read from `sys.modules`.
+
+A command module imports those inside its function (CONTRIBUTING: a fast CLI); one that imports them at
+the top fails here, whatever command it adds. The times themselves are bench/cli_speed.py's.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from bluegreen.stack_files import PROJECT_DIR
+
+HEAVY = (
+    "pulumi",
+    "pulumi_aws",
+    "pulumi_docker",
+    "pulumi_kubernetes",
+    "pulumi_policy",
+    "pydantic",
+    "boto3",
+    "botocore",
+    "grpc",
+    "yaml",
+    "httpx",
+    "rich",
+    "components.spec",
+    "bluegreen.stack_files",
+    "bluegreen.rollout",
+    "bluegreen.console_output",
+)
+
+# Runs the console script's entry point in-process, then reports every module loaded.
+PROBE = """
+import json, sys
+sys.argv = ["bluegreen", *json.loads(sys.argv[1])]
+from bluegreen.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+print("\\n" + json.dumps(sorted(sys.modules)))
+"""
+
+
+def loaded_after(args: list[str], **env: str) -> set[str]:
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(args)],
+        cwd=PROJECT_DIR,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    return set(json.loads(result.stdout.rsplit("\n", 2)[-2]))
+
+
+def completion(words: str) -> dict[str, str]:
+    """What bash sets for TAB after `words`, as the script from `--install-completion` does."""
+    return {"_BLUEGREEN_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": str(len(words.split(" ")) - 1)}
+
+
+def heavy_in(modules: set[str]) -> list[str]:
+    return sorted(m for m in modules if any(m == h or m.startswith(h + ".") for h in HEAVY))
+
+
+@pytest.mark.parametrize(
+    "args", [["--help"], ["--version"], ["release", "--help"], ["status", "--help"], ["check", "--help"]]
+)
+def test_help_and_version_import_nothing_heavy(args):
+    modules = loaded_after(args)
+
+    assert "bluegreen.cli" in modules
+    assert heavy_in(modules) == []
+
+
+@pytest.mark.parametrize("words", ["bluegreen re", "bluegreen status --stack ", "bluegreen promote --from d"])
+def test_completion_imports_nothing_heavy(words):
+    modules = loaded_after([], **completion(words))
+
+    assert "bluegreen.cli" in modules
+    assert heavy_in(modules) == []
+
+
+def test_completion_offers_the_stacks_of_the_project_here(tmp_path):
+    (tmp_path / "Pulumi.yaml").write_text("name: mine\nruntime: python\n")
+    for name in ("qa-eu", "qa-us", "prod"):
+        (tmp_path / f"Pulumi.{name}.yaml").write_text("config: {}\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "bluegreen"],
+        cwd=tmp_path,
+        env={**os.environ, **completion("bluegreen status -s qa")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.stdout.split() == ["qa-eu", "qa-us"]
+
+
+def test_the_probe_sees_heavy_modules_when_a_command_runs():
+    # The guard must be able to fail: a command that does its work loads the config model.
+    modules = loaded_after(["status", "--stack", "no such stack"])
+
+    assert "components.spec" in modules or "bluegreen.rollout_plan" in modules
