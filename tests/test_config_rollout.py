@@ -52,8 +52,13 @@ CASES = [
     ),
     pytest.param(
         rollout(steps=[{"setWeight": 5}, {"pause": 5}, {"setWeight": 100}]),
-        "bluegreen:rollout.steps[1].pause = 5 is invalid: must be a duration with a unit, such as 30s",
+        "bluegreen:rollout.steps[1].pause = 5 is invalid: has no unit: write 5s for seconds or 5m for minutes",
         id="pause-without-unit",
+    ),
+    pytest.param(
+        rollout(steps=[{"setWeight": 5}, {"pause": {"duration": "4x"}}, {"setWeight": 100}]),
+        "bluegreen:rollout.steps[1].pause = {duration: '4x'} is invalid: must be a duration with a unit",
+        id="argo-pause-bad-duration-quoted-as-written",
     ),
     pytest.param(
         rollout(steps=[{"setWeight": 5}, {"pause": "5"}, {"setWeight": 100}]),
@@ -234,3 +239,12 @@ def test_a_full_strategy_passes_and_every_problem_is_reported_in_one_pass() -> N
     message = config_error(bad)
     assert "(2 problem(s))" in message
     assert "metrics[0].max = -1" in message and "steps[1].pause = 5" in message
+
+
+def test_argos_pause_with_a_duration_is_a_timed_pause_and_never_quoted_as_a_number() -> None:
+    from bluegreen.stack_files import spec_of
+
+    spec = spec_of(rollout(steps=[{"setWeight": 5}, {"pause": {"duration": "4s"}}, {"setWeight": 100}]))
+
+    [_, pause, _] = spec.rollout.steps
+    assert pause.pause_seconds == 4.0 and not pause.is_manual_gate

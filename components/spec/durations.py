@@ -7,7 +7,7 @@ from pydantic_core import PydanticCustomError
 
 from components.duration_text import parse_duration, show_duration
 
-__all__ = ["Duration", "parse_duration", "show_duration", "to_seconds"]
+__all__ = ["Duration", "ParsedDuration", "parse_duration", "show_duration", "to_seconds"]
 
 _RULE = "must be a duration with a unit, such as 30s, 5m, 1m30s or 500ms"
 
@@ -22,3 +22,8 @@ def to_seconds(value: Any) -> float:
 
 Duration = Annotated[float, BeforeValidator(to_seconds)]
 """Seconds, written in config as `30s`, `5m` or `500ms`."""
+
+
+PARSED = "duration, already parsed"
+ParsedDuration = Annotated[float, PARSED]
+"""Seconds a field's own validator has parsed from a duration (documented as a duration; not parsed again)."""

@@ -17,7 +17,7 @@ from pydantic_core import PydanticCustomError
 from ..safe_text import REDACTED, redact
 from .base import ConfigModel, NonEmptyStr, between, field_error
 from .docker import LOCAL_SCRAPE_INTERVAL_SECONDS
-from .durations import Duration, parse_duration, show_duration, to_seconds
+from .durations import Duration, ParsedDuration, parse_duration, show_duration, to_seconds
 from .hook_urls import check_hook_url
 from .problems import ConfigProblem, missing
 from .secret_config import opaque_secret
@@ -47,7 +47,20 @@ def _pause(value: object) -> object:
     if isinstance(value, dict):
         if not value.keys() <= {"duration"}:
             raise PydanticCustomError("pause", "must be a duration (5m), or {} to wait for `bluegreen resume`")
-        return ManualPause(duration=to_seconds(value["duration"]) if "duration" in value else None)
+        if "duration" not in value:
+            return ManualPause()
+        # Argo's form, `pause: {duration: 4s}`. Built without validating again: the seconds are already
+        # parsed, and validating 4.0 as text would quote a value the user never wrote.
+        return ManualPause.model_construct(duration=_pause_seconds(value["duration"]))
+    return _pause_seconds(value)
+
+
+def _pause_seconds(value: object) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        # A bare number has no unit: Argo reads `pause: 30` as seconds, a reader may not. Say so, not guess.
+        raise PydanticCustomError(
+            "pause_unit", "has no unit: write {number}s for seconds or {number}m for minutes", {"number": f"{value:g}"}
+        )
     return to_seconds(value)
 
 
@@ -56,8 +69,9 @@ class RolloutStep(ConfigModel):
 
     set_weight: Annotated[int, between(1, 100)] | None = None
     """Percent of production traffic to send to the candidate color."""
-    pause: Annotated[float | ManualPause | None, BeforeValidator(_pause)] = None
-    """Hold the current weight for a duration (analysis runs throughout), or `{}` for a manual gate."""
+    pause: Annotated[ParsedDuration | ManualPause | None, BeforeValidator(_pause)] = None
+    """Hold the current weight for a duration (`5m`, or `{duration: 5m}` as Argo writes it; analysis runs
+    throughout), or `{}` for a manual gate. A bare number (`30`) is refused: it has no unit."""
 
     @model_validator(mode="after")
     def _exactly_one(self) -> "RolloutStep":

@@ -20,12 +20,12 @@ from pydantic_core import PydanticUndefined
 
 from components.spec import BlueGreenSpec, ConfigError, parse_spec
 from components.spec.base import Range, Shape
-from components.spec.durations import Duration, show_duration
+from components.spec.durations import PARSED, Duration, show_duration
 from components.spec.problems import NAMESPACE
 
 from .markdown import GENERATED_NOTE, cell, table
 
-_DURATION_VALIDATORS = typing.get_args(Duration)[1:]
+_DURATION_VALIDATORS = (*typing.get_args(Duration)[1:], PARSED)
 
 # A config with several mistakes: the sample output shows every problem reported in one pass.
 BAD_CONFIG: dict[str, Any] = {
