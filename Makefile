@@ -4,7 +4,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
 
-.PHONY: setup test lint typecheck check docs bench up down clean
+.PHONY: prerequisites setup test lint typecheck check docs bench up down clean
 
 $(CURDIR)/.tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -13,8 +13,22 @@ $(CURDIR)/.tools/bin/uv:
 setup: $(UV)
 	$(UV) sync --locked
 
+# The system tools the suite runs for real: HAProxy and Prometheus on loopback, busybox's nc (the router
+# image's stand-in), curl and wget (the rendered health probes). Checked first, so a missing one stops
+# `make test` at once with the command that installs it, not with FileNotFoundErrors minutes later.
+TEST_TOOLS := haproxy prometheus busybox curl wget
+
+prerequisites:
+	@missing=""; for tool in $(TEST_TOOLS); do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make test needs these tools on PATH, missing:$$missing"; \
+	  echo "  Debian/Ubuntu: sudo apt-get install -y$$missing"; \
+	  echo "  macOS:         brew install$${missing// busybox/}  (busybox has no Homebrew formula: run the suite in a Debian container)"; \
+	  exit 1; \
+	fi
+
 # Two workers: much of the suite waits on real HAProxy, Prometheus and loopback servers, not on a CPU.
-test: setup
+test: prerequisites setup
 	$(UV) run --locked pytest -n 2
 
 lint: setup
