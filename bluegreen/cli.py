@@ -12,12 +12,14 @@ without data); 5 the stack's config changed under the release, which stopped; 13
 import sys
 from typing import Annotated, Any
 
+import click
 import typer
 import typer.core
 
 from components.duration_text import show_duration
 
 from .cli_env import CliEnv
+from .cli_options import OPTIONAL_DURATION, WATCH_INTERVAL
 from .commands import check, history, promote, recovery, release, report, status
 
 # Plain click help and errors. Typer, when rich is installed, escapes `[default: ...]` for rich even in
@@ -29,7 +31,8 @@ typer.core.HAS_RICH = False
 class Command(typer.core.TyperCommand):
     """A command whose duration defaults read as users write them in help: `5s`, `10m`, not `5.0`.
 
-    The default becomes that text; click parses it with the option's own parser like a typed value.
+    The default becomes that text; click parses it with the option's own parser like a typed value. An
+    option whose metavar is OPTIONAL_DURATION may be given without a value.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -38,6 +41,10 @@ class Command(typer.core.TyperCommand):
             default = param.default
             if param.metavar == "DURATION" and isinstance(default, int | float) and not isinstance(default, bool):
                 param.default = show_duration(default)
+            if isinstance(param, click.Option) and param.metavar == OPTIONAL_DURATION:
+                # `--watch` alone means every WATCH_INTERVAL; typer does not pass click's flag_value through.
+                param._flag_needs_value = True
+                param.flag_value = WATCH_INTERVAL
 
 
 app = typer.Typer(

@@ -23,6 +23,11 @@ STACK_NAME = re.compile(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}")
 """`prod`, `acme/prod-eu`, `acme/web/prod-eu`: Pulumi's stack, org/stack and org/project/stack forms."""
 
 
+OPTIONAL_DURATION = "[DURATION]"
+"""The metavar of an option whose value may be left out (`--watch` alone): it then takes WATCH_INTERVAL."""
+WATCH_INTERVAL = "5s"
+
+
 def duration(minimum: float = 0.0) -> Callable[[Any], float]:
     """A Typer `parser`: `30s`, `5m`, `1m30s`, `500ms`, or plain seconds, finite and at least `minimum`."""
 

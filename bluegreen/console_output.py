@@ -18,7 +18,6 @@ from .health_gates import GateResult
 from .offline_check import StackCheck
 from .rollout import Decision, StepRecord
 from .rollout_plan import RolloutPlan, Step
-from .stack_status import StackStatus
 from .terminal_text import markup, plain
 
 PROGRESS_LINES = 10
@@ -141,51 +140,9 @@ def render_summary(console: Console, records: list[StepRecord]) -> None:
     console.print(table)
 
 
-def render_status(console: Console, status: StackStatus) -> None:
-    if status.error is not None:
-        console.print(f"[bold]{status.stack}[/bold]: [red]{markup(status.error)}[/red]")
-        return
-    title = f"{status.stack} ({status.platform}): live {status.live}, candidate {status.candidate}"
-    table = Table(title=title, title_justify="left")
-    for column in ("color", "weight (config)", "weight (deployed)", "image", "replicas", "health"):
-        table.add_column(column)
-    for color in status.colors:
-        deployed = "-" if color.deployed_weight is None else f"{color.deployed_weight}%"
-        if not color.replicas:
-            health = "scaled to 0"
-        elif not color.health:
-            health = "unknown (not deployed)" if not status.outputs else "no gates"
-        else:
-            health = "\n".join(f"[{'green' if r.healthy else 'red'}]{markup(str(r))}[/]" for r in color.health)
-        image = markup(color.image)
-        table.add_row(color.color, f"{color.weight}%", deployed, image, str(color.replicas), health)
-    console.print(table)
-    if status.lock is not None:
-        console.print(f"[yellow]locked by {markup(status.lock.describe())}[/yellow]")
-    if status.strategy:
-        marked = [
-            f"[bold]▶ {markup(step)}[/bold]" if index == status.position else markup(step)
-            for index, step in enumerate(status.strategy)
-        ]
-        console.print("strategy: " + " → ".join(marked))
-    if status.outputs:
-        outputs = Table(show_header=False, box=None, padding=(0, 2))
-        for key, value in sorted(status.outputs.items()):
-            outputs.add_row(key, markup(_show(value)))
-        console.print(outputs)
-
-
 def render_check(console: Console, check: StackCheck) -> None:
     *body, summary = text_lines(check)
     for line in body:
         style = "red" if "[mandatory]" in line else "yellow" if line.lstrip().startswith("- [") else None
         console.print(plain(line), style=style, markup=False)
     console.print(plain(summary), style="bold green" if check.passed else "bold red", markup=False)
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, dict):
-        return ", ".join(f"{k}={_show(v)}" for k, v in value.items())
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from components.safe_text import scrubbed
 
-from .console_output import render_status
 from .stack_status import StackStatus, gather_status
+from .status_layout import render_status
 
 if TYPE_CHECKING:
     from .cli_env import CliEnv

@@ -39,12 +39,15 @@ def test_status_shows_weights_images_replicas_outputs_and_real_http_health(wide)
         result = runner.invoke(app, ["status", "--stack", "local"], obj=env_for(local=driver))
 
     assert result.exit_code == 0, result.output  # the color serving traffic (blue) is healthy
-    lines = result.output.splitlines()
-    assert "local (docker): live blue, candidate green" in result.output
-    blue = next(line for line in lines if line.lstrip("│ ").startswith("blue "))
-    green = next(line for line in lines if line.lstrip("│ ").startswith("green "))
-    assert "90%" in blue and "100%" in blue and "repo/web:1.4.2" in blue and "healthy" in blue
-    assert "10%" in green and "0%" in green and "repo/web:1.5.0" in green and "UNHEALTHY" in green
+    # Piped (CliRunner is no terminal): the plain layout, one fact per line, nothing cut.
+    out = result.output
+    assert "local (docker): live blue, candidate green" in out
+    blue = out[out.index("  blue: ") : out.index("  green: ")]
+    green = out[out.index("  green: ") : out.index("  outputs:")]
+    assert "  blue: weight 90% (deployed 100%), 2 replicas\n    image: repo/web:1.4.2\n" in blue
+    assert "    health: ✓ http blue: healthy" in blue
+    assert "  green: weight 10% (deployed 0%), 1 replica\n    image: repo/web:1.5.0\n" in green
+    assert "✗ http green: UNHEALTHY" in green
     assert f"http://127.0.0.1:{test}" in result.output  # testUrl among the outputs
     assert "routerContainer" in result.output
 

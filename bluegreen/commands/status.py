@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from ..cli_env import CliEnv
-from ..cli_options import check_stack, duration
+from ..cli_options import OPTIONAL_DURATION, WATCH_INTERVAL, check_stack, duration
 from ..project import stack_names
 from .options import HttpOpt, StacksOpt
 from .refusal import refuse, require_project
@@ -23,9 +23,10 @@ def status(
         float | None,
         typer.Option(
             "--watch",
-            metavar="DURATION",
+            metavar=OPTIONAL_DURATION,
             parser=duration(minimum=1),
-            help="Show again every interval (5s) until Ctrl-C.",
+            help=f"Show again every DURATION ({WATCH_INTERVAL} when given alone) until Ctrl-C; on a terminal "
+            "the view is redrawn in place under the time it was read.",
             show_default=False,
         ),
     ] = None,
@@ -48,6 +49,8 @@ def status(
     for name in stacks:
         guard(env, name, lambda name=name: check_stack(name, env.project_dir))
     while True:
+        if watch is not None and not json_output:
+            _watch_header(env, watch)
         try:
             healthy = show_status(stacks, env, http, json_output)
         except PulumiMissingError as error:
@@ -58,3 +61,13 @@ def status(
             (env.sleep or time.sleep)(watch)
         except KeyboardInterrupt:
             raise typer.Exit(0 if healthy else 1) from None
+
+
+def _watch_header(env: CliEnv, interval: float) -> None:
+    """On a terminal, clear it so each view replaces the last; in a log, the time separates the views."""
+    from components.duration_text import show_duration
+
+    if env.out.is_terminal:
+        env.out.clear()
+    stamp = time.strftime("%H:%M:%S")
+    env.out.print(f"[dim]{stamp}, every {show_duration(interval)} (Ctrl-C to stop)[/dim]")
