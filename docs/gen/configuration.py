@@ -93,6 +93,20 @@ def render() -> str:
         "For what the keys mean together see [concepts](concepts.md); for each platform's keys in context see",
         "[aws](platforms/aws.md), [kubernetes](platforms/kubernetes.md) and [docker](platforms/docker.md).",
         "",
+        "## Provider keys bluegreen reads",
+        "",
+        "Outside the `bluegreen` namespace, two provider keys of the same stack file are read by more than the",
+        "provider:",
+        "",
+        "| key | read by | meaning |",
+        "|---|---|---|",
+        "| `aws:region` | the AWS provider; the CLI's health gates (`describe_target_health`) and CloudWatch "
+        "analysis | the region of every AWS resource, and where the CLI reads their health and metrics; it wins "
+        "over `AWS_REGION` in the environment. Set it on every `bluegreen:platform: aws` stack (e.g. "
+        "`pulumi config set aws:region eu-west-1`) |",
+        "| `kubernetes:context` | the Kubernetes provider; the CLI's health gates (`kubectl --context`) | the "
+        "kubeconfig context of the cluster; unset: the current context |",
+        "",
         "## Top-level keys",
         "",
     ]
