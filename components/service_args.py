@@ -7,6 +7,7 @@ config is read. The rules that span several values (a weight on a color with no
 replicas, AWS name limits, Gateway hosts) run here too, before anything registers.
 """
 
+import re
 from typing import NotRequired, TypedDict
 
 import pulumi
@@ -51,8 +52,29 @@ class DockerServiceArgs(BlueGreenServiceArgs):
     """Ports 8080/9080 when left out."""
 
 
+_CONFIG_KEY = re.compile(NAMESPACE + r":([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*|\[\d+\])*)")
+
+
+def argument_path(config_path: str) -> str:
+    """`green.replicas` -> `green["replicas"]`, `aws.sharedListener.priority` -> `aws["shared_listener"]["priority"]`.
+
+    A library caller never wrote a `bluegreen:` key; it wrote the component's arguments (snake_case
+    keywords of the models), so an error names the argument it passed.
+    """
+    first, *rest = re.findall(r"[A-Za-z_][A-Za-z0-9_]*|\[\d+\]", config_path)
+    parts = [_snake(first)]
+    for part in rest:
+        parts.append(part if part.startswith("[") else f'["{_snake(part)}"]')
+    return "".join(parts)
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", lambda m: "_" + m.group(1).lower(), name)
+
+
 def spec_from_args(platform: Platform, name: str, args: BlueGreenServiceArgs) -> BlueGreenSpec:
-    """One service's validated spec, or `pulumi.RunError` naming every problem (as `<name>.<field>`)."""
+    """One service's validated spec, or `pulumi.RunError` naming every problem by the argument that holds
+    it (`green["replicas"]`), also inside a rule's text."""
     fields = {"platform": platform, "traffic": Traffic(), **args}
     try:
         spec = BlueGreenSpec.model_validate(fields)
@@ -61,7 +83,7 @@ def spec_from_args(platform: Platform, name: str, args: BlueGreenServiceArgs) ->
     else:
         problems = cross_problems(spec)
     if spec is None or problems:
-        lines = [str(p).replace(f"{NAMESPACE}:", f"{name}.", 1) for p in problems]
+        lines = [_CONFIG_KEY.sub(lambda m: argument_path(m.group(1)), str(p)) for p in problems]
         raise pulumi.RunError(f"invalid arguments of BlueGreenService {name!r} ({len(lines)} problem(s)):\n"
                               + "\n".join(lines))
     return spec

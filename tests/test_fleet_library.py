@@ -87,7 +87,8 @@ def test_a_duplicate_priority_is_rejected_before_any_resource(platform_outputs):
                         "web": {"priority": 10, "host": "web.example.com", "blue": "w:1", "green": "w:2"}}},
                    stack="prod", project_dir=EXAMPLES / "fleet", into=run, stack_outputs={PLATFORM_STACK: {}})
     assert str(caught.value) == (
-        "web.aws.sharedListener.priority = 10 is invalid: service 'api' already has priority 10 on the same "
+        "BlueGreenService 'web': aws[\"shared_listener\"][\"priority\"] = 10 is invalid: service 'api' already "
+        "has priority 10 on the same "
         "listener (platform stack acme/bluegreen-platform/prod); each service needs its own (ALB evaluates rules "
         "by priority, one rule per number)"
     )
@@ -120,18 +121,41 @@ def test_python_callers_use_field_names_that_stack_files_may_not():
     assert spec.traffic == Traffic(blue=100, green=0), "all traffic on blue when traffic is left out"
 
 
-def test_cross_field_rules_name_the_service_and_field():
+def test_cross_field_rules_name_the_service_and_the_arguments_not_config_keys():
     with pytest.raises(pulumi.RunError) as caught:
         spec_from_args("aws", "reports", args(traffic=Traffic(blue=90, green=10)))
     assert str(caught.value) == (
         "invalid arguments of BlueGreenService 'reports' (1 problem(s)):\n"
-        "reports.traffic.green = 10 is invalid: green has 0 replicas, so it cannot take traffic; "
-        "set bluegreen:green.replicas above 0 or send its weight elsewhere"
+        'traffic["green"] = 10 is invalid: green has 0 replicas, so it cannot take traffic; '
+        'set green["replicas"] above 0 or send its weight elsewhere'
     )
+    assert "bluegreen:" not in str(caught.value)
+
+
+def test_a_bad_argument_is_named_as_the_caller_wrote_it():
+    with pytest.raises(pulumi.RunError) as caught:
+        spec_from_args("aws", "reports", args(green={"image": "reports:2", "replicas": -1}))
+    assert 'green["replicas"] = -1 is invalid: must be an integer from 0 to 100' in str(caught.value)
+
+
+def test_the_same_mistake_in_a_stack_file_names_the_config_key():
+    from bluegreen.stack_files import spec_of
+    from components.spec import ConfigError
+
+    config = {
+        "bluegreen:platform": "docker",
+        "bluegreen:blue": {"image": "repo/web:1"},
+        "bluegreen:green": {"image": "repo/web:2", "replicas": 0},
+        "bluegreen:traffic": {"blue": 90, "green": 10},
+    }
+    with pytest.raises(ConfigError) as caught:
+        spec_of(config)
+    assert "set bluegreen:green.replicas above 0" in str(caught.value)
 
 
 def test_a_missing_platform_setting_is_reported_not_a_traceback():
     incomplete = args()
     del incomplete["aws"]  # pyright: ignore[reportGeneralTypeIssues]
-    with pytest.raises(pulumi.RunError, match=r"reports\.aws is missing: platform aws needs at least vpcId"):
+    missing = r"'reports' \(1 problem\(s\)\):\naws is missing: platform aws needs at least vpcId"
+    with pytest.raises(pulumi.RunError, match=missing):
         BlueGreenService("reports", incomplete)

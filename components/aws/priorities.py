@@ -16,7 +16,8 @@ from pulumi.runtime.settings import get_root_resource
 from ..spec import AwsConfig
 from ..spec.problems import ConfigProblem
 
-PRIORITY_KEY = "aws.sharedListener.priority"
+PRIORITY_KEY = 'aws["shared_listener"]["priority"]'
+"""The argument a library caller set (`AwsConfig(shared_listener=SharedListener(priority=...))`)."""
 
 # Per program run (the root stack resource), the owner of each (listener, priority).
 _claims: "weakref.WeakKeyDictionary[pulumi.Resource, dict[tuple[str, int], str]]" = weakref.WeakKeyDictionary()
@@ -64,7 +65,7 @@ def claim_priority(name: str, aws: AwsConfig) -> None:
 def _clash(name: str, identity: tuple[str, int], owner: str) -> ConfigProblem:
     listener, priority = identity
     return ConfigProblem(
-        f"{name}.{PRIORITY_KEY}",
+        f"BlueGreenService {name!r}: {PRIORITY_KEY}",
         priority,
         f"service {owner!r} already has priority {priority} on the same listener ({listener}); "
         "each service needs its own (ALB evaluates rules by priority, one rule per number)",
