@@ -5,9 +5,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import typer
 
@@ -61,6 +60,26 @@ def default_hook_runner() -> "HookRunner":
     return run_hook
 
 
+class _LazyConsole:
+    """Stands in for the CLI's Rich console until first used: `status --help` builds a CliEnv, and must not
+    import rich or the output scrubber to do so."""
+
+    def __init__(self, stderr: bool):
+        self._stderr = stderr
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from .console_output import make_console
+
+            self._console = make_console(stderr=self._stderr)
+        return getattr(self._console, name)
+
+
+def lazy_console(stderr: bool) -> "Console":
+    return cast("Console", _LazyConsole(stderr))
+
+
 @dataclass
 class CliEnv:
     """Everything a command reaches outside itself; tests pass their own via `CliRunner.invoke(obj=...)`."""
@@ -82,15 +101,5 @@ class CliEnv:
     json_errors: str | None = None
     """Where a refusal writes its JSON error object: `-` (stdout) or a path; None when no JSON was asked for."""
 
-    # Made on first use, so building the environment costs nothing on the `--help` path.
-    @cached_property
-    def out(self) -> "Console":
-        from .console_output import make_console
-
-        return make_console()
-
-    @cached_property
-    def err(self) -> "Console":
-        from .console_output import make_console
-
-        return make_console(stderr=True)
+    out: "Console" = field(default_factory=lambda: lazy_console(stderr=False))
+    err: "Console" = field(default_factory=lambda: lazy_console(stderr=True))

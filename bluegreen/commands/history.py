@@ -8,11 +8,8 @@ import typer
 
 from ..cli_env import CliEnv
 from ..cli_options import check_stack
-from ..stack_driver import StackError
-from ..terminal_text import markup
 from .options import StackOpt
 from .refusal import refuse, require_project
-from .running import driver_of, guard
 
 
 def history(
@@ -30,6 +27,9 @@ def history(
     from components.spec.durations import show_duration
 
     from ..release_history import releases_of
+    from ..stack_driver import StackError
+    from ..terminal_text import markup
+    from .running import driver_of, guard
 
     env: CliEnv = ctx.obj
     project = require_project(env)
