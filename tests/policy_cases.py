@@ -355,5 +355,8 @@ def docker_container(color: str = "blue") -> RegisteredResource:
                 "retries": 3,
                 "startPeriod": "30s",
             },
+            # As the program confines its app containers (docker-app-container-confined).
+            "securityOpts": ["no-new-privileges:true"],
+            "capabilities": {"drops": ["ALL"]},
         },
     )

@@ -74,7 +74,9 @@ def test_a_named_address_or_an_unpublished_port_passes(policy_pack):
 )
 def test_a_router_missing_one_confinement_is_caught(policy_pack, change, problem):
     found = check(policy_pack, [changed(ROUTER, **change)])
-    assert policies(found) == {"docker-published-container-confined"}
+    # Privileges and capabilities are every container's business; memory only a published one's.
+    every_container = {"docker-app-container-confined"} if "memory" not in change else set()
+    assert policies(found) == {"docker-published-container-confined"} | every_container
     [message] = messages(found, "docker-published-container-confined")
     assert message.endswith(
         f'Container "web-haproxy" publishes host ports but is not confined: {problem}. Set securityOpts '
@@ -82,8 +84,36 @@ def test_a_router_missing_one_confinement_is_caught(policy_pack, change, problem
     )
 
 
-def test_containers_publishing_nothing_need_no_confinement(policy_pack):
+def test_containers_publishing_nothing_need_no_memory_limit(policy_pack):
     assert check(policy_pack, [changed(docker_container(), ports=[{"internal": 8080}])]) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"securityOpts": None}, 'securityOpts not set lacks "no-new-privileges:true"'),
+        ({"capabilities": None}, 'capabilities.drops is not set, not ["ALL"]'),
+        ({"capabilities__adds": ["SYS_ADMIN"]}, 'capabilities.adds gives back ["SYS_ADMIN"], which '
+         "allowedCapabilities does not list"),
+        ({"privileged": True}, "privileged is true"),
+    ],
+    ids=["no-new-privileges-missing", "no-drops", "adds-sys-admin", "privileged"],
+)
+def test_an_unconfined_app_container_is_caught_even_without_published_ports(policy_pack, change, problem):
+    found = check(policy_pack, [changed(docker_container(), **change)])
+    assert policies(found) == {"docker-app-container-confined"}
+    [message] = messages(found, "docker-app-container-confined")
+    assert f'Container "web-blue" is not confined: {problem}. Keep the program\'s defaults' in message
+
+
+def test_allowed_capabilities_and_new_privileges_are_the_policy_side_of_the_opt_out(policy_pack):
+    opted_out = changed(docker_container(), securityOpts=[], capabilities__adds=["CAP_NET_BIND_SERVICE"])
+    assert policies(check(policy_pack, [opted_out])) == {"docker-app-container-confined"}
+    config = {
+        "all": "mandatory",
+        "docker-app-container-confined": {"allowedCapabilities": ["NET_BIND_SERVICE"], "allowNewPrivileges": True},
+    }
+    assert check(policy_pack, [opted_out], config) == []
 
 
 # -- Kubernetes ---------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import pytest
 
 from bluegreen.program_run import ProgramRun
 from bluegreen.stack_files import PROJECT_DIR, read_stack_config
-from tests.conftest import run_config, stack_config
+from tests.conftest import config_error, run_config, stack_config
 
 CONTAINER = "docker:index/container:Container"
 LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
@@ -48,6 +48,37 @@ def test_docker_router_runs_without_privileges_and_with_a_memory_limit() -> None
     assert inputs["securityOpts"] == ["no-new-privileges:true"]
     assert inputs["capabilities"] == {"drops": ["ALL"]}
     assert (inputs["memory"], inputs["memorySwap"]) == (256, 256)
+
+
+def app_containers(run: ProgramRun) -> list[dict[str, Any]]:
+    containers = run.of_type("docker:index/container:Container")
+    return [r.inputs for r in containers if "-blue-" in r.name or "-green-" in r.name]
+
+
+def test_docker_app_containers_get_no_new_privileges_and_no_capabilities() -> None:
+    found = app_containers(run_config(stack_config("local"), stack="local"))
+    assert len(found) == 4  # two replicas per color
+    assert {(tuple(c["securityOpts"]), repr(c["capabilities"])) for c in found} == {
+        (("no-new-privileges:true",), repr({"drops": ["ALL"]}))
+    }
+
+
+def test_docker_app_confinement_opt_out_is_two_config_keys() -> None:
+    opt_out = {
+        "bluegreen:docker.appNoNewPrivileges": False,
+        "bluegreen:docker.appCapabilities": ["cap_net_bind_service"],
+    }
+    config = stack_config("local", opt_out)
+    for inputs in app_containers(run_config(config, stack="local")):
+        assert inputs["securityOpts"] == []
+        assert inputs["capabilities"] == {"drops": ["ALL"], "adds": ["NET_BIND_SERVICE"]}
+
+
+@pytest.mark.parametrize("bad", ["ALL", "CAP_ALL", "root", ""])
+def test_docker_app_capabilities_are_linux_capability_names_and_never_all(bad) -> None:
+    message = config_error(stack_config("local", {"bluegreen:docker.appCapabilities": [bad]}), stack="local")
+    assert "bluegreen:docker.appCapabilities[0]" in message
+    assert "must be one Linux capability such as NET_BIND_SERVICE" in message
 
 
 def test_docker_router_memory_comes_from_config() -> None:

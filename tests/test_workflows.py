@@ -1,5 +1,6 @@
 """The GitHub workflows are valid (GitHub's own workflow schema, offline) and wire up what the docs promise."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -84,13 +85,15 @@ def test_make_check_covers_every_stack():
 def test_the_preview_job_runs_only_with_cloud_credentials_and_uses_the_pack_per_stack():
     job = load("pull-request.yml")["jobs"]["preview"]
 
-    assert "vars.AWS_ROLE_ARN != ''" in job["if"]
+    assert "vars.AWS_PREVIEW_ROLE_ARN != ''" in job["if"]
     assert job["needs"] == "checks"
     pulumi = next(s for s in steps(job) if s.get("uses", "").startswith("pulumi/actions@"))
-    assert pulumi["uses"] == "pulumi/actions@v6"
     assert pulumi["with"]["command"] == "preview"
-    assert pulumi["with"]["policyPacks"] == "policies"
-    assert pulumi["with"]["policyPackConfigs"] == "policies/config/${{ matrix.stack }}.json"
+    # The rules and levels of the branch the PR targets, not the PR's own.
+    base = next(s for s in steps(job) if s.get("with", {}).get("path") == ".base-branch")
+    assert base["with"]["ref"] == "${{ github.event.pull_request.base.sha }}"
+    assert pulumi["with"]["policyPacks"] == ".base-branch/policies"
+    assert pulumi["with"]["policyPackConfigs"] == ".base-branch/policies/config/${{ matrix.stack }}.json"
     for stack in job["strategy"]["matrix"]["stack"]:
         assert (PROJECT_DIR / "policies" / "config" / f"{stack}.json").exists()
         assert (PROJECT_DIR / f"Pulumi.{stack}.yaml").exists()
@@ -108,7 +111,7 @@ def test_a_release_runs_per_stack_environment_queued_never_cancelled_with_oidc_c
     assert job["concurrency"] == {"group": "release-${{ inputs.stack }}", "cancel-in-progress": False}
     assert job["permissions"]["id-token"] == "write"
     aws = next(s for s in steps(job) if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@"))
-    assert aws["with"]["role-to-assume"] == "${{ vars.AWS_ROLE_ARN }}"
+    assert aws["with"]["role-to-assume"] == "${{ vars.AWS_RELEASE_ROLE_ARN }}"
     runs = [s.get("run", "") for s in steps(job)]
     events = "--events release-events.jsonl"
     assert any(f'bluegreen release --stack "$STACK" --image "$IMAGE" --yes {events}' in run for run in runs)
@@ -134,3 +137,49 @@ def test_promotion_chains_dev_staging_prod_through_the_release_workflow():
     for stack, source in (("staging", "dev"), ("prod", "staging")):
         config = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())["config"]
         assert config["bluegreen:promotion"]["from"] == source
+
+
+def test_prod_and_staging_are_checked_with_the_base_branch_policy_pack_so_a_pr_cannot_weaken_its_check():
+    job = load("pull-request.yml")["jobs"]["base-branch-policy"]
+    base = next(s for s in steps(job) if s.get("with", {}).get("path") == ".base-branch")
+    assert base["with"]["ref"] == "${{ github.event.pull_request.base.sha }}"
+    assert base["with"]["sparse-checkout"] == "policies"
+    runs = [s.get("run", "") for s in steps(job)]
+    swap = runs.index("rm -rf policies\nmv .base-branch/policies policies\n")
+    check = next(i for i, run in enumerate(runs) if "bluegreen check" in run)
+    assert swap < check
+    assert "--stack prod --stack staging" in runs[check]
+    assert "permissions" in job and job["permissions"] == {"contents": "read"}
+
+
+def test_preview_and_release_assume_different_roles_each_bound_to_a_github_environment():
+    preview = load("pull-request.yml")["jobs"]["preview"]
+    release = load("release.yml")["jobs"]["release"]
+    roles = {
+        name: next(s for s in steps(job) if s.get("uses", "").startswith("aws-actions/"))["with"]["role-to-assume"]
+        for name, job in (("preview", preview), ("release", release))
+    }
+    assert roles == {"preview": "${{ vars.AWS_PREVIEW_ROLE_ARN }}", "release": "${{ vars.AWS_RELEASE_ROLE_ARN }}"}
+    # The environment is what the role's trust policy matches in the token's `sub`.
+    assert (preview["environment"], release["environment"]) == ("preview", "${{ inputs.stack }}")
+    text = (PROJECT_DIR / "docs" / "security.md").read_text()
+    assert '"token.actions.githubusercontent.com:sub": "repo:<owner>/<repo>:environment:preview"' in text
+    assert "AWS_ROLE_ARN" not in "".join(w.read_text() for w in WORKFLOWS).replace("_ROLE_ARN", "")
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
+def test_every_action_is_pinned_by_commit_sha_with_its_release_in_a_comment(workflow):
+    stripped = [line.strip().lstrip("- ") for line in workflow.read_text().splitlines()]
+    lines = [line for line in stripped if line.startswith("uses:")]
+    assert lines
+    for line in lines:
+        target = line.removeprefix("uses:").strip()
+        if target.startswith("./"):
+            continue  # a workflow of this repository, at the same commit
+        assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+", target), line
+
+
+def test_codeowners_guard_the_policy_pack_the_stack_files_and_the_workflows():
+    owners = (PROJECT_DIR / ".github" / "CODEOWNERS").read_text().splitlines()
+    patterns = {line.split()[0] for line in owners if line.strip() and not line.startswith("#")}
+    assert {"/policies/", "/Pulumi.*.yaml", "/.github/"} <= patterns

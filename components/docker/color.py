@@ -1,13 +1,34 @@
 """One color on Docker: its image pulled once and `replicas` health-checked app containers."""
 
 from collections.abc import Sequence
-from typing import TypedDict
+from dataclasses import dataclass
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_docker as docker
 
 from ..health import docker_healthcheck
 from ..spec import Color, Service
+from .router_security import DROPPED_CAPABILITIES, NO_NEW_PRIVILEGES
+
+
+@dataclass(frozen=True)
+class AppConfinement:
+    """The app containers' privileges: the secure default, or the opt-outs bluegreen:docker names."""
+
+    no_new_privileges: bool = True
+    """`no-new-privileges:true`: setuid binaries in the image cannot raise privileges."""
+    added_capabilities: tuple[str, ...] = ()
+    """Given back after dropping ALL (bluegreen:docker.appCapabilities)."""
+
+    def container_args(self) -> dict[str, Any]:
+        """`security_opts` and `capabilities` of `docker.Container`."""
+        return {
+            "security_opts": [NO_NEW_PRIVILEGES] if self.no_new_privileges else [],
+            "capabilities": docker.ContainerCapabilitiesArgs(
+                drops=list(DROPPED_CAPABILITIES), adds=list(self.added_capabilities) or None
+            ),
+        }
 
 
 class DockerColorArgs(TypedDict):
@@ -23,6 +44,8 @@ class DockerColorArgs(TypedDict):
     """Name, port, health spec and drain time (platform-neutral)."""
     network: pulumi.Input[str]
     """Name of the stack's Docker network (the router resolves replicas there by name)."""
+    confinement: NotRequired[AppConfinement]
+    """What the app may do on the host; all capabilities dropped and no new privileges when absent."""
 
 
 class DockerColor(pulumi.ComponentResource):
@@ -39,6 +62,7 @@ class DockerColor(pulumi.ComponentResource):
             f"{name}-image", name=image_ref, keep_locally=True, opts=pulumi.ResourceOptions(parent=self)
         )
         names = list(args["replicas"])
+        confinement = args.get("confinement") or AppConfinement()
         for index, replica in enumerate(names):
             docker.Container(
                 f"{name}-{index}",
@@ -56,6 +80,7 @@ class DockerColor(pulumi.ComponentResource):
                     docker.ContainerLabelArgs(label="bluegreen.color", value=color),
                 ],
                 restart="unless-stopped",
+                **confinement.container_args(),
                 # A replica being removed gets the drain time to finish in-flight requests.
                 stop_timeout=service.drain_seconds,
                 destroy_grace_seconds=service.drain_seconds,

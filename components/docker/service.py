@@ -5,7 +5,7 @@ import pulumi_docker as docker
 
 from ..service_args import DockerServiceArgs, spec_from_args
 from ..spec import COLORS
-from .color import DockerColor
+from .color import AppConfinement, DockerColor
 from .naming import container_names, network_name
 from .prometheus import analysis_prometheus
 from .router import HaproxyRouter
@@ -38,6 +38,10 @@ class DockerBlueGreenService(pulumi.ComponentResource):
                     "replicas": container_names(spec)[color],
                     "service": spec.service,
                     "network": network.name,
+                    "confinement": AppConfinement(
+                        no_new_privileges=spec.docker.app_no_new_privileges,
+                        added_capabilities=tuple(spec.docker.app_capabilities),
+                    ),
                 },
                 opts=child,
             )

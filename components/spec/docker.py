@@ -4,10 +4,11 @@ import ipaddress
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from .base import ConfigModel, Port, between
+from .capabilities import capability
 from .images import ImageRef
 
 # The same HAProxy major.minor as Debian 12's package that the traffic test runs, so
@@ -83,6 +84,13 @@ class DockerConfig(ConfigModel):
     """Prometheus image, pinned by a tag other than `latest` or by a digest."""
     router_memory_mb: Annotated[int, between(32, 65536)] = 256
     """Memory limit of the router container (MiB, swap included)."""
+    app_no_new_privileges: bool = True
+    """App containers run with `no-new-privileges`: a setuid binary in the image cannot gain privileges.
+    `false` is an opt-out the policy rule docker-app-container-confined refuses unless its config allows it."""
+    app_capabilities: list[Annotated[str, BeforeValidator(capability)]] = Field(default_factory=list)
+    """Linux capabilities given back to the app containers after all are dropped (e.g. NET_BIND_SERVICE
+    for a non-root app on a port below 1024); none by default. Each must also be in the policy's
+    `allowedCapabilities`."""
     config_dir: Annotated[str | None, AfterValidator(_config_dir)] = None
     """Host directory that holds haproxy.cfg (bind-mounted into the router); default
     `.bluegreen/<stack>-<service>` under the project. Never a system or home directory."""

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .docker import CONTAINER
-from .spec import Rule, Subject
+from .spec import Knob, Rule, Subject
 from .values import UNKNOWN, has_unknown, items, mapping, number, show
 
 
@@ -50,15 +50,43 @@ def _publishes(subject: Subject) -> bool:
 _NO_NEW_PRIVILEGES = frozenset({"no-new-privileges", "no-new-privileges:true", "no-new-privileges=true"})
 
 
+def _no_new_privileges(options: Any) -> bool:
+    return any(isinstance(o, str) and o.strip().lower() in _NO_NEW_PRIVILEGES for o in items(options))
+
+
+def container_confined(subject: Subject, config: Mapping[str, Any]) -> list[str]:
+    """Every container, published or not: no privilege gain, every capability dropped, only allowed ones back."""
+    props = subject.props
+    problems = []
+    options = props.get("securityOpts")
+    if not config["allowNewPrivileges"] and not has_unknown(options) and not _no_new_privileges(options):
+        problems.append(f'securityOpts {show(options)} lacks "no-new-privileges:true"')
+    capabilities = mapping(props.get("capabilities"))
+    drops, adds = capabilities.get("drops"), capabilities.get("adds")
+    if not has_unknown(drops) and not any(isinstance(d, str) and d.upper() == "ALL" for d in items(drops)):
+        problems.append(f'capabilities.drops is {show(drops)}, not ["ALL"]')
+    allowed = {str(c).upper().removeprefix("CAP_") for c in config["allowedCapabilities"]}
+    extra = [a for a in items(adds) if not (isinstance(a, str) and a.upper().removeprefix("CAP_") in allowed)]
+    if not has_unknown(adds) and extra:
+        problems.append(f"capabilities.adds gives back {show(extra)}, which allowedCapabilities does not list")
+    if props.get("privileged") is True:
+        problems.append("privileged is true")
+    if not problems:
+        return []
+    return [
+        f"{subject.label} is not confined: {'; '.join(problems)}. Keep the program's defaults "
+        "(bluegreen:docker.appNoNewPrivileges true, appCapabilities empty); an app that needs a capability "
+        "gets it through appCapabilities and this rule's allowedCapabilities."
+    ]
+
+
 def published_container_confined(subject: Subject, config: Mapping[str, Any]) -> list[str]:
     if not _publishes(subject):
         return []
     props = subject.props
     problems = []
     options = props.get("securityOpts")
-    if not has_unknown(options) and not any(
-        isinstance(o, str) and o.strip().lower() in _NO_NEW_PRIVILEGES for o in items(options)
-    ):
+    if not has_unknown(options) and not _no_new_privileges(options):
         problems.append(f'securityOpts {show(options)} lacks "no-new-privileges:true"')
     drops = mapping(props.get("capabilities")).get("drops")
     if not has_unknown(drops) and not any(isinstance(d, str) and d.upper() == "ALL" for d in items(drops)):
@@ -91,5 +119,26 @@ RULES = [
         check=published_container_confined,
         level="mandatory",
         severity="medium",
+    ),
+    Rule(
+        name="docker-app-container-confined",
+        description="Docker containers run with no-new-privileges and all capabilities dropped, adding back only "
+        "allowed ones.",
+        types=frozenset({CONTAINER}),
+        check=container_confined,
+        level="mandatory",
+        severity="medium",
+        knobs={
+            "allowedCapabilities": Knob(
+                {"type": "array", "items": {"type": "string"}},
+                [],
+                "Capabilities a container may add back after dropping ALL (bluegreen:docker.appCapabilities).",
+            ),
+            "allowNewPrivileges": Knob(
+                {"type": "boolean"},
+                False,
+                "Accept containers without no-new-privileges (bluegreen:docker.appNoNewPrivileges: false).",
+            ),
+        },
     ),
 ]

@@ -255,6 +255,15 @@ GUIDANCE: dict[str, Guidance] = {
         "an exploit gains privileges through setuid binaries, and a request flood takes the host's memory.",
         "Set the three inputs on the container (the program's HAProxy router has them).",
     ),
+    "docker-app-container-confined": Guidance(
+        "Every container sets `securityOpts: [\"no-new-privileges:true\"]` (unless `allowNewPrivileges`), "
+        "`capabilities.drops: [\"ALL\"]`, adds back only capabilities listed in `allowedCapabilities`, and is "
+        "not `privileged`.",
+        "An app container with the runtime's default capabilities and setuid binaries turns one bug in the app "
+        "into root on the container and a step towards the host.",
+        "Keep the program's defaults; for an app that needs a capability (NET_BIND_SERVICE to listen below 1024 "
+        "as non-root) set `bluegreen:docker.appCapabilities` and list it in this rule's `allowedCapabilities`.",
+    ),
     "rollout-analysis-required": Guidance(
         "The `bluegreen:index:RolloutStrategy` resource (the stack's `bluegreen:rollout`) has analysis metrics.",
         "Health checks pass a release whose health path answers 200 while its real routes fail or are slow; "
