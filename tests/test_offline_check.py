@@ -30,7 +30,9 @@ HEALTHCHECK = {
 
 
 def container(name: str, image: str, healthcheck: dict | None) -> RegisteredResource:
-    inputs: dict[str, Any] = {"name": name, "image": image}
+    # Confined as the program's containers are (docker-app-container-confined): the cases differ in image and health.
+    confined = {"securityOpts": ["no-new-privileges:true"], "capabilities": {"drops": ["ALL"]}}
+    inputs: dict[str, Any] = {"name": name, "image": image, **confined}
     if healthcheck is not None:
         inputs["healthcheck"] = healthcheck
     urn = f"urn:pulumi:test::bluegreen::{CONTAINER}::{name}"
