@@ -25,6 +25,7 @@ from . import (
     kubernetes,
     kubernetes_security,
     kubernetes_stack,
+    nesting,
     rollout,
 )
 from .guidance import GUIDANCE
@@ -41,6 +42,7 @@ RULES: list[Rule | StackRule] = [
     *docker.RULES,
     *rollout.RULES,
     *docker_security.RULES,
+    *nesting.RULES,
 ]
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"

@@ -264,6 +264,13 @@ GUIDANCE: dict[str, Guidance] = {
         "Keep the program's defaults; for an app that needs a capability (NET_BIND_SERVICE to listen below 1024 "
         "as non-root) set `bluegreen:docker.appCapabilities` and list it in this rule's `allowedCapabilities`.",
     ),
+    "inputs-nesting-limit": Guidance(
+        "No resource's inputs nest objects and lists more than 100 levels deep. The pack reads inputs only to "
+        "that depth: anything deeper is left out of every rule's view, and this rule reports the resource.",
+        "Inputs built by a runaway program (or crafted to exhaust the pack's recursion) would otherwise fail the "
+        "whole analysis, so no rule's verdict reaches the engine.",
+        "Fix the program that builds the inputs; no provider schema nests that deep.",
+    ),
     "rollout-analysis-required": Guidance(
         "The `bluegreen:index:RolloutStrategy` resource (the stack's `bluegreen:rollout`) has analysis metrics.",
         "Health checks pass a release whose health path answers 200 while its real routes fail or are slow; "

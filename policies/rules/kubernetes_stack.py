@@ -179,10 +179,9 @@ def _probe_key(deployment: StackResource) -> str:
     return canonical(_probes(deployment))
 
 
-def _outliers(backends: list[StackResource]) -> list[StackResource]:
+def _outliers(backends: list[StackResource], keys: Mapping[str, str]) -> list[StackResource]:
     """Backends whose probes differ from the majority; every backend when there is no majority (blue vs green)."""
-    keys = {backend.urn: _probe_key(backend) for backend in backends}
-    counts = Counter(keys.values())
+    counts = Counter(keys[b.urn] for b in backends)
     if len(counts) < 2:
         return []
     top = max(counts.values())
@@ -191,33 +190,69 @@ def _outliers(backends: list[StackResource]) -> list[StackResource]:
     return [b for b in backends if keys[b.urn] != usual]
 
 
+# Backends a message names before it says "and N more": naming all of a thousand would make every
+# message a thousand names long, and the messages together quadratic.
+NAMED_OTHERS = 3
+
+
+def _others(by_key: Mapping[str, list[StackResource]], own: str) -> list[StackResource]:
+    """The first few backends whose probes differ from `own`: at most NAMED_OTHERS + 1 groups are visited."""
+    shown: list[StackResource] = []
+    for key, group in by_key.items():
+        if len(shown) >= NAMED_OTHERS:
+            break
+        if key != own:
+            shown.extend(group[: NAMED_OTHERS - len(shown)])
+    return shown
+
+
+def _named_others(others: list[StackResource], total: int) -> str:
+    more = total - len(others)
+    return _names(others) + (f" and {more} more" if more else "")
+
+
 def router_backends_identical_probes(
     resources: list[StackResource], config: Mapping[str, Any]
 ) -> list[tuple[str, str]]:
     services = _of_type(resources, SERVICE)
     deployments = LabelsIndex(_of_type(resources, DEPLOYMENT), _pods_labels)
+    # Linear in the stack: each Deployment's probes become text once, each distinct selector is looked up
+    # once (a thousand Services with one selector), and messages name a bounded number of other backends.
+    keys: dict[str, str] = {}
+    selected: dict[str, list[StackResource]] = {}
     found, reported = [], set()
     for group in _route_groups(resources, services, {c for c in config["colorLabels"] if isinstance(c, str)}):
         by_urn: dict[str, StackResource] = {}
         for service in group:
-            for d in deployments.selected_by(service_selector(service)):
+            selector = service_selector(service)
+            lookup = canonical(selector)
+            if lookup not in selected:
+                selected[lookup] = deployments.selected_by(selector)
+            for d in selected[lookup]:
                 if _same_namespace(service, d):
                     by_urn.setdefault(d.urn, d)
         backends = list(by_urn.values())
         if any(_probes_unknown(b) for b in backends):
             continue
-        for backend in _outliers(backends):
+        for backend in backends:
+            if backend.urn not in keys:
+                keys[backend.urn] = _probe_key(backend)
+        by_key: dict[str, list[StackResource]] = {}
+        for backend in backends:
+            by_key.setdefault(keys[backend.urn], []).append(backend)
+        for backend in _outliers(backends, keys):
             if backend.urn in reported:
                 continue  # one router may appear twice (HTTPRoute and selector flip)
             reported.add(backend.urn)
-            others = [b for b in backends if _probe_key(b) != _probe_key(backend)]
+            own = keys[backend.urn]
+            others, total = _others(by_key, own), len(backends) - len(by_key[own])
             found.append(
                 (
                     backend.urn,
-                    f"{backend.label} takes traffic from the same router as {_names(others)} (Services "
-                    f"{_names(group)}) but its probes differ: {show(_probes(backend))} vs "
-                    f"{show(_probes(others[0]))}, so one color may be marked ready before it can serve; "
-                    "render every color's probes from the same health check.",
+                    f"{backend.label} takes traffic from the same router as {_named_others(others, total)} "
+                    f"(Services {_names(group[:NAMED_OTHERS])}{'…' if len(group) > NAMED_OTHERS else ''}) but "
+                    f"its probes differ: {show(_probes(backend))} vs {show(_probes(others[0]))}, so one color may "
+                    "be marked ready before it can serve; render every color's probes from the same health check.",
                 )
             )
     return found

@@ -13,6 +13,7 @@ from typing import Any
 
 from google.protobuf import struct_pb2
 
+from .nesting import MAX_DEPTH, TOO_DEEP
 from .spec import StackResource
 from .values import SECRET_SIG, SIG_KEY, UNKNOWN, UNKNOWN_SENTINELS, secret
 
@@ -57,7 +58,7 @@ class StackView:
 CURRENT: ContextVar[ResourceView | StackView | None] = ContextVar("bluegreen_request_view", default=None)
 
 
-def _value(value: struct_pb2.Value, secrets: set[str]) -> Any:
+def _value(value: struct_pb2.Value, secrets: set[str], depth: int) -> Any:
     kind = value.WhichOneof("kind")
     if kind == "string_value":
         text = value.string_value
@@ -66,25 +67,32 @@ def _value(value: struct_pb2.Value, secrets: set[str]) -> Any:
         return value.number_value
     if kind == "bool_value":
         return value.bool_value
+    if kind in ("list_value", "struct_value") and depth > MAX_DEPTH:
+        return TOO_DEEP  # see nesting.py: the rest is not read, and the resource is reported
     if kind == "list_value":
-        return [_value(item, secrets) for item in value.list_value.values]
+        return [_value(item, secrets, depth + 1) for item in value.list_value.values]
     if kind == "struct_value":
-        return _object(value.struct_value, secrets)
+        return _object(value.struct_value, secrets, depth + 1)
     return None
 
 
-def _object(struct: struct_pb2.Struct, secrets: set[str]) -> Any:
+def _object(struct: struct_pb2.Struct, secrets: set[str], depth: int) -> Any:
     fields = struct.fields
     if SIG_KEY in fields and fields[SIG_KEY].string_value == SECRET_SIG:
-        return secret(_value(fields["value"], secrets), secrets) if "value" in fields else None
+        # The wrapper counts as a level, so a chain of secrets wrapping secrets is bounded too.
+        return secret(_value(fields["value"], secrets, depth), secrets) if "value" in fields else None
     # Assets and archives keep their signature object: no rule looks inside them.
-    return {key: _value(item, secrets) for key, item in fields.items()}
+    return {key: _value(item, secrets, depth) for key, item in fields.items()}
 
 
 def properties(struct: struct_pb2.Struct) -> tuple[dict[str, Any], set[str]]:
-    """Plain inputs out of a request's properties, and the secret strings found in them."""
+    """Plain inputs out of a request's properties, and the secret strings found in them.
+
+    Never deeper than `MAX_DEPTH` levels: a deeper object or list becomes `TOO_DEEP` (nesting.py),
+    so a 1,000-level input cannot exhaust the recursion limit here or in a rule.
+    """
     secrets: set[str] = set()
-    return {key: _value(item, secrets) for key, item in struct.fields.items()}, secrets
+    return {key: _value(item, secrets, 1) for key, item in struct.fields.items()}, secrets
 
 
 def resource_view(request: Any) -> ResourceView:
