@@ -24,6 +24,7 @@ reloader that signals a local process) run this same `install_and_reload`.
 import os
 import signal
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -99,7 +100,7 @@ def install_and_reload(path: Path, text: str, reloader: Reloader) -> bool:
     that cannot be read, leaves the live files alone and sends no signal, so the running
     router keeps serving the previous weights with what its checks know.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
     candidate = path.with_name(path.name + CANDIDATE_SUFFIX)
     _write_readable(candidate, text)
     try:
@@ -150,10 +151,31 @@ def _pid_of(info: str) -> int:
     raise ServerStateError(f"no Pid in the runtime API's answer: {info[:120]!r}")
 
 
+DIR_MODE = 0o755
+"""The config directory, when the program creates it: the router reads it, only its owner writes."""
+FILE_MODE = 0o644
+"""haproxy.cfg and its server state: readable by the image's unprivileged `haproxy` user through the bind
+mount, writable only by the user who runs `pulumi up`."""
+
+
 def _write_readable(path: Path, text: str) -> None:
-    path.write_text(text)
-    # Readable by the image's unprivileged `haproxy` user through the bind mount.
-    path.chmod(0o644)
+    """Write `text` at `path` without ever following a link planted there.
+
+    The file is created in a fresh private directory (0700) next to `path` with O_NOFOLLOW and
+    O_EXCL, given FILE_MODE through its descriptor, and renamed over `path`: rename replaces a
+    symlink itself, so a `haproxy.cfg.next` pointing at someone's 0600 file leaves that file alone.
+    """
+    private = Path(tempfile.mkdtemp(prefix=".bluegreen-", dir=path.parent))
+    staged = private / path.name
+    try:
+        fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write(text)
+            os.fchmod(file.fileno(), FILE_MODE)
+        os.replace(staged, path)
+    finally:
+        staged.unlink(missing_ok=True)
+        private.rmdir()
 
 
 def write_atomically(path: Path, text: str) -> None:
