@@ -21,8 +21,11 @@ RolloutStrategy(f"{spec.service.name}-rollout", spec.rollout, secret="rollout" i
 
 pulumi.export("url", service.url)
 pulumi.export("testUrl", service.test_url)
-pulumi.export("liveColor", live_color(spec.traffic))
+# The recorded live color (last verified), not the one with more traffic: see components/spec/release_record.py.
+pulumi.export("liveColor", spec.release.live if spec.release else live_color(spec.traffic))
 pulumi.export("weights", weights(spec.traffic))
 pulumi.export("images", {"blue": spec.blue.image, "green": spec.green.image})
+if spec.release is not None:
+    pulumi.export("release", spec.release.model_dump(exclude_none=True))
 for key, value in service.platform_outputs().items():
     pulumi.export(key, value)

@@ -95,6 +95,8 @@ class CliEnv:
     """Names each release in its events; None: a timestamp and a random suffix."""
     sleep: Callable[[float], None] | None = None
     """None: sleep until the next poll or a signal, whichever comes first."""
+    settle: Callable[[float], None] = time.sleep
+    """How taking the lock waits before reading it back (a short random time; see stack_lock.py)."""
     confirm: Callable[[str], bool] = lambda question: typer.confirm(question, default=False)
     project_dir: Path | None = field(default_factory=find_project_dir)
     """The nearest directory from here up holding Pulumi.yaml; None outside any project (commands refuse)."""

@@ -112,7 +112,7 @@ class ConsoleObserver:
 
 
 def render_plan(console: Console, stack: str, plan: RolloutPlan) -> None:
-    table = Table(title=f"plan for stack {stack}: {plan.live} is live, {plan.candidate} takes traffic")
+    table = Table(title=f"plan for stack {stack}: {markup(plan.title)}")
     table.add_column("#", justify="right")
     table.add_column("step")
     table.add_column("config changes", overflow="fold")

@@ -58,8 +58,16 @@ def deployed_traffic(spec: BlueGreenSpec, outputs: dict[str, Any]) -> Traffic:
     return spec.traffic
 
 
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None  # urllib then raises HTTPError with the 3xx status, which the gate judges
+
+
+_NO_REDIRECTS = urllib.request.build_opener(_RefuseRedirects)
+
+
 class HttpGate:
-    """2xx/3xx from the color's route within the health check's own timeout."""
+    """2xx from the color's route within the health check's own timeout; a redirect (3xx) is unhealthy."""
 
     name = "http"
 
@@ -79,17 +87,21 @@ class HttpGate:
             return GateResult(self.name, color, False, "stack has no url/testUrl output yet")
         timeout = self.deadline_for(spec)
         try:
-            with urllib.request.urlopen(url, timeout=timeout) as response:
+            with _NO_REDIRECTS.open(url, timeout=timeout) as response:
                 status = response.status
         except urllib.error.HTTPError as error:
             status = error.code
+            if 300 <= status < 400:
+                # A redirect is not a health answer: following it could judge another host, or loop forever.
+                target = error.headers.get("Location", "(no Location)")
+                return GateResult(self.name, color, False, f"GET {url} -> {status} redirect to {target}")
         except (urllib.error.URLError, OSError) as error:
             return GateResult(self.name, color, False, f"GET {url}: {getattr(error, 'reason', error)}")
         except http.client.HTTPException as error:
             # BadStatusLine, RemoteDisconnected (an OSError too), IncompleteRead...: not HTTP, not healthy.
             reason = _http_problem(error)
             return GateResult(self.name, color, False, f"GET {url}: {reason}")
-        return GateResult(self.name, color, 200 <= status < 400, f"GET {url} -> {status}")
+        return GateResult(self.name, color, 200 <= status < 300, f"GET {url} -> {status}")
 
     def deadline_for(self, spec: BlueGreenSpec) -> float:
         """The whole GET, headers and all, must finish within the health check's own timeout."""

@@ -1,12 +1,17 @@
-"""Ctrl-C and SIGTERM during a release: noted, then acted on at the next consistent point.
+"""Ctrl-C and SIGTERM during a traffic command: acknowledged at once, acted on at the next safe point.
 
 A signal never interrupts a config write or an update half-way: the handler only
-records it and wakes the engine's sleep, and the engine stops before its next step
-or poll (rolling back, or pausing with `--on-interrupt pause`). `pulumi up` itself
-receives Ctrl-C from the terminal too and cancels its update cleanly; the engine
-then treats the failed update like any other failure. A second signal while the
-engine finishes is only acknowledged: killing it then is what would leave a stack
-half-moved.
+records it, says at once what will happen, and wakes the engine's sleep; the engine
+stops before its next step or poll. The first signal rolls back (or pauses, with
+`--on-interrupt pause`); a second one before the rollback has started turns it into
+a pause: stop after the update under way and leave the stack as deployed. Later
+signals are only acknowledged. The handlers stay installed from before the lock is
+taken until it is released and the report printed, so no signal sequence ends the
+process with the lock held and nothing said: only SIGKILL does, and then the next
+command that finds the lock prints the command that recovers.
+
+`pulumi up` itself receives Ctrl-C from the terminal too and cancels its update
+cleanly; the engine then treats the failed update like any other failure.
 """
 
 import signal
@@ -15,28 +20,52 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-NAMES = {signal.SIGINT: "interrupted (Ctrl-C)", signal.SIGTERM: "terminated (SIGTERM)"}
+NAMES = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM"}
+
+FIRST = {
+    "rollback": (
+        "rolling back at the next safe point; Ctrl-C again to stop after this update and leave the stack paused"
+    ),
+    "pause": "pausing at the next safe point: the stack is left as deployed, config equal to it",
+}
+SECOND = "stopping after this update and leaving the stack paused, config equal to what is deployed"
+LATER = "still stopping at a safe point: the stack is left with config equal to what is deployed"
+ROLLING_BACK = "the rollback's update is under way; stopping right after it"
 
 
 class InterruptWatch:
-    """Holds the first signal received; `sleep` returns early when one arrives."""
+    """Holds the first signal received (`requested`) and whether a second asked to pause (`escalated`)."""
 
-    def __init__(self, on_repeat: Callable[[str], None] = lambda message: None):
+    def __init__(self, announce: Callable[[str], None] = lambda message: None, on_interrupt: str = "rollback"):
         self.requested: str | None = None
+        self.escalated = False
+        self.rolling_back = False
+        """Set by the engine when its rollback starts: a later signal cannot turn it into a pause any more."""
         self._woken = threading.Event()
-        self._on_repeat = on_repeat
+        self._announce = announce
+        self._on_interrupt = on_interrupt
 
     def sleep(self, seconds: float) -> None:
         self._woken.wait(seconds)
 
     def handle(self, signum: int, frame: FrameType | None = None) -> None:
+        name = NAMES.get(signal.Signals(signum), f"signal {signum}")
         if self.requested is None:
-            self.requested = NAMES.get(signal.Signals(signum), f"signal {signum}")
+            self.requested = name
             self._woken.set()
+            self._announce(f"{name}: {FIRST.get(self._on_interrupt, FIRST['rollback'])}")
+        elif self.rolling_back:
+            self._announce(f"{name}: {ROLLING_BACK}")
+        elif not self.escalated and self._on_interrupt == "rollback":
+            self.escalated = True
+            self._announce(f"{name}: {SECOND}")
         else:
-            self._on_repeat(
-                "still stopping at a consistent point; the stack is being left with config equal to what is deployed"
-            )
+            self._announce(f"{name}: {LATER}")
+
+    @property
+    def mode(self) -> str:
+        """What the engine does at its next safe point: roll back, or pause."""
+        return "pause" if self.escalated else self._on_interrupt
 
 
 @contextmanager

@@ -25,6 +25,11 @@ def request_pause(driver: StackDriver) -> str:
         raise NothingToPauseError(
             f"no release is running on stack {driver.name} (it holds no lock); nothing to pause"
         )
+    if any(f"bluegreen {word}" in held.command for word in ("rollback", "abort")):
+        raise NothingToPauseError(
+            f"too late to pause: {held.describe()} is already sending traffic back; it ends with 100% on the "
+            f"recorded live color (bluegreen status --stack {driver.name} shows the result)"
+        )
     me = new_lock("bluegreen pause")
     when = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     driver.set_tag(PAUSE_TAG, f"{me.holder} on {me.host} at {when}")

@@ -12,6 +12,7 @@ from components.spec import BlueGreenSpec, Color
 from components.traffic import live_color
 
 from .health_gates import GateResult, deployed_traffic
+from .recorded_state import recorded
 from .rollout_plan import PlanError
 
 KEY = "bluegreen:promotion.from"
@@ -38,8 +39,10 @@ def check_order(source: str, target: str, target_spec: BlueGreenSpec) -> None:
 def live_image(source: str, spec: BlueGreenSpec, outputs: dict[str, Any]) -> tuple[Color, str]:
     """The color at 100% in the source stack's last update, and its image.
 
-    Refuses when the stack was never deployed, when traffic is split, or when its
-    config differs from what was last deployed (a pending, unverified change).
+    Refuses when the stack was never deployed, when traffic is split, when its
+    config differs from what was last deployed (a pending, unverified change), or
+    when a release is in progress or the color serving is not the recorded live
+    one with its verified image (`bluegreen:release`).
     """
     if not outputs.get("images") or not outputs.get("weights"):
         raise PlanError(
@@ -60,6 +63,17 @@ def live_image(source: str, spec: BlueGreenSpec, outputs: dict[str, Any]) -> tup
             f"blue {spec.traffic.blue}/green {spec.traffic.green}; deployed: {image} at "
             f"blue {deployed.blue}/green {deployed.green}); "
             f"run `pulumi up --stack {source}` or undo the change"
+        )
+    record = recorded({}, outputs) or spec.release
+    if record is not None and (record.candidate is not None or (record.live, record.live_image) != (live, image)):
+        progress = (
+            f"a release of {record.candidate_image} to {record.candidate} is in progress; "
+            if (record.candidate is not None)
+            else ""
+        )
+        raise PlanError(
+            f"stack {source} serves {image} on {live}, but {progress}its recorded live image is "
+            f"{record.live_image} on {record.live} (bluegreen:release): only a verified image is promoted"
         )
     return live, image
 

@@ -7,6 +7,7 @@ report: what happened, the weights deployed, whether config equals them, and the
 exact commands (with `--stack`) that continue or undo.
 """
 
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +25,7 @@ from .release_events import EventLog
 from .rollout import AnalysisFactory, HookRunner, OnInterrupt, Rollout, RolloutResult, Timing
 from .rollout_plan import RolloutPlan
 from .stack_driver import StackDriver, StackError
-from .stack_lock import acquire, release
+from .stack_lock import LOCK_TAG, SETTLE_SECONDS, LockInfo, acquire, lost, release
 from .terminal_text import markup
 
 
@@ -35,7 +36,9 @@ class SessionOptions:
     timing: Timing
     on_interrupt: OnInterrupt = "rollback"
     force: bool = False
-    """Take over a lock held by someone else."""
+    """Take over a lock held by a release that is gone."""
+    holder: str | None = None
+    """With `force`: the token or CI run id of the lock taken over (needed when its host is another)."""
     events: str | None = None
     """`--events`: a file to write the event stream to, `-` for stdout."""
     report: str | None = None
@@ -62,19 +65,31 @@ def run_session(
     run_hook: HookRunner | None,
     planned_config: dict[str, Any] | None = None,
     events: EventLog | None = None,
+    settle: Callable[[float], None] | None = None,
 ) -> RolloutResult:
-    """Lock, run, unlock; a held lock raises LockHeldError before anything changes."""
-    lock = acquire(
-        driver, options.command, force=options.force, warn=lambda message: err.print(f"[yellow]{markup(message)}[/]")
-    )
-    console = ConsoleObserver(out, driver.name)
-    clear_pause(driver)  # a request left for an earlier release is not for this one
-    watch = InterruptWatch(on_repeat=lambda message: err.print(f"[yellow]{markup(message)}[/yellow]"))
-    try:
-        if events is not None:
-            events.lock_taken(lock)
-            events.started(plan)
-        with watching(watch):
+    """Lock, run, unlock and report, all under one signal watch; a held lock raises LockHeldError first.
+
+    The handlers are installed before the lock is taken and removed only after the report: a signal
+    at any moment in between is acknowledged and acted on, never a way to leave the lock behind.
+    """
+    announce = _printer(err)
+    watch = InterruptWatch(announce=announce, on_interrupt=options.on_interrupt)
+    with watching(watch):
+        wait = sleep or watch.sleep
+        lock = acquire(
+            driver,
+            options.command,
+            force=options.force,
+            warn=announce,
+            holder=options.holder,
+            settle=lambda: (settle or wait)(random.uniform(*SETTLE_SECONDS)),
+        )
+        console = ConsoleObserver(out, driver.name)
+        try:
+            clear_pause(driver)  # a request left for an earlier release is not for this one
+            if events is not None:
+                events.lock_taken(lock)
+                events.started(plan)
             rollout = Rollout(
                 plan,
                 driver,
@@ -82,26 +97,51 @@ def run_session(
                 console if events is None else Fanout([console, events]),
                 options.timing,
                 clock=clock,
-                sleep=sleep or watch.sleep,
+                sleep=wait,
                 analysis=analysis,
                 run_hook=run_hook,
                 interrupts=watch,
                 on_interrupt=options.on_interrupt,
                 pause_requested=lambda: pause_requested(driver),
                 planned_config=planned_config,
+                lock_lost=lambda: _holder_now(driver, lock),
             )
-            return rollout.run()
-    finally:
-        try:
-            clear_pause(driver)
-            release(driver, lock)
-            if events is not None:
-                events.lock_released()
-        except StackError as error:
-            err.print(
-                f"[yellow]could not remove the lock on {driver.name}: {markup(str(error))}; "
-                f"`pulumi stack tag rm bluegreen-lock --stack {driver.name}` removes it[/yellow]"
-            )
+            result = rollout.run()
+            late = pause_requested(driver)
+            if late and result.outcome != "paused":
+                announce(
+                    f"the pause requested by {late} came too late: the {result.outcome.replace('_', ' ')} "
+                    "had already started"
+                )
+        finally:
+            _unlock(driver, lock, err, events)
+        report(out, err, driver, plan, result)
+        return result
+
+
+def _holder_now(driver: StackDriver, lock: LockInfo | None) -> str | None:
+    try:
+        taken = lost(driver, lock)
+    except StackError:
+        return None  # an unreadable tag is not a takeover; the next write fails loudly if the backend is gone
+    return None if taken is None else taken.describe()
+
+
+def _unlock(driver: StackDriver, lock: LockInfo | None, err: Console, events: EventLog | None) -> None:
+    try:
+        clear_pause(driver)
+        release(driver, lock)
+        if events is not None:
+            events.lock_released()
+    except StackError as error:
+        err.print(
+            f"[yellow]could not remove the lock on {driver.name}: {markup(str(error))}; "
+            f"`pulumi stack tag rm {LOCK_TAG} --stack {driver.name}` removes it[/yellow]"
+        )
+
+
+def _printer(err: Console) -> Callable[[str], None]:
+    return lambda message: err.print(f"[yellow]{markup(message)}[/yellow]")
 
 
 def report(out: Console, err: Console, driver: StackDriver, plan: RolloutPlan, result: RolloutResult) -> None:

@@ -10,8 +10,15 @@ an exception in the engine itself) sends 100% back to the color that was live, i
 one write and one update, and the result says what failed and what is deployed.
 Stops that are not failures (a manual gate, analysis without data, an interrupt
 with `--on-interrupt pause`) leave the last deployed weights, which config then
-equals. Before every step the stack's config is read again; if someone changed it,
-the engine stops and touches nothing more.
+equals. Before every step the stack's config and lock are read again; if someone
+changed the config or took the lock, the engine stops and touches nothing more.
+
+Every write is verified (verified_writes.py): the config is read back after each
+write, the outputs of each update are compared with what the engine meant to deploy.
+A difference is a conflict (exit 5); if it put weight on something unverified, the
+engine first sends 100% back to the recorded live color. Every update carries a
+message naming the release, the step and the weights, so `pulumi stack history`
+reads as the release's log.
 """
 
 import math
@@ -30,7 +37,9 @@ from .exit_codes import ExitCode
 from .health_gates import GateResult, HealthGate, check_all, deployed_traffic
 from .pause_evidence import Decision, PauseEvidence, ReleaseTally
 from .rollout_plan import RolloutPlan, Step, other
-from .stack_driver import StackDriver, StackError
+from .stack_driver import ConfigScalar, StackDriver, StackError
+from .stack_files import spec_of as spec_of_config
+from .verified_writes import config_differences, output_differences, with_written
 
 Outcome = Literal["done", "failed", "rolled_back", "rollback_failed", "paused", "conflict", "interrupted"]
 
@@ -72,6 +81,15 @@ class Interrupts(Protocol):
 
 class NoInterrupts:
     requested: str | None = None
+
+
+class _ConflictError(Exception):
+    """A write did not read back as written, or an update deployed something else than intended."""
+
+    def __init__(self, message: str, deployed_wrong: bool):
+        super().__init__(message)
+        self.deployed_wrong = deployed_wrong
+        """True when the update's outputs differ: production may rest on something unverified."""
 
 
 class Observer(Protocol):
@@ -153,6 +171,8 @@ class Rollout:
     planned_config: dict[str, Any] | None = None
     """The config the plan was made from; a change before the first step (say, while the operator
     confirmed) stops the release like any change under it. None: the config read at the start."""
+    lock_lost: Callable[[], str | None] = lambda: None
+    """Who holds the stack's lock now, when it is no longer this release's (read before every step)."""
     records: list[StepRecord] = field(default_factory=list)
     _outputs: dict[str, Any] = field(default_factory=dict)
     _expected: dict[str, Any] = field(default_factory=dict)
@@ -183,6 +203,11 @@ class Rollout:
             except _HaltError as stop:
                 self._record(step, stop.outcome, started, stop.message)
                 return self._stopped(stop, index, moved)
+            except _ConflictError as conflict:
+                self._record(step, "conflict", started, str(conflict))
+                if conflict.deployed_wrong and moved:
+                    return self._fail(str(conflict), index, moved, step, outcome="conflict")
+                return self._conflict(str(conflict), index)
             except Exception as error:  # an engine or driver error is a failure like any other
                 failure = _what(error)
             self._record(step, "failed" if failure else "ok", started, failure or "")
@@ -196,6 +221,13 @@ class Rollout:
         if self.interrupts.requested:
             raise _HaltError("interrupted", f"{self.interrupts.requested} before '{step.label}'")
         self._check_pause_request(step)
+        holder = self.lock_lost()
+        if holder:
+            raise _HaltError(
+                "conflict",
+                f"the stack's lock is now held by {holder}, not by this release, before '{step.label}'; "
+                "it stops here and changes nothing more",
+            )
         current = self.driver.config()
         if current != self._expected:
             changed = sorted(
@@ -209,14 +241,21 @@ class Rollout:
 
     def _execute(self, step: Step) -> str | None:
         if step.changes:
-            self.driver.set_config_paths({c.path: c.value for c in step.changes})
-            self._expected = self.driver.config()
-            self._outputs = self.driver.up(self.observer.output)
-            self._deployed = self._weights_of(step.spec)
+            values = {c.path: c.value for c in step.changes}
+            number = self.plan.steps.index(step) + 1
+            self._apply(values, self._expected, step.spec, f"step {number}/{len(self.plan.steps)}")
         if step.kind in ("deploy", "check"):
             return self._wait_ready(step)
         if step.kind == "hook":
-            return self._hook(step)
+            failure = self._hook(step)
+            if failure:
+                image = step.spec.color(step.color).image
+                stack = self.driver.name
+                return (
+                    f"{failure}; {image} stays deployed on {step.color} at 0% (the test route still reaches it): "
+                    f"fix it and release again, or end the release with `bluegreen abort --stack {stack}`"
+                )
+            return None
         if step.kind == "pause":
             return self._pause(step)
         if step.kind == "manual":
@@ -226,6 +265,33 @@ class Rollout:
             if not all(r.healthy for r in results):
                 return f"{step.color} is unhealthy at {step.spec.traffic.of(step.color)}%: {_unhealthy(results)}"
         return None
+
+    def _apply(self, values: dict[str, ConfigScalar], before: dict[str, Any], spec: BlueGreenSpec, what: str) -> None:
+        """One config write, read back, one update, its outputs compared with `spec`; raises _ConflictError."""
+        self.driver.set_config_paths(values)
+        intended = with_written(before, values)
+        found = self.driver.config()
+        written = ", ".join(f"{path}={value}" for path, value in values.items())
+        if differences := config_differences(intended, found):
+            raise _ConflictError(
+                f"the config did not read back as written ({written}): {'; '.join(differences)}; someone else "
+                "wrote to the stack, so nothing was deployed from it",
+                deployed_wrong=False,
+            )
+        self._expected = found
+        self._outputs = self.driver.up(self.observer.output, message=self._message(what, spec))
+        self._deployed = self._weights_of(spec)
+        if differences := output_differences(spec, self._outputs):
+            raise _ConflictError(
+                f"the update deployed something else than the release wrote ({written}): "
+                f"{'; '.join(differences)}; the stack changed between the write and `pulumi up`",
+                deployed_wrong=True,
+            )
+
+    def _message(self, what: str, spec: BlueGreenSpec) -> str:
+        """`bluegreen release repo/web:1.5.0 to green, step 3/7: blue 75 green 25`, for `pulumi stack history`."""
+        action = self.plan.title.split(";")[0] or "bluegreen change"
+        return f"bluegreen {action}, {what}: blue {spec.traffic.blue} green {spec.traffic.green}"
 
     def _wait_ready(self, step: Step) -> str | None:
         if not self.gates:
@@ -350,12 +416,26 @@ class Rollout:
     # -- endings -----------------------------------------------------------------------------------
 
     def _stopped(self, stop: _HaltError, index: int, moved: bool) -> RolloutResult:
-        if stop.outcome == "interrupted" and self.on_interrupt == "rollback" and moved:
-            return self._fail(f"interrupted ({stop.message})", index, moved, None, outcome="interrupted")
+        mode = getattr(self.interrupts, "mode", self.on_interrupt)
+        if stop.outcome == "interrupted" and mode == "rollback" and moved:
+            return self._fail(stop.message, index, moved, None, outcome="interrupted")
         if stop.outcome == "interrupted" and not moved:
             stayed = f"production traffic stayed on {self.plan.live}" if self.plan.rollback else "nothing moved"
             return self._result("interrupted", f"{stop.message}; {stayed}", index)
+        if stop.outcome == "conflict":
+            return self._conflict(stop.message, index)
         return self._result(stop.outcome, f"{stop.message}; weights left as deployed", index)
+
+    def _conflict(self, message: str, index: int) -> RolloutResult:
+        """Stop without touching the stack; report what the backend says is deployed, not what this run last set."""
+        try:
+            self._outputs = self.driver.outputs()
+            weights = self._outputs.get("weights")
+            if isinstance(weights, dict):
+                self._deployed = Traffic(blue=int(weights["blue"]), green=int(weights["green"]))
+        except (StackError, KeyError, TypeError, ValueError):
+            pass  # the report then says the deployed weights are unknown or last known
+        return self._result("conflict", message, index)
 
     def _fail(
         self, reason: str, index: int, moved: bool, step: Step | None, outcome: Outcome = "rolled_back"
@@ -365,14 +445,20 @@ class Rollout:
             stayed = f"production traffic stayed on {self.plan.live}" if rollback else "nothing rolled back"
             return self._result("failed" if outcome == "rolled_back" else outcome, f"{reason}; {stayed}", index)
         self.observer.rolling_back(reason, rollback)
+        if hasattr(self.interrupts, "rolling_back"):
+            self.interrupts.rolling_back = True  # type: ignore[attr-defined]  # a later signal cannot make it a pause
         started = self.clock()
+        values = {c.path: c.value for c in rollback.changes}
         try:
-            self.driver.set_config_paths({c.path: c.value for c in rollback.changes})
-            self._outputs = self.driver.up(self.observer.output)
-            self._deployed = self._weights_of(rollback.spec)
+            current = self.driver.config()
+            record = rollback.spec.release
+            if record is not None and current_image(current, record.live) != record.live_image:
+                # Someone changed the live color's image: restore the one it was verified with.
+                values[f"bluegreen:{record.live}.image"] = record.live_image
+            self._rollback_update(values, current)
         except Exception as error:  # any failure here needs a human
             self._record(rollback, "failed", started, _what(error))
-            pairs = " ".join(f"--plaintext {c.path}={c.value}" for c in rollback.changes)
+            pairs = " ".join(f"--plaintext {path}={value}" for path, value in values.items())
             stack = self.driver.name
             return self._result(
                 "rollback_failed",
@@ -384,6 +470,19 @@ class Rollout:
         self._record(rollback, "ok", started)
         self._observe(self.plan.live, rollback.spec)
         return self._result(outcome, f"{reason}; traffic is back at 100% on {self.plan.live}", index)
+
+    def _rollback_update(self, values: dict[str, ConfigScalar], current: dict[str, Any]) -> None:
+        """The rollback's write and update; its outputs must show 100% on the live color with its verified image."""
+        self.driver.set_config_paths(values)
+        intended = with_written(current, values)
+        try:
+            spec = spec_of_config(intended)
+        except Exception:
+            spec = None  # the update will refuse it the same way, with the program's own message
+        self._outputs = self.driver.up(self.observer.output, message=f"bluegreen rollback: 100% to {self.plan.live}")
+        self._deployed = self._weights_of(spec)
+        if spec is not None and (differences := output_differences(spec, self._outputs)):
+            raise StackError(f"the rollback's update deployed something else than intended: {'; '.join(differences)}")
 
     def _result(self, outcome: Outcome, message: str, index: int) -> RolloutResult:
         return RolloutResult(outcome, message, index, dict(self._outputs), list(self.records), self._deployed)
@@ -398,6 +497,11 @@ class Rollout:
             return self._deployed
         weights = self._outputs.get("weights")
         return deployed_traffic(spec, self._outputs) if isinstance(weights, dict) else self._deployed
+
+
+def current_image(config: dict[str, Any], color: Color) -> Any:
+    block = config.get(f"bluegreen:{color}")
+    return block.get("image") if isinstance(block, dict) else None
 
 
 def _what(error: BaseException) -> str:

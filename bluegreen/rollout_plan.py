@@ -7,8 +7,10 @@ plan is returned, so a request that would fail halfway (a weight on a color with
 0 replicas, a split on a Kubernetes stack without a Gateway) is refused before the
 first `pulumi up`.
 
-`resume` needs no saved state: where a release stands is the stack's own weights,
-read against the strategy (see `plan_resume`).
+Which color is live and which is the release's candidate comes from the release
+record (`bluegreen:release`, see recorded_state.py), never from the weights: every
+step writes the record in the same config write as its weights, and the last step
+of a release records the candidate as live once all its gates passed.
 """
 
 import itertools
@@ -16,19 +18,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from components.spec import COLORS, BlueGreenSpec, Color, ConfigError, Traffic
+from components.spec import BlueGreenSpec, Color, ConfigError, ReleaseRecord, Traffic
 from components.spec.durations import show_duration
 from components.spec.images import image_rule_broken
-from components.traffic import candidate_color, live_color
+from components.traffic import live_color
 
 from .plan_error import PlanError
+from .recorded_state import KEY as RECORD_KEY
+from .recorded_state import fingerprint, record_values, recorded, settled
 from .stack_driver import ConfigScalar
 from .stack_files import set_path, spec_of
 
-StepKind = Literal["deploy", "check", "hook", "weight", "pause", "manual"]
+StepKind = Literal["deploy", "check", "hook", "weight", "pause", "manual", "record"]
 """deploy: set the image, wait until healthy. check: wait until healthy. hook: the preTraffic hook.
 weight: move traffic (one update). pause: hold the weight, watching health and analysis.
-manual: stop here until `bluegreen resume`."""
+manual: stop here until `bluegreen resume`. record: write the candidate as the verified live color."""
 
 DEFAULT_BAKE_SECONDS = 60.0
 """The pause after each `--steps` weight when `--bake` is not given."""
@@ -79,6 +83,10 @@ class RolloutPlan:
     """Run when a step fails after traffic moved; None when the plan is itself a rollback."""
     notes: tuple[str, ...] = ()
     """Things the operator should know before it runs (a repaired traffic block)."""
+    title: str = ""
+    """One line saying what the plan does, for the plan table."""
+    image: str = ""
+    """The image the plan sends traffic to (the release's, or the live one for a rollback)."""
 
 
 @dataclass(frozen=True)
@@ -144,7 +152,11 @@ def describe(steps: Sequence[StrategyStep]) -> list[str]:
 
 
 def plan_release(
-    config: dict[str, Any], image: str, override: Override = Override(), replicas: int | None = None
+    config: dict[str, Any],
+    image: str,
+    override: Override = Override(),
+    replicas: int | None = None,
+    record: ReleaseRecord | None = None,
 ) -> RolloutPlan:
     """Deploy `image` to the idle color, wait until it is healthy, run the hook, then follow the strategy."""
     spec = spec_of(config)
@@ -152,36 +164,68 @@ def plan_release(
     # The same rule as bluegreen:<color>.image, before any config is written.
     if (rule := image_rule_broken(image)) is not None:
         raise PlanError(f"--image = {image!r} is invalid: {rule}")
-    live, candidate = live_color(spec.traffic), candidate_color(spec.traffic)
+    record = record or recorded(config, {})
+    live = _settled_live(spec, record)
+    candidate = other(live)
+    if image == spec.color(live).image:
+        raise PlanError(
+            f"--image = {image!r} is invalid: it is already live on {live} (bluegreen:{live}.image); nothing to release"
+        )
+    live_image = record.live_image if record else spec.color(live).image
+    steps = strategy(spec, override)
+    started = ReleaseRecord(
+        live=live,
+        live_image=live_image,
+        candidate=candidate,
+        candidate_image=image,
+        strategy=fingerprint(steps),
+        step=1,
+    )
     changes = [ConfigChange(f"bluegreen:{candidate}.image", image)]
     if replicas is not None:
         changes.append(ConfigChange(f"bluegreen:{candidate}.replicas", replicas))
     elif spec.replicas(candidate) == 0:
         # The idle color was scaled down after the last release: bring it back at the live color's size.
         changes.append(ConfigChange(f"bluegreen:{candidate}.replicas", spec.replicas(live)))
-    builder = _Builder(config, live, candidate)
+    changes += _record_changes(started)
+    builder = _Builder(config, live, candidate, started, rewrite_record=False)
     builder.add("deploy", f"deploy {image} to {candidate} (0% traffic)", changes)
     builder.add_hook()
-    builder.add_strategy(strategy(spec, override))
-    return builder.plan()
+    builder.add_strategy(steps)
+    return builder.plan(f"release {image} to {candidate}; {live} is live ({live_image})")
 
 
-def plan_shift(config: dict[str, Any], override: Override = Override()) -> RolloutPlan:
+def plan_shift(
+    config: dict[str, Any], override: Override = Override(), record: ReleaseRecord | None = None
+) -> RolloutPlan:
     """Move traffic to the candidate color: the strategy's weights above its current one, each checked."""
     spec = spec_of(config)
-    live, candidate = live_color(spec.traffic), candidate_color(spec.traffic)
+    record = record or recorded(config, {})
+    if record is not None:
+        live = record.live
+    elif sorted((spec.traffic.blue, spec.traffic.green)) == [0, 100]:
+        live = live_color(spec.traffic)  # one color serves everything: that is what the release returns to
+    else:
+        raise _unrecorded("bluegreen shift")
+    candidate = other(live)
     current = spec.traffic.of(candidate)
     if override.steps is not None and override.steps[0] <= current:
         raise PlanError(
             f"--steps starts at {override.steps[0]}, but {candidate} already has {current}%: every step must be "
             f"above the candidate's current weight (to send traffic back to {live}, use `bluegreen rollback`)"
         )
-    builder = _Builder(config, live, candidate)
+    steps = strategy(spec, override)
+    image = spec.color(candidate).image
+    live_image = record.live_image if record else spec.color(live).image
+    started = ReleaseRecord(
+        live=live, live_image=live_image, candidate=candidate, candidate_image=image, strategy=fingerprint(steps)
+    )
+    builder = _Builder(config, live, candidate, started)
     builder.add("check", f"check {candidate} is healthy before shifting", [])
     if current == 0:
         builder.add_hook()
-    builder.add_strategy(_after(strategy(spec, override), current))
-    return builder.plan()
+    builder.add_strategy(_after(steps, current))
+    return builder.plan(f"shift traffic to {candidate} ({image}); {live} is live ({live_image})")
 
 
 def plan_resume(
@@ -189,14 +233,14 @@ def plan_resume(
     deployed: Traffic | None,
     override: Override = Override(),
     candidate: Color | None = None,
+    record: ReleaseRecord | None = None,
 ) -> RolloutPlan:
     """Continue a paused or interrupted release from the weights the stack has.
 
-    The candidate is the color whose weight is one of the strategy's steps (else the
-    one with less traffic, blue live on a tie, as the test route decides; `candidate`
-    overrides). The timed pauses at its current weight run again (analysis judges the
-    weight afresh), a manual gate there is passed (that is what `resume` means), and
-    the rest of the strategy follows.
+    The candidate is the recorded one (`bluegreen:release.candidate`); on a stack with no
+    record, `candidate` (`--to`) must name it: weights alone never decide. The timed pauses
+    at its current weight run again (analysis judges the weight afresh), a manual gate
+    there is passed (that is what `resume` means), and the rest of the strategy follows.
     """
     spec = spec_of(config)
     weights = (spec.traffic.blue, spec.traffic.green)
@@ -207,37 +251,109 @@ def plan_resume(
             "config and deployment differ; run `bluegreen rollback` to restore a known state"
         )
     steps = strategy(spec, override)
-    candidate = candidate or _release_candidate(spec, steps)
+    record = record or recorded(config, {})
+    notes: tuple[str, ...] = ()
+    if record is not None:
+        if record.candidate is None:
+            raise PlanError(
+                f"nothing to resume: no release is in progress ({RECORD_KEY}.live = {record.live}, "
+                f"{record.live_image}; start one with `bluegreen release`)"
+            )
+        if candidate is not None and candidate != record.candidate:
+            raise PlanError(
+                f"--to = {candidate!r} is invalid: the release in progress moves traffic to {record.candidate} "
+                f"({RECORD_KEY}.candidate)"
+            )
+        candidate = record.candidate
+        image = spec.color(candidate).image
+        if image != record.candidate_image:
+            raise PlanError(
+                f"bluegreen:{candidate}.image = {image!r}, but the release in progress is {record.candidate_image!r}: "
+                "the image changed under the release, so nobody verified it; run `bluegreen abort`"
+            )
+        if record.strategy is not None and record.strategy != fingerprint(steps):
+            notes = (
+                f"the strategy changed since the release started; continuing with the new one from {candidate}'s "
+                "current weight",
+            )
+        started = record
+    elif candidate is None:
+        raise _unrecorded("bluegreen resume", "name the release's candidate color with --to COLOR")
+    else:
+        started = ReleaseRecord(
+            live=other(candidate),
+            live_image=spec.color(other(candidate)).image,
+            candidate=candidate,
+            candidate_image=spec.color(candidate).image,
+            strategy=fingerprint(steps),
+        )
     current = spec.traffic.of(candidate)
-    if current in (0, 100):
+    if record is None and current in (0, 100):
         raise PlanError(
             f"nothing to resume: bluegreen:traffic = {{blue: {weights[0]}, green: {weights[1]}}} is not "
             "mid-release (start one with `bluegreen release`, or move traffic with `bluegreen shift`)"
         )
-    builder = _Builder(config, other(candidate), candidate)
+    builder = _Builder(config, started.live, candidate, started, rewrite_record=record is None)
     builder.add("check", f"check {candidate} is healthy before resuming at {current}%", [])
+    if current == 0:
+        builder.add_hook()
     builder.add_strategy(_at(steps, current))
-    return builder.plan()
+    plan = builder.plan(
+        f"resume the release of {started.candidate_image} to {candidate} at {current}%; "
+        f"{started.live} is live ({started.live_image})"
+    )
+    return RolloutPlan(plan.live, plan.candidate, plan.steps, plan.rollback, notes, plan.title, plan.image)
 
 
-def plan_rollback(config: dict[str, Any], check: bool = True, deployed: Traffic | None = None) -> RolloutPlan:
-    """100% to the live color if traffic is split, else 100% to the other color (it must have replicas).
+def plan_rollback(
+    config: dict[str, Any],
+    check: bool = True,
+    deployed: Traffic | None = None,
+    record: ReleaseRecord | None = None,
+    to: Color | None = None,
+) -> RolloutPlan:
+    """100% to the recorded live color (`bluegreen:release.live`), restoring the image it was verified with.
 
-    With `check`, the color taking the traffic must pass its health gate first. The
-    starting point is what is deployed: a `bluegreen:traffic` that does not sum to 100
-    (a half-written change by another tool) or that differs from the last update (a
-    stack file that lost a lost CI runner's writes) is replaced by the deployed weights.
+    `to` sends 100% to that color instead, which then becomes the recorded live color; it
+    is always health-checked first unless it is the recorded live color and `check` is
+    off. No record and no `to`: refused, never guessed from the weights. The starting
+    point is what is deployed: a `bluegreen:traffic` that does not sum to 100 (a
+    half-written change by another tool) or that differs from the last update (a stack
+    file that lost a lost CI runner's writes) is replaced by the deployed weights.
+    A plan with no steps means there is nothing to do (its notes say why).
     """
     config, notes = _repair_traffic(config, deployed)
     spec = spec_of(config)
-    live = live_color(spec.traffic)
-    split = spec.traffic.of(live) != 100
-    target = live if split else other(live)
+    record = record or recorded(config, {})
+    if to is None and record is None:
+        raise _unrecorded(
+            "bluegreen rollback",
+            "say which color gets 100% of traffic with --to COLOR (its health gate runs first)",
+        )
+    target: Color = to or record.live  # type: ignore[union-attr]
+    verified = record is not None and record.live == target
+    image = record.live_image if verified and record else spec.color(target).image
+    why = "the recorded live color" if verified else "named with --to; checked first"
     builder = _Builder(config, live=other(target), candidate=target)
-    if check:
+    final = settled(target, image)
+    restore = spec.color(target).image != image
+    if (
+        not notes
+        and not restore
+        and record == final
+        and spec.traffic.of(target) == 100
+        and (deployed is None or deployed.of(target) == 100)
+    ):
+        done = f"nothing to roll back: {target} ({image}, {why}) has 100% of traffic and config equals what is deployed"
+        return RolloutPlan(other(target), target, (), None, (done,), f"roll back to {target}", image)
+    if check or not verified:
         builder.add("check", f"check {target} is healthy before sending it traffic", [])
-    builder.steps.append(builder.weights_step(target, 100, f"send 100% to {target}"))
-    return RolloutPlan(live=live, candidate=target, steps=tuple(builder.steps), rollback=None, notes=notes)
+    extra = [ConfigChange(f"bluegreen:{target}.image", image)] if restore else []
+    label = f"send 100% to {target}" + (f" and restore its verified image {image}" if restore else "")
+    builder.steps.append(builder.weights_step(target, 100, label, extra=extra + _record_changes(final)))
+    return RolloutPlan(
+        other(target), target, tuple(builder.steps), None, notes, f"roll back: 100% to {target} ({image}, {why})", image
+    )
 
 
 def _repair_traffic(config: dict[str, Any], deployed: Traffic | None) -> tuple[dict[str, Any], tuple[str, ...]]:
@@ -269,14 +385,6 @@ def _repair_traffic(config: dict[str, Any], deployed: Traffic | None) -> tuple[d
     return repaired, (note,)
 
 
-def _release_candidate(spec: BlueGreenSpec, steps: Sequence[StrategyStep]) -> Color:
-    weights = {s.value for s in steps if s.kind == "weight" and s.value < 100}
-    on_strategy: list[Color] = [c for c in COLORS if spec.traffic.of(c) in weights]
-    if len(on_strategy) == 1:
-        return on_strategy[0]
-    return candidate_color(spec.traffic)
-
-
 def _after(steps: Sequence[StrategyStep], current: int) -> list[StrategyStep]:
     """The strategy from its first weight above `current`."""
     for index, step in enumerate(steps):
@@ -304,13 +412,56 @@ def _refuse_split(spec: BlueGreenSpec) -> None:
         )
 
 
-class _Builder:
-    """Accumulates steps on a running copy of the config, validating each result."""
+def _settled_live(spec: BlueGreenSpec, record: ReleaseRecord | None) -> Color:
+    """The color a new release starts from: the one at 100%, which must be the recorded live color."""
+    live = live_color(spec.traffic)
+    if record is None:
+        return live  # a stack from before the record: the color serving everything is what a failure returns to
+    if record.live != live:
+        raise PlanError(
+            f"{RECORD_KEY}.live = {record.live}, but {live} has 100% of traffic: nobody verified {live} as live; "
+            f"send traffic where you mean it with `bluegreen rollback --to COLOR` (health-checked) first"
+        )
+    if spec.color(live).image != record.live_image:
+        raise PlanError(
+            f"bluegreen:{live}.image = {spec.color(live).image!r}, but {live} was verified with "
+            f"{record.live_image!r} ({RECORD_KEY}.liveImage): an unverified image change on the live color; "
+            "`bluegreen rollback` restores the verified image"
+        )
+    return live
 
-    def __init__(self, config: dict[str, Any], live: Color, candidate: Color):
+
+def _unrecorded(command: str, then: str = "run `bluegreen rollback --to COLOR` first") -> PlanError:
+    return PlanError(
+        f"{command} needs to know which color is live, and this stack records none ({RECORD_KEY} is unset: it "
+        f"was deployed before bluegreen recorded releases); the weights alone never decide it: {then}"
+    )
+
+
+def _record_changes(record: ReleaseRecord) -> list[ConfigChange]:
+    return [ConfigChange(path, value) for path, value in record_values(record).items()]
+
+
+class _Builder:
+    """Accumulates steps on a running copy of the config, validating each result.
+
+    With a release `record`, every weight step also writes the release's progress: the
+    whole record the first time (unless a step before wrote it), then only its `step`.
+    """
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        live: Color,
+        candidate: Color,
+        record: ReleaseRecord | None = None,
+        rewrite_record: bool = True,
+    ):
         self.config = config
         self.live: Color = live
         self.candidate: Color = candidate
+        self.record = record
+        self._record_written = not rewrite_record
         self.steps: list[Step] = []
 
     def add(self, kind: StepKind, label: str, changes: list[ConfigChange], seconds: float | None = None) -> None:
@@ -328,26 +479,48 @@ class _Builder:
                 weight = int(step.value)
                 label = f"shift {self.candidate} to {weight}% ({self.live} {100 - weight}%)"
                 paused = index + 1 < len(steps) and steps[index + 1].kind == "pause"
-                self.steps.append(self.weights_step(self.candidate, weight, label, settle=not paused))
+                step_record = self._progress()
+                self.steps.append(self.weights_step(self.candidate, weight, label, not paused, step_record))
             elif step.kind == "pause":
                 self.add("pause", f"hold {self.candidate} at {weight}% for {show_duration(step.value)}", [], step.value)
             else:
                 self.add("manual", f"wait at {self.candidate} {weight}% for `bluegreen resume`", [])
 
-    def weights_step(self, color: Color, weight: int, label: str, settle: bool = False) -> Step:
+    def weights_step(
+        self, color: Color, weight: int, label: str, settle: bool = False, extra: Sequence[ConfigChange] = ()
+    ) -> Step:
         changes = [
             ConfigChange(f"bluegreen:traffic.{color}", weight),
             ConfigChange(f"bluegreen:traffic.{other(color)}", 100 - weight),
+            *extra,
         ]
         step = self._step("weight", label, changes, color)
         return Step(step.kind, step.label, step.changes, step.color, step.spec, settle=settle)
 
-    def plan(self) -> RolloutPlan:
-        # Rolling back from any step only rewrites the weights, so one rollback step covers them all.
+    def plan(self, title: str) -> RolloutPlan:
+        record = self.record
+        image = record.candidate_image if record and record.candidate_image else ""
+        reaches_all = spec_of(self.config).traffic.of(self.candidate) == 100
+        if record is not None and record.candidate is not None and reaches_all:
+            # Every gate has passed: the candidate becomes the color recovery returns to.
+            verified = settled(self.candidate, image or spec_of(self.config).color(self.candidate).image)
+            label = f"record {self.candidate} ({verified.live_image}) as the verified live color"
+            self.add("record", label, _record_changes(verified))
+        # Rolling back from any step rewrites the weights and the record, so one rollback step covers them all.
         saved = self.config
-        rollback = self.weights_step(self.live, 100, f"100% back to {self.live}")
+        back = _record_changes(settled(self.live, record.live_image)) if record is not None else []
+        rollback = self.weights_step(self.live, 100, f"100% back to {self.live}", extra=back)
         self.config = saved
-        return RolloutPlan(self.live, self.candidate, tuple(self.steps), rollback)
+        return RolloutPlan(self.live, self.candidate, tuple(self.steps), rollback, title=title, image=image)
+
+    def _progress(self) -> list[ConfigChange]:
+        if self.record is None or self.record.candidate is None:
+            return []
+        number = len(self.steps) + 1
+        if self._record_written:
+            return [ConfigChange(f"{RECORD_KEY}.step", number)]
+        self._record_written = True
+        return _record_changes(self.record.model_copy(update={"step": number}))
 
     def _step(
         self, kind: StepKind, label: str, changes: list[ConfigChange], color: Color, seconds: float | None = None

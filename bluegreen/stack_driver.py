@@ -64,8 +64,11 @@ class StackDriver(Protocol):
         """Set every value in ONE write, like `pulumi config set-all --path --plaintext <path>=<value>...`."""
         ...
 
-    def up(self, on_output: OnOutput) -> dict[str, Any]:
-        """Run an update with the current config, streaming its output; return the new stack outputs."""
+    def up(self, on_output: OnOutput, message: str | None = None) -> dict[str, Any]:
+        """Run an update with the current config, streaming its output; return the new stack outputs.
+
+        `message` is the update's message in `pulumi stack history` (`pulumi up --message`).
+        """
         ...
 
     def outputs(self) -> dict[str, Any]:
@@ -167,11 +170,11 @@ class AutomationDriver:
         what = f"set {', '.join(values)} on"
         self._cli(lambda: self._stack.set_all_config(config, path=True), what)
 
-    def up(self, on_output: OnOutput) -> dict[str, Any]:
+    def up(self, on_output: OnOutput, message: str | None = None) -> dict[str, Any]:
         import pulumi.automation as auto
 
         try:
-            result = self._stack.up(on_output=on_output)
+            result = self._stack.up(on_output=on_output, message=message)
         except auto.CommandError as error:
             message = f"pulumi up failed on stack {self.name!r}:\n{_last_lines(error)}"
             raise UpdateFailedError(message) from None

@@ -9,10 +9,12 @@ from components.spec import COLORS, BlueGreenSpec, Color, ConfigError
 from components.traffic import candidate_color, live_color
 
 from .health_gates import GateResult, HealthGate, check_all, deployed_traffic
-from .rollout_plan import describe, strategy
+from .recorded_state import recorded
+from .rollout_plan import describe, other, strategy
 from .stack_driver import PulumiMissingError, StackDriver, StackError
 from .stack_files import spec_of
-from .stack_lock import LockInfo, current_lock
+from .stack_lock import LockInfo, current_lock, holder_state
+from .verified_writes import output_differences
 
 
 @dataclass(frozen=True)
@@ -45,13 +47,19 @@ class StackStatus:
     position: int | None = None
     """Index in `strategy` of the setWeight equal to the candidate's deployed weight, if any."""
     lock: LockInfo | None = None
+    lock_holder: str = ""
+    """`gone`, `alive` (on this host) or `unknown` (another host)."""
+    record: dict[str, Any] | None = None
+    """The release record the last update deployed (`release` output), or config's when none was deployed."""
+    drift: list[str] = field(default_factory=list)
+    """Where config differs from what the last update deployed (weights, images, live color, record)."""
     error: str | None = None
     """Why the stack could not be read (or its config is invalid)."""
 
     @property
     def ok(self) -> bool:
-        """Readable, and every color that serves traffic is healthy."""
-        if self.error is not None:
+        """Readable, config equal to what is deployed, and every color that serves traffic healthy."""
+        if self.error is not None or self.drift:
             return False
         return all(c.healthy for c in self.colors if (c.deployed_weight or 0) > 0)
 
@@ -87,6 +95,14 @@ def gather_status(name: str, driver_for: Callable[[str], StackDriver], gates_for
         status.lock = current_lock(driver)
     except StackError:
         status.lock = None
+    if status.lock is not None:
+        status.lock_holder = holder_state(status.lock)
+    record = recorded(config, status.outputs)
+    status.record = record.model_dump(exclude_none=True) if record else None
+    if record is not None:
+        status.live, status.candidate = record.live, record.candidate or other(record.live)
+    if status.outputs:
+        status.drift = output_differences(spec, status.outputs)
     gates = gates_for(spec, config)
     for color in COLORS:
         replicas = spec.replicas(color)

@@ -90,8 +90,22 @@ def _plain(console: Console, status: StackStatus) -> None:
 
 
 def _after_colors(console: Console, status: StackStatus, indent: str) -> None:
+    if status.record is not None:
+        console.print(f"{indent}release record: " + markup(", ".join(f"{k}={v}" for k, v in status.record.items())))
+    else:
+        console.print(f"{indent}release record: none (the stack predates it; recovery needs --to COLOR)")
+    for difference in status.drift:
+        console.print(f"{indent}[red]config differs from what is deployed: {markup(difference)}[/red]")
     if status.lock is not None:
-        console.print(f"{indent}[yellow]locked by {markup(status.lock.describe())}[/yellow]")
+        age = status.lock.age_seconds()
+        since = f", {round(age)}s ago" if age is not None else ""
+        state = {"gone": "its process is gone", "alive": "its process is running on this host"}.get(
+            status.lock_holder, "on another host: cannot tell whether it runs"
+        )
+        console.print(
+            f"{indent}[yellow]locked by {markup(status.lock.describe())}{since} "
+            f"({state}; --holder {markup(status.lock.name)})[/yellow]"
+        )
     if status.strategy:
         marked = [
             f"[bold]▶ {markup(step)}[/bold]" if index == status.position else markup(step)

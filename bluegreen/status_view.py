@@ -53,5 +53,9 @@ def status_json(status: StackStatus) -> dict[str, Any]:
         "strategy": status.strategy,
         "position": status.position,
         "lock": asdict(status.lock) if status.lock else None,
+        "lockHolder": status.lock_holder or None,
+        "lockAgeSeconds": status.lock.age_seconds() if status.lock else None,
+        "release": status.record,
+        "drift": status.drift,
         "outputs": status.outputs,
     }

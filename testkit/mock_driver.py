@@ -32,6 +32,8 @@ class MockProgramDriver:
         self._config = copy.deepcopy(config)
         self._outputs = dict(outputs or {})
         self.updates: list[dict[str, Any]] = []
+        self.messages: list[str | None] = []
+        """The message of every successful update (`pulumi stack history`)."""
         self.failed_updates = 0
         self._tags: dict[str, str] = {}
 
@@ -41,6 +43,7 @@ class MockProgramDriver:
         driver = cls(name, config, secret_keys=secret_keys)
         driver.up(lambda line: None)
         driver.updates.clear()
+        driver.messages.clear()
         return driver
 
     def config(self) -> dict[str, Any]:
@@ -67,7 +70,7 @@ class MockProgramDriver:
     def remove_tag(self, key: str) -> None:
         self._tags.pop(key, None)
 
-    def up(self, on_output: OnOutput) -> dict[str, Any]:
+    def up(self, on_output: OnOutput, message: str | None = None) -> dict[str, Any]:
         try:
             run = run_config(self._config, stack=self.name, secret_keys=self.secret_keys)
         except Exception as error:
@@ -76,6 +79,7 @@ class MockProgramDriver:
         on_output(f"Updating ({self.name}): {len(run.resources)} resources under mocks")
         self._outputs = dict(run.outputs)
         self.updates.append(copy.deepcopy(self._config))
+        self.messages.append(message)
         return dict(self._outputs)
 
     def outputs(self) -> dict[str, Any]:

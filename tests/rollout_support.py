@@ -47,6 +47,17 @@ def docker_config(
     }
 
 
+def with_record(
+    config: dict[str, Any], live: str = "blue", candidate: str | None = None, step: int = 1
+) -> dict[str, Any]:
+    """`config` plus the release record (`bluegreen:release`): `live` verified with its current image; with
+    `candidate`, a release of that color's image in progress."""
+    record: dict[str, Any] = {"live": live, "liveImage": config[f"bluegreen:{live}"]["image"]}
+    if candidate is not None:
+        record |= {"candidate": candidate, "candidateImage": config[f"bluegreen:{candidate}"]["image"], "step": step}
+    return {**config, "bluegreen:release": record}
+
+
 def aws_config(traffic: tuple[int, int] = (100, 0), green: str = "repo/web:1.4.2") -> dict[str, Any]:
     return {
         "aws:region": "us-east-1",
@@ -87,8 +98,8 @@ def update_weights(driver: MockProgramDriver) -> list[tuple[int, int]]:
 class LoopbackDriver(MockProgramDriver):
     """The docker program exports `http://localhost:<port>`; pin it to 127.0.0.1 so tests never try ::1."""
 
-    def up(self, on_output: Callable[[str], None]) -> dict[str, Any]:
-        super().up(on_output)
+    def up(self, on_output: Callable[[str], None], message=None) -> dict[str, Any]:
+        super().up(on_output, message)
         return self.outputs()
 
     def outputs(self) -> dict[str, Any]:
@@ -106,13 +117,13 @@ class FailingDriver(MockProgramDriver):
         self.fail_on = fail_on
         self.calls = 0
 
-    def up(self, on_output: Callable[[str], None]) -> dict[str, Any]:
+    def up(self, on_output: Callable[[str], None], message=None) -> dict[str, Any]:
         from bluegreen.stack_driver import UpdateFailedError
 
         self.calls += 1
         if self.calls in self.fail_on:
             raise UpdateFailedError(f"pulumi up failed on stack {self.name!r}: provider error #{self.calls}")
-        return super().up(on_output)
+        return super().up(on_output, message)
 
 
 class ScriptedGate:

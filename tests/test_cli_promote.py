@@ -19,6 +19,7 @@ def env_for(healthy=lambda color, spec: True, **drivers: MockProgramDriver) -> C
         gates=lambda spec, config, http: [ScriptedGate(healthy)],
         clock=clock,
         sleep=clock.sleep,
+        settle=lambda seconds: None,
     )
 
 
@@ -40,8 +41,25 @@ def test_the_image_live_in_staging_is_released_to_prod():
     assert result.exit_code == 0, result.output
     assert "promoting repo/web:1.5.0 (live on green in staging) to prod" in result.output
     assert prod.config()["bluegreen:green"]["image"] == "repo/web:1.5.0"
-    assert update_weights(prod) == [(100, 0), (90, 10), (50, 50), (0, 100)]
+    assert update_weights(prod) == [(100, 0), (90, 10), (50, 50), (0, 100), (0, 100)]
+    assert prod.outputs()["release"] == {"live": "green", "liveImage": "repo/web:1.5.0", "step": 0}
     assert staging.updates == []
+
+
+def test_an_image_not_recorded_as_verified_in_the_source_is_not_promoted():
+    # staging serves 1.5.0 at 100% on green, but its record says blue (1.4.2) is the verified live color.
+    config = {
+        **aws_config(traffic=(0, 100), green="repo/web:1.5.0"),
+        "bluegreen:release": {"live": "blue", "liveImage": "repo/web:1.4.2"},
+    }
+    staging = MockProgramDriver.deployed("staging", config)
+    prod = MockProgramDriver.deployed("prod", aws_config())
+
+    result = promote(env_for(staging=staging, prod=prod), "staging", "prod", *FAST)
+
+    assert result.exit_code == 2
+    assert "its recorded live image is repo/web:1.4.2 on blue (bluegreen:release)" in result.output
+    assert prod.updates == []
 
 
 def test_promotion_skips_a_stack():

@@ -5,7 +5,15 @@ docker stack's httpPort/testPort, so the gate reads the URLs the program exports
 The clock is fake: bakes and polls take no real time.
 """
 
-from rollout_support import FakeClock, LoopbackDriver, docker_config, health_server, update_weights, weights
+from rollout_support import (
+    FakeClock,
+    LoopbackDriver,
+    docker_config,
+    health_server,
+    update_weights,
+    weights,
+    with_record,
+)
 from typer.testing import CliRunner
 
 from bluegreen.cli import app
@@ -24,7 +32,7 @@ def env_for(**drivers: MockProgramDriver) -> CliEnv:
         return drivers[name]
 
     clock = FakeClock()
-    return CliEnv(driver_for=driver_for, clock=clock, sleep=clock.sleep)
+    return CliEnv(driver_for=driver_for, clock=clock, sleep=clock.sleep, settle=lambda seconds: None)
 
 
 def invoke(env: CliEnv, *args: str):
@@ -37,15 +45,18 @@ def test_a_healthy_release_shifts_all_traffic_and_exits_0():
         result = invoke(env_for(local=driver), "release", "-s", "local", "-i", "repo/web:1.5.0", *FAST)
 
     assert result.exit_code == 0, result.output
-    assert update_weights(driver) == [(100, 0), (90, 10), (50, 50), (0, 100)]
+    # The last update records green as the verified live color; it moves no traffic.
+    assert update_weights(driver) == [(100, 0), (90, 10), (50, 50), (0, 100), (0, 100)]
     assert driver.config()["bluegreen:green"]["image"] == "repo/web:1.5.0"
+    assert driver.outputs()["release"] == {"live": "green", "liveImage": "repo/web:1.5.0", "step": 0}
+    assert driver.outputs()["liveColor"] == "green"
     # green was checked on the test route until it took over the production route at 100%.
     assert test_hits and prod_hits
     # Both weights in one write, shown as the equivalent command.
     assert (
         "pulumi config set-all --path --plaintext bluegreen:traffic.green=10 --plaintext bluegreen:traffic.blue=90"
     ) in result.output
-    assert "done: 6 step(s) done on stack local" in result.output
+    assert "done: 7 step(s) done on stack local" in result.output
     assert "deployed weights: blue 0%, green 100% (config agrees)" in result.output
     assert "scale blue to 0 with `pulumi config set --path bluegreen:blue.replicas 0 --stack local" in result.output
 
@@ -119,41 +130,47 @@ def test_a_release_mid_rollout_is_refused():
 
 def test_shift_completes_a_canary_behind_the_http_gate():
     with health_server(lambda: True) as (prod, _), health_server(lambda: True) as (test, test_hits):
-        driver = LoopbackDriver.deployed("local", docker_config(prod, test, traffic=(90, 10)))
+        config = with_record(docker_config(prod, test, traffic=(90, 10)), candidate="green")
+        driver = LoopbackDriver.deployed("local", config)
         result = invoke(env_for(local=driver), "shift", "-s", "local", "--steps", "50,100", *FAST)
 
     assert result.exit_code == 0, result.output
-    assert update_weights(driver) == [(50, 50), (0, 100)]
+    assert update_weights(driver) == [(50, 50), (0, 100), (0, 100)]
+    assert driver.outputs()["liveColor"] == "green"
     assert test_hits[0] == 200
 
 
-def test_rollback_after_a_flip_returns_traffic_to_the_previous_color():
+def test_rollback_to_a_named_color_after_a_flip_checks_it_then_records_it_live():
     with health_server(lambda: True) as (prod, _), health_server(lambda: True) as (test, test_hits):
         driver = LoopbackDriver.deployed("local", docker_config(prod, test, traffic=(0, 100)))
-        result = invoke(env_for(local=driver), "rollback", "-s", "local", "--poll", "1")
+        result = invoke(env_for(local=driver), "rollback", "-s", "local", "--to", "blue", "--poll", "1")
 
     assert result.exit_code == 0, result.output
     assert weights(driver) == (100, 0)
     assert test_hits == [200]  # blue, the candidate, was checked on the test route before it got traffic
+    assert driver.outputs()["release"] == {"live": "blue", "liveImage": "repo/web:1.4.2", "step": 0}
 
 
-def test_rollback_to_an_unhealthy_color_is_refused_unless_forced():
+def test_rollback_to_an_unhealthy_color_is_refused_and_force_does_not_skip_the_check():
     with health_server(lambda: True) as (prod, _), health_server(lambda: False) as (test, _):
         driver = LoopbackDriver.deployed("local", docker_config(prod, test, traffic=(0, 100)))
         env = env_for(local=driver)
-        refused = invoke(env, "rollback", "-s", "local", "--wait-timeout", "4", "--poll", "1")
-        forced = invoke(env, "rollback", "-s", "local", "--force")
+        refused = invoke(env, "rollback", "-s", "local", "--to", "blue", "--wait-timeout", "4", "--poll", "1")
+        forced = invoke(env, "rollback", "-s", "local", "--to", "blue", "--force", "--wait-timeout", "2")
+        unchecked = invoke(env, "rollback", "-s", "local", "--to", "blue", "--no-check")
 
     assert refused.exit_code == 1
     assert "blue did not become healthy within 4s" in refused.output
-    assert forced.exit_code == 0, forced.output
-    assert weights(driver) == (100, 0)
+    assert forced.exit_code == 1, forced.output
+    assert unchecked.exit_code == 2
+    assert "--no-check is invalid with --to blue" in unchecked.output
+    assert weights(driver) == (0, 100)
 
 
 def test_rollback_to_a_scaled_down_color_is_refused_naming_the_key():
     driver = MockProgramDriver.deployed("local", docker_config(traffic=(0, 100), blue_replicas=0))
 
-    result = invoke(env_for(local=driver), "rollback", "-s", "local")
+    result = invoke(env_for(local=driver), "rollback", "-s", "local", "--to", "blue")
 
     assert result.exit_code == 2
     assert "bluegreen:traffic.blue = 100 is invalid: blue has 0 replicas" in result.output

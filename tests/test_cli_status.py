@@ -38,7 +38,11 @@ def test_status_shows_weights_images_replicas_outputs_and_real_http_health(wide)
         driver.set_config("bluegreen:traffic.blue", 90)
         result = runner.invoke(app, ["status", "--stack", "local"], obj=env_for(local=driver))
 
-    assert result.exit_code == 0, result.output  # the color serving traffic (blue) is healthy
+    # The color serving traffic (blue) is healthy, but config differs from what is deployed: not ok.
+    assert result.exit_code == 1, result.output
+    assert "config differs from what is deployed: weights: intended blue 90 green 10, deployed blue 100 green 0" in (
+        result.output
+    )
     # Piped (CliRunner is no terminal): the plain layout, one fact per line, nothing cut.
     out = result.output
     assert "local (docker): live blue, candidate green" in out

@@ -121,8 +121,8 @@ class _MotoArnsDriver(MockProgramDriver):
         self.arns = arns
         self.after_up = after_up
 
-    def up(self, on_output):
-        super().up(on_output)
+    def up(self, on_output, message=None):
+        super().up(on_output, message)
         self.after_up(self.config())
         return self.outputs()
 

@@ -23,6 +23,7 @@ from rollout_support import (
     update_weights,
     weights,
     with_analysis,
+    with_record,
 )
 from typer.testing import CliRunner
 
@@ -45,7 +46,7 @@ def env_for(driver, gates=None, sleep_hook=None, analysis=None) -> CliEnv:
         if sleep_hook is not None:
             sleep_hook(clock.now)
 
-    env = CliEnv(driver_for=lambda name: driver, clock=clock, sleep=sleep)
+    env = CliEnv(driver_for=lambda name: driver, clock=clock, sleep=sleep, settle=lambda seconds: None)
     env.gates = gates or (lambda spec, config, http: [ScriptedGate(lambda color, spec: True)])
     if analysis is not None:
         env.analysis = lambda spec, outputs, stack, config: analysis
@@ -163,22 +164,28 @@ def test_a_second_engine_on_a_locked_stack_is_refused_naming_the_holder():
     assert rollback.exit_code == 2
     assert "stack local is locked by" in rollback.output
     assert "since" in rollback.output and ": bluegreen" in rollback.output  # when, and which command
-    assert "take over with --force" in rollback.output
+    # The holder is this very process: alive on this host, so not even --force would take it.
+    assert "that process is still running on this host" in rollback.output
     assert result.exit_code == 0, result.output  # the first release was not disturbed
     assert weights(driver) == (0, 100)
     assert_consistent(driver)
 
 
-def test_force_takes_over_a_stale_lock():
-    driver = MockProgramDriver.deployed("local", docker_config(traffic=(90, 10)))
+def test_force_takes_over_a_stale_lock_from_another_host_only_when_it_names_the_holder():
+    driver = MockProgramDriver.deployed("local", with_record(docker_config(traffic=(90, 10)), candidate="green"))
     stale = LockInfo("alice", "laptop", 4242, "2026-01-01T00:00:00Z", "bluegreen release", "dead")
     driver.set_tag(LOCK_TAG, stale.tag_value())
 
     refused = invoke(env_for(driver), "rollback", "-s", "local")
-    forced = invoke(env_for(driver), "rollback", "-s", "local", "--force")
+    unnamed = invoke(env_for(driver), "rollback", "-s", "local", "--force")
+    misnamed = invoke(env_for(driver), "rollback", "-s", "local", "--force", "--holder", "other")
+    forced = invoke(env_for(driver), "rollback", "-s", "local", "--force", "--holder", "dead")
 
     assert refused.exit_code == 2
     assert "locked by alice on laptop (pid 4242) since 2026-01-01T00:00:00Z" in refused.output
+    assert "take over with: bluegreen rollback --stack local --force --holder dead" in refused.output
+    assert unnamed.exit_code == 2 and "nothing names it" in unnamed.output
+    assert misnamed.exit_code == 2 and "--holder other does not name it" in misnamed.output
     assert forced.exit_code == 0, forced.output
     assert weights(driver) == (100, 0)
     assert_consistent(driver)
@@ -208,8 +215,8 @@ class InterruptingDriver(MockProgramDriver):
         self.signum = signum
         self.during_update = during_update
 
-    def up(self, on_output):
-        outputs = super().up(on_output)
+    def up(self, on_output, message=None):
+        outputs = super().up(on_output, message)
         if self.during_update == len(self.updates):
             signal.raise_signal(self.signum)
         return outputs
@@ -263,7 +270,7 @@ def test_on_interrupt_pause_leaves_the_weights_and_resume_finishes_the_release()
 
     assert resumed.exit_code == 0, resumed.output
     # The 10% pause again, then 50 and 100.
-    assert update_weights(driver)[-2:] == [(50, 50), (0, 100)]
+    assert update_weights(driver)[-3:] == [(50, 50), (0, 100), (0, 100)]
     assert_consistent(driver)
 
 
@@ -321,7 +328,7 @@ def test_failed_analysis_rolls_back_and_prints_metric_value_threshold_and_step()
 
 
 def test_resume_after_a_rollback_has_nothing_to_resume():
-    driver = MockProgramDriver.deployed("local", docker_config())
+    driver = MockProgramDriver.deployed("local", with_record(docker_config()))
 
     result = invoke(env_for(driver), "resume", "-s", "local")
 
@@ -330,7 +337,7 @@ def test_resume_after_a_rollback_has_nothing_to_resume():
 
 
 def test_rollback_repairs_a_half_written_traffic_block():
-    driver = MockProgramDriver.deployed("local", docker_config(traffic=(90, 10)))
+    driver = MockProgramDriver.deployed("local", with_record(docker_config(traffic=(90, 10)), candidate="green"))
     driver.set_config("bluegreen:traffic.blue", 100)  # the old two-command flip, interrupted halfway
 
     result = invoke(env_for(driver), "rollback", "-s", "local")
@@ -522,7 +529,7 @@ def test_a_failing_pre_traffic_hook_moves_nothing_and_exits_1():
 def test_a_resumed_release_that_fails_at_its_current_weight_rolls_back():
     # Nothing new moves before the failure, but the candidate already has 5%: it must not keep it.
     steps = [{"setWeight": 5}, {"pause": "5m"}, {"setWeight": 100}]
-    config = with_analysis(docker_config(traffic=(95, 5)), steps=steps, failureLimit=0)
+    config = with_analysis(with_record(docker_config(traffic=(95, 5)), candidate="green"), steps=steps, failureLimit=0)
     driver = MockProgramDriver.deployed("local", config)
     bad = ScriptedAnalysis([[("error-rate", "fail", 0.07)]])
 
@@ -535,7 +542,7 @@ def test_a_resumed_release_that_fails_at_its_current_weight_rolls_back():
 
 
 def test_ctrl_c_while_a_shift_checks_the_candidate_rolls_its_existing_weight_back():
-    driver = MockProgramDriver.deployed("local", docker_config(traffic=(90, 10)))
+    driver = MockProgramDriver.deployed("local", with_record(docker_config(traffic=(90, 10)), candidate="green"))
     gates = lambda spec, config, http: [ScriptedGate(lambda color, spec: False)]  # noqa: E731 - still starting
 
     def hook(now):
@@ -554,14 +561,19 @@ def test_a_lock_left_by_a_dead_process_on_this_host_says_force_is_safe():
 
     child = subprocess.Popen(["true"])
     child.wait()  # reaped: its pid no longer exists
-    driver = MockProgramDriver.deployed("local", docker_config())
+    driver = MockProgramDriver.deployed("local", with_record(docker_config(traffic=(90, 10)), candidate="green"))
     stale = LockInfo("alice", socket.gethostname(), child.pid, "2026-01-01T00:00:00Z", "bluegreen release", "x")
     driver.set_tag(LOCK_TAG, stale.tag_value())
 
     result = invoke(env_for(driver), "rollback", "-s", "local")
+    forced = invoke(env_for(driver), "rollback", "-s", "local", "--force")
 
     assert result.exit_code == 2
-    assert "that process is no longer running here: --force is safe" in result.output
+    assert "(that process is no longer running here)" in result.output
+    assert "take over with: bluegreen rollback --stack local --force (" in result.output
+    assert forced.exit_code == 0, forced.output
+    assert weights(driver) == (100, 0)
+    assert_consistent(driver)
 
 
 def test_a_change_made_while_the_operator_confirms_stops_the_release_before_its_first_write():

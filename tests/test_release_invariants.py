@@ -47,7 +47,7 @@ class MemoryDriver:
             config = set_path(config, path, value)
         self._config = config
 
-    def up(self, on_output):
+    def up(self, on_output, message=None):
         self.ups += 1
         if self.ups == self.fail_on:
             raise UpdateFailedError(f"provider error on update {self.ups}")
@@ -178,10 +178,12 @@ def test_every_interleaving_ends_with_config_equal_to_the_deployed_weights(drawn
     deployed = Traffic(blue=driver.deployed[0], green=driver.deployed[1])
     if drawn["then"] == "resume" and driver.deployed[0] not in (0, 100):
         calm = {**drawn, "unhealthy_from": None, "meddle_at": None, "pause_request_at": None}
-        follow = run_once(plan_resume(current, deployed), driver, calm, None)
+        follow = run_once(plan_resume(current, deployed, candidate="green"), driver, calm, None)
         assert_invariants(driver, follow.exit_code)
     elif drawn["then"] == "rollback":
         calm = {**drawn, "meddle_at": None, "pause_request_at": None}
-        follow = run_once(plan_rollback(current, deployed=deployed), driver, calm, None)
+        # A stop before the first write leaves no record: then the operator names the color.
+        to = None if "bluegreen:release" in current else "blue"
+        follow = run_once(plan_rollback(current, deployed=deployed, to=to), driver, calm, None)
         assert_invariants(driver, follow.exit_code)
         assert follow.outcome in ("done", "failed")

@@ -16,6 +16,7 @@ from rollout_support import (
     update_weights,
     weights,
     with_analysis,
+    with_record,
 )
 
 from bluegreen.rollout import Rollout, Timing
@@ -51,11 +52,12 @@ def test_a_healthy_release_follows_the_default_strategy_to_all_traffic_on_the_ne
     result, recorder, clock = run(plan, driver, ScriptedGate(lambda color, spec: True))
 
     assert (result.outcome, result.exit_code) == ("done", 0)
-    assert update_weights(driver) == [(100, 0), (90, 10), (50, 50), (0, 100)]
+    assert update_weights(driver) == [(100, 0), (90, 10), (50, 50), (0, 100), (0, 100)]
     assert driver.outputs()["images"]["green"] == "repo/web:1.5.0"
+    assert driver.outputs()["liveColor"] == "green"  # recorded only by the last update, after every gate
     assert recorder.steps[0] == "deploy repo/web:1.5.0 to green (0% traffic)"
     assert clock.now == 20  # two 10 s pauses (the default strategy has none after 100)
-    assert [r.result for r in result.records] == ["ok"] * 6
+    assert [r.result for r in result.records] == ["ok"] * 7
 
 
 def test_each_pause_observes_health_for_its_whole_length():
@@ -128,11 +130,11 @@ def test_an_exception_of_any_kind_in_an_update_is_a_failure_not_a_crash():
     class Exploding(MockProgramDriver):
         calls = 0
 
-        def up(self, on_output):
+        def up(self, on_output, message=None):
             self.calls += 1
             if self.calls == 3:
                 raise RuntimeError("grpc: connection reset")
-            return super().up(on_output)
+            return super().up(on_output, message)
 
     driver = Exploding.deployed("local", docker_config())
     driver.calls = 1
@@ -176,8 +178,9 @@ def test_a_failed_rollback_exits_3_and_prints_the_one_write_manual_fix():
     assert (result.outcome, result.exit_code) == ("rollback_failed", 3)
     assert (
         "pulumi config set-all --path --plaintext bluegreen:traffic.blue=100 "
-        "--plaintext bluegreen:traffic.green=0 --stack local && pulumi up --stack local"
+        "--plaintext bluegreen:traffic.green=0 --plaintext bluegreen:release.live=blue"
     ) in result.message
+    assert result.message.endswith("--stack local && pulumi up --stack local")
 
 
 def test_analysis_failures_past_the_limit_roll_back_naming_metric_value_threshold_and_step():
@@ -263,19 +266,19 @@ def test_config_changed_under_the_engine_stops_it_without_another_write():
 
 
 def test_shift_finishes_a_canary():
-    driver = MockProgramDriver.deployed("local", docker_config(traffic=(90, 10)))
+    driver = MockProgramDriver.deployed("local", with_record(docker_config(traffic=(90, 10)), candidate="green"))
 
     result, _, _ = run(plan_shift(driver.config(), BAKE10), driver, ScriptedGate(lambda color, spec: True))
 
     assert result.outcome == "done"
-    assert update_weights(driver) == [(50, 50), (0, 100)]
+    assert update_weights(driver) == [(50, 50), (0, 100), (0, 100)]
 
 
 def test_rollback_refuses_an_unhealthy_target_and_leaves_traffic_alone():
     driver = MockProgramDriver.deployed("local", docker_config(traffic=(0, 100)))
     gate = ScriptedGate(lambda color, spec: color == "green")
 
-    result, _, _ = run(plan_rollback(driver.config()), driver, gate)
+    result, _, _ = run(plan_rollback(driver.config(), to="blue"), driver, gate)
 
     assert result.outcome == "failed"
     assert "blue did not become healthy" in result.message
@@ -286,7 +289,7 @@ def test_rollback_refuses_an_unhealthy_target_and_leaves_traffic_alone():
 def test_rollback_sends_everything_to_the_healthy_previous_color():
     driver = MockProgramDriver.deployed("local", docker_config(traffic=(0, 100)))
 
-    result, _, _ = run(plan_rollback(driver.config()), driver, ScriptedGate(lambda color, spec: True))
+    result, _, _ = run(plan_rollback(driver.config(), to="blue"), driver, ScriptedGate(lambda color, spec: True))
 
     assert result.outcome == "done"
     assert update_weights(driver) == [(100, 0)]

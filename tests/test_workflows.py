@@ -126,6 +126,22 @@ def test_a_release_runs_per_stack_environment_queued_never_cancelled_with_oidc_c
     assert commit["if"] == "${{ always() }}"  # a rollback or pause changed the file too
 
 
+def test_a_cancelled_release_pauses_within_githubs_grace_then_aborts_as_the_same_run_with_long_enough_credentials():
+    job = load("release.yml")["jobs"]["release"]
+    runs = {s.get("name"): s for s in steps(job)}
+
+    for name in ("Release", "Promote"):
+        assert runs[name]["run"].endswith("--yes --on-interrupt pause")
+    undo = runs["Undo a cancelled release"]
+    assert undo["if"] == "${{ cancelled() }}"
+    assert undo["run"] == 'uv run --locked bluegreen abort --stack "$STACK" --yes'
+    assert undo["timeout-minutes"] <= 5  # GitHub gives cancellation steps five minutes
+    names = [s.get("name") for s in steps(job)]
+    assert names.index("Undo a cancelled release") < names.index("Commit the stack file")
+    aws = next(s for s in steps(job) if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@"))
+    assert aws["with"]["role-duration-seconds"] >= job["timeout-minutes"] * 60
+
+
 def test_promotion_chains_dev_staging_prod_through_the_release_workflow():
     jobs = load("promote.yml")["jobs"]
 

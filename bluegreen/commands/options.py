@@ -82,7 +82,21 @@ OnInterruptOpt = Annotated[
 ]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation on a protected stack.")]
 ForceLockOpt = Annotated[
-    bool, typer.Option("--force", help="Take over the stack's lock from a release that is gone (crashed, runner lost).")
+    bool,
+    typer.Option(
+        "--force",
+        help="Take over the stack's lock from a release that is gone (crashed, runner lost); never skips a health "
+        "check. Refused while the holder runs on this host; a holder elsewhere must be named with --holder.",
+    ),
+]
+HolderOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--holder",
+        metavar="TOKEN",
+        help="With --force: the lock holder's token or CI run id, as the refusal prints it.",
+        show_default=False,
+    ),
 ]
 
 

@@ -12,6 +12,7 @@ from .options import (
     EventsOpt,
     FailuresOpt,
     ForceLockOpt,
+    HolderOpt,
     HttpOpt,
     OnInterruptOpt,
     PollOpt,
@@ -48,6 +49,7 @@ def promote(
     force: ForceLockOpt = False,
     events: EventsOpt = None,
     report: ReportOpt = None,
+    holder: HolderOpt = None,
 ) -> None:
     """Release, in --to, the image that serves 100% of traffic, healthy, in --from, following --to's strategy.
 
@@ -60,6 +62,7 @@ def promote(
     from ..health_gates import check_all
     from ..project import short_name
     from ..promotion import check_order, live_image, require_healthy
+    from ..recorded_state import recorded
     from ..rollout_plan import plan_release, spec_of
     from ..stack_files import read_stack_config
     from ..terminal_text import markup
@@ -90,6 +93,7 @@ def promote(
     if spec.color(current).image == image and spec.traffic.of(current) == 100:
         env.out.print(f"{target} already serves {markup(image)} on {current} at 100%; nothing to do")
         raise typer.Exit(0)
-    plan = show_plan(env, target, lambda: plan_release(config, image, override))
-    options = session_options(ctx, poll, wait_timeout, failures_allowed, on_interrupt, force)
+    record = recorded(config, guard(env, target, driver.outputs))
+    plan = show_plan(env, target, lambda: plan_release(config, image, override, None, record))
+    options = session_options(ctx, poll, wait_timeout, failures_allowed, on_interrupt, force, holder)
     execute(env, driver, config, plan, options, http, yes)

@@ -12,6 +12,7 @@ from .options import (
     EventsOpt,
     FailuresOpt,
     ForceLockOpt,
+    HolderOpt,
     HttpOpt,
     OnInterruptOpt,
     PollOpt,
@@ -44,6 +45,7 @@ def release(
     force: ForceLockOpt = False,
     events: EventsOpt = None,
     report: ReportOpt = None,
+    holder: HolderOpt = None,
 ) -> None:
     """Deploy --image to the idle color, wait until it is healthy, run the preTraffic hook, then follow the
     stack's rollout strategy: each weight in one update, each pause watched by health gates and analysis.
@@ -51,6 +53,7 @@ def release(
     A failed gate, measurement, hook or update after traffic moved sends 100% back to the previous color
     (exit 1). A manual gate or analysis without data pauses (exit 4). Ctrl-C rolls back (exit 130).
     """
+    from ..recorded_state import recorded
     from ..rollout_plan import plan_release
     from .running import driver_of, execute, guard, override_of, session_options, show_plan
 
@@ -59,8 +62,9 @@ def release(
     override = override_of(env, stack, steps, bake)
     driver = driver_of(env, stack)
     config = guard(env, stack, driver.config)
-    plan = show_plan(env, stack, lambda: plan_release(config, pinned, override, replicas))
-    options = session_options(ctx, poll, wait_timeout, failures_allowed, on_interrupt, force)
+    record = recorded(config, guard(env, stack, driver.outputs))
+    plan = show_plan(env, stack, lambda: plan_release(config, pinned, override, replicas, record))
+    options = session_options(ctx, poll, wait_timeout, failures_allowed, on_interrupt, force, holder)
     execute(env, driver, config, plan, options, http, yes)
 
 
@@ -78,10 +82,12 @@ def shift(
     force: ForceLockOpt = False,
     events: EventsOpt = None,
     report: ReportOpt = None,
+    holder: HolderOpt = None,
 ) -> None:
     """Move more traffic to the candidate color (the one with less): the strategy's steps above its current
     weight, or --steps. Checks the candidate first; a failure sends 100% back to the live color (exit 1).
     """
+    from ..recorded_state import recorded
     from ..rollout_plan import plan_shift
     from .running import driver_of, execute, guard, override_of, session_options, show_plan
 
@@ -89,8 +95,9 @@ def shift(
     override = override_of(env, stack, steps, bake)
     driver = driver_of(env, stack)
     config = guard(env, stack, driver.config)
-    plan = show_plan(env, stack, lambda: plan_shift(config, override))
-    options = session_options(ctx, poll, wait_timeout, failures_allowed, on_interrupt, force)
+    record = recorded(config, guard(env, stack, driver.outputs))
+    plan = show_plan(env, stack, lambda: plan_shift(config, override, record))
+    options = session_options(ctx, poll, wait_timeout, failures_allowed, on_interrupt, force, holder)
     execute(env, driver, config, plan, options, http, yes)
 
 
@@ -101,7 +108,7 @@ def resume(
         ColorChoice | None,
         typer.Option(
             "--to",
-            help="The release's candidate color, when the weights alone cannot tell (both on the strategy).",
+            help="The release's candidate color, on a stack that records no release (bluegreen:release unset).",
             show_default=False,
         ),
     ] = None,
@@ -116,13 +123,15 @@ def resume(
     force: ForceLockOpt = False,
     events: EventsOpt = None,
     report: ReportOpt = None,
+    holder: HolderOpt = None,
 ) -> None:
-    """Continue a paused or interrupted release from the weights the stack has (no saved state).
+    """Continue the paused or interrupted release recorded in bluegreen:release, from the weights deployed.
 
     The timed pauses at the current weight run again, a manual gate there is passed, then the rest of the
     strategy follows. Refused when config and the deployed weights differ (roll back first).
     """
     from ..health_gates import deployed_traffic
+    from ..recorded_state import recorded
     from ..rollout_plan import RolloutPlan, plan_resume, spec_of
     from .running import driver_of, execute, guard, override_of, session_options, show_plan
 
@@ -135,10 +144,11 @@ def resume(
     def build() -> RolloutPlan:
         spec = spec_of(config)
         deployed = deployed_traffic(spec, outputs) if outputs.get("weights") else None
-        return plan_resume(config, deployed, override, candidate=None if to is None else to.value)
+        candidate = None if to is None else to.value
+        return plan_resume(config, deployed, override, candidate, recorded(config, outputs))
 
     plan = show_plan(env, stack, build)
-    options = session_options(ctx, poll, wait_timeout, failures_allowed, on_interrupt, force)
+    options = session_options(ctx, poll, wait_timeout, failures_allowed, on_interrupt, force, holder)
     execute(env, driver, config, plan, options, http, yes)
 
 

@@ -18,7 +18,7 @@ from ..cli_options import OnInterrupt as OnInterruptChoice
 from ..cli_options import check_stack
 from ..console_output import render_plan
 from ..release_events import EventLog, JsonLinesSink, ReleaseContext, Sink, new_release_id
-from ..release_session import SessionOptions, is_protected, next_steps, report, run_session
+from ..release_session import SessionOptions, is_protected, next_steps, run_session
 from ..rollout import AnalysisFactory, OnInterrupt, Timing
 from ..rollout_plan import Override, PlanError, RolloutPlan, parse_steps, spec_of
 from ..stack_driver import StackDriver, StackError
@@ -29,7 +29,13 @@ T = TypeVar("T")
 
 
 def session_options(
-    ctx: typer.Context, poll: float, wait_timeout: float, failures: int, on_interrupt: str, force: bool
+    ctx: typer.Context,
+    poll: float,
+    wait_timeout: float,
+    failures: int,
+    on_interrupt: str,
+    force: bool,
+    holder: str | None = None,
 ) -> SessionOptions:
     """The session's options; `--events` is read from the command's own parameters when it has one."""
     mode: OnInterrupt = "pause" if on_interrupt == OnInterruptChoice.pause else "rollback"
@@ -39,7 +45,7 @@ def session_options(
     words = ctx.command_path.split() + [part for key, value in named for part in (flags.get(key, key), str(value))]
     command = shlex.join(words)
     events, report_file = ctx.params.get("events"), ctx.params.get("report")
-    return SessionOptions(command, Timing(wait_timeout, poll, failures), mode, force, events, report_file)
+    return SessionOptions(command, Timing(wait_timeout, poll, failures), mode, force, holder, events, report_file)
 
 
 def override_of(env: CliEnv, stack: str, steps: str | None, bake: float | None) -> Override:
@@ -126,11 +132,10 @@ def execute(
             driver.name,
             lambda: run_session(
                 driver, plan, options, gates, env.out, env.err, env.clock, env.sleep, analysis, run_hook, config,
-                events,
+                events, env.settle,
             ),
         )
         events.ended(result, next_steps(driver.name, plan, result))
-    report(env.out, env.err, driver, plan, result)
     if options.report:
         write_report(env, options.report, events)
     for problem in events.sink_errors:

@@ -6,6 +6,7 @@ from .docker import DockerConfig
 from .kubernetes import GatewayRef, KubernetesConfig
 from .loader import parse_spec, raw_from_engine_config
 from .problems import ConfigError, ConfigProblem
+from .release_record import ReleaseRecord
 from .root import BlueGreenSpec, Platform
 from .service import COLORS, Color, ColorSpec, HealthCheck, Service, Traffic
 
@@ -22,6 +23,7 @@ __all__ = [
     "HealthCheck",
     "KubernetesConfig",
     "Platform",
+    "ReleaseRecord",
     "Service",
     "SharedListener",
     "Traffic",

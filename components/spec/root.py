@@ -11,6 +11,7 @@ from .docker import DockerConfig
 from .kubernetes import KubernetesConfig, kubernetes_problems
 from .problems import ConfigProblem, missing
 from .promotion import PromotionSpec
+from .release_record import ReleaseRecord
 from .rollout import RolloutSpec, rollout_problems
 from .service import COLORS, Color, ColorSpec, Service, Traffic
 
@@ -40,6 +41,8 @@ class BlueGreenSpec(ConfigModel):
     """The release strategy the `bluegreen` CLI runs: steps, pauses, analysis and hooks."""
     promotion: PromotionSpec = Field(default_factory=PromotionSpec)
     """Where `bluegreen promote` may bring releases from, and whether traffic commands ask first."""
+    release: ReleaseRecord | None = None
+    """Written by the `bluegreen` CLI: the live (last verified) color and the release in progress."""
 
     def color(self, color: Color) -> ColorSpec:
         return self.blue if color == "blue" else self.green

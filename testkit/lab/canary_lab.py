@@ -54,9 +54,9 @@ class LabDriver(MockProgramDriver):
         self.timed_updates: list[tuple[float, float, int]] = []
         """(started, served, green weight) of every update: monotonic seconds, the second once HAProxy serves it."""
 
-    def up(self, on_output: OnOutput) -> dict[str, Any]:
+    def up(self, on_output: OnOutput, message: str | None = None) -> dict[str, Any]:
         started = time.monotonic()
-        outputs = super().up(on_output)
+        outputs = super().up(on_output, message)
         if self.router is not None and self.router.process is not None:
             spec = spec_of(self.config())
             self.router.update(spec)  # as the component's update: weights alone through the runtime API
