@@ -102,6 +102,7 @@ def test_a_done_release_ends_with_release_done_and_the_weights_at_each_step(tmp_
         ("shift green to 50% (blue 50%)", 50),
         ("hold green at 50% for 10s", 50),
         ("shift green to 100% (blue 0%)", 100),
+        ("record green (repo/web:1.5.0) as the verified live color", 100),
     ]
     assert events[-1]["type"] == "release.done"
     assert events[-1]["outcome"]["evidence"] == {"measurements": [], "health": []}
@@ -116,21 +117,21 @@ def test_events_to_stdout_leave_stdout_to_json_lines_only():
     assert result.exit_code == 0
     events = read_events(result.stdout)
     assert events[-1]["type"] == "release.done"
-    assert "done: 6 step(s) done on stack local" in result.stderr
+    assert "done: 7 step(s) done on stack local" in result.stderr
 
 
 def test_a_second_release_appends_with_its_own_id(tmp_path: Path):
     driver = MockProgramDriver.deployed("local", docker_config())
     path = tmp_path / "events.jsonl"
     release(env_for(driver), "--events", str(path))
-    runner.invoke(app, ["rollback", "-s", "local", "--events", str(path)], obj=env_for(driver))
+    runner.invoke(app, ["rollback", "-s", "local", "--to", "blue", "--events", str(path)], obj=env_for(driver))
 
     events = read_events(path.read_text())
     ids = list(dict.fromkeys(e["release"] for e in events))
     assert len(ids) == 2
     rollback = [e for e in events if e["release"] == ids[1]]
     assert rollback[-1]["type"] == "release.done"
-    assert rollback[-1]["command"] == "bluegreen rollback --stack local"
+    assert rollback[-1]["command"] == "bluegreen rollback --stack local"  # --to is not part of the lock's name
     assert rollback[-1]["image"] == "repo/web:1.4.2"  # blue takes the traffic back
 
 
