@@ -17,6 +17,7 @@ from typing import Any
 
 from components.spec import BlueGreenSpec, ConfigError
 
+from .ci_budget import job_timeout_minutes, strategy_problem
 from .policy_client import PolicyPackError, PolicyPackProcess, Violation, config_file, load_stack_config, pack_dir
 from .program_run import RegisteredResource, run_config
 from .stack_files import PROJECT_DIR, read_stack_config, spec_of
@@ -89,6 +90,10 @@ def run_stack(stack: str, pack: PolicyPackProcess, project_dir: Path = PROJECT_D
         # Validate first: a bad config gets the config model's one-line messages, not a program failure.
         # A program using the components as a library has config of its own, which only it can judge.
         spec = spec_of(config) if any(key.startswith("bluegreen:") for key in config) else None
+        too_long = strategy_problem(spec, job_timeout_minutes(project_dir)) if spec is not None else None
+        if too_long is not None:
+            result.config_problems = [too_long]
+            return result
     except ConfigError as error:
         result.config_problems = [str(problem) for problem in error.problems]
         return result

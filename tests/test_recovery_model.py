@@ -173,6 +173,10 @@ def test_the_riskiest_actors_never_put_production_on_an_unverified_image(during,
     scenario(DURING.index(during), tmp_path, during)
 
 
-@pytest.mark.parametrize("seed", range(100, 100 + RUNS))
-def test_no_sequence_of_actors_signals_and_recovery_commands_puts_production_on_an_unverified_image(seed, tmp_path):
-    scenario(seed, tmp_path)
+if RUNS:  # the extended run: BLUEGREEN_MODEL_RUNS=200 .venv/bin/pytest tests/test_recovery_model.py
+
+    @pytest.mark.parametrize("seed", range(100, 100 + RUNS))
+    def test_no_sequence_of_actors_signals_and_recovery_commands_puts_production_on_an_unverified_image(
+        seed, tmp_path
+    ):
+        scenario(seed, tmp_path)
