@@ -58,8 +58,8 @@ class StackStatus:
 
     @property
     def ok(self) -> bool:
-        """Readable, config equal to what is deployed, and every color that serves traffic healthy."""
-        if self.error is not None or self.drift:
+        """Readable, config equal to what is deployed, no lock left by a dead process, every serving color healthy."""
+        if self.error is not None or self.drift or self.lock_holder == "gone":
             return False
         return all(c.healthy for c in self.colors if (c.deployed_weight or 0) > 0)
 

@@ -280,3 +280,22 @@ def driver_spec(driver):
     from bluegreen.stack_files import spec_of
 
     return spec_of(driver.config())
+
+
+def test_status_exits_1_naming_a_lock_whose_holder_is_gone_and_config_that_differs_from_what_is_deployed():
+    import subprocess
+
+    child = subprocess.Popen(["true"])
+    child.wait()  # reaped: its pid no longer exists
+    driver = MockProgramDriver.deployed("local", with_record(docker_config(), candidate="green"))
+    driver.set_config_paths({"bluegreen:traffic.blue": 90, "bluegreen:traffic.green": 10})  # killed before its up
+    stale = LockInfo("alice", socket.gethostname(), child.pid, "2026-01-01T00:00:00Z", "bluegreen release", "tok")
+    driver.set_tag(LOCK_TAG, stale.tag_value())
+
+    result = invoke(env_for(driver), "status", "-s", "local")
+
+    assert result.exit_code == 1, result.output
+    assert "config differs from what is deployed: weights: intended blue 90 green 10, deployed blue 100 green 0" in (
+        result.output
+    )
+    assert "ago (its process is gone; --holder tok)" in result.output
