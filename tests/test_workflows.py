@@ -131,10 +131,10 @@ def test_a_cancelled_release_pauses_within_githubs_grace_then_aborts_as_the_same
     runs = {s.get("name"): s for s in steps(job)}
 
     for name in ("Release", "Promote"):
-        assert runs[name]["run"].endswith("--yes --on-interrupt pause")
+        assert runs[name]["run"].endswith(" --on-interrupt pause")
     undo = runs["Undo a cancelled release"]
     assert undo["if"] == "${{ cancelled() }}"
-    assert undo["run"] == 'uv run --locked bluegreen abort --stack "$STACK" --yes'
+    assert undo["run"].startswith('uv run --locked bluegreen abort --stack "$STACK" --yes')
     assert undo["timeout-minutes"] <= 5  # GitHub gives cancellation steps five minutes
     names = [s.get("name") for s in steps(job)]
     assert names.index("Undo a cancelled release") < names.index("Commit the stack file")
