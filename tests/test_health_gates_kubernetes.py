@@ -120,6 +120,6 @@ def test_a_kubernetes_release_waits_for_the_new_deployment_and_flips_the_selecto
     result = Rollout(plan, driver, [DeploymentGate(kubectl)], Recorder(), timing, clock, clock.sleep).run()
 
     assert result.outcome == "done"
-    assert update_weights(driver) == [(100, 0), (0, 100)]
+    assert update_weights(driver) == [(100, 0), (0, 100), (0, 100)]  # the last update records green as live
     assert looks[:2] == ["web-green", "web-green"]
     assert clock.sleeps == [5]

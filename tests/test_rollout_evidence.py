@@ -55,7 +55,7 @@ def test_inconclusive_measurements_within_the_allowance_pass_with_a_conclusive_o
     result, driver, recorder, _ = release(docker_config(), script, inconclusiveLimit=1)
 
     assert (result.outcome, result.exit_code) == ("done", 0), result.message
-    assert update_weights(driver) == [(100, 0), (90, 10), (0, 100)]
+    assert update_weights(driver) == [(100, 0), (90, 10), (0, 100), (0, 100)]  # then green recorded as live
     assert ("continue", "evidence for every metric: error-rate 2 conclusive measurement(s)") in recorder.verdicts
 
 
