@@ -1,0 +1,55 @@
+"""`make test` runs pyright beside pytest, and fails when either fails, whatever the other says.
+
+`UV` is a stand-in that records how it was called and answers as told, so the recipe itself
+is exercised (the real pyright and suite run in `make test` and `make typecheck`).
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def make_test(tmp_path: Path, pyright_status: int, pytest_status: int) -> tuple[subprocess.CompletedProcess[str], str]:
+    calls = tmp_path / "calls"
+    uv = tmp_path / "uv"
+    uv.write_text(
+        f"""#!{sys.executable}
+import sys
+with open({str(calls)!r}, "a") as log:
+    log.write(" ".join(sys.argv[1:]) + "\\n")
+if "pyright" in sys.argv:
+    print("1 error, 0 warnings" if {pyright_status} else "0 errors, 0 warnings, 0 informations")
+    sys.exit({pyright_status})
+if "pytest" in sys.argv:
+    sys.exit({pytest_status})
+"""
+    )
+    uv.chmod(0o755)
+    result = subprocess.run(
+        ["make", "--no-print-directory", "test", f"UV={uv}"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+    )
+    return result, calls.read_text()
+
+
+def test_both_run_and_the_slowest_tests_are_printed(tmp_path: Path) -> None:
+    result, calls = make_test(tmp_path, pyright_status=0, pytest_status=0)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "run --locked pyright\n" in calls
+    assert "run --locked pytest -n 2 --durations=10\n" in calls
+    assert "0 errors" in result.stdout
+
+
+@pytest.mark.parametrize(("pyright_status", "pytest_status"), [(1, 0), (0, 1), (1, 1)])
+def test_a_type_error_or_a_failing_test_fails_the_target(
+    tmp_path: Path, pyright_status: int, pytest_status: int
+) -> None:
+    result, _ = make_test(tmp_path, pyright_status, pytest_status)
+    assert result.returncode != 0
+    if pyright_status:
+        # pyright's report is shown in full when it fails.
+        assert "1 error, 0 warnings" in result.stdout
