@@ -37,8 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import components.registration_gc as registration_gc
 from bluegreen.program_run import ProgramRun, run_config
+from bluegreen.run_diff import diff_runs
 from bluegreen.stack_files import PROJECT_DIR, read_stack_config, stack_config
-from testkit.run_diff import diff_runs
 
 # AWS's published on-demand price of an Application Load Balancer in US East (N. Virginia):
 # https://aws.amazon.com/elasticloadbalancing/pricing/ ($0.0225 per ALB-hour), as read on 2026-09-20.

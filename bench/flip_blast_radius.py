@@ -2,7 +2,7 @@
 
 Runs the real `__main__.py` under Pulumi mocks before and after each change (only
 `bluegreen:traffic` differs) and diffs every resource's inputs with
-`testkit.run_diff.diff_runs`, the same check the flip-contract tests make. A
+`bluegreen.run_diff.diff_runs`, the same check the flip-contract tests make. A
 control row (a release: new green image) shows the diff does see non-router changes.
 
 Run: `.venv/bin/python bench/flip_blast_radius.py` (or `make bench`).
@@ -19,8 +19,8 @@ import pulumi
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bluegreen.program_run import ProgramRun, run_config
+from bluegreen.run_diff import ResourceChange, diff_runs
 from bluegreen.stack_files import stack_config
-from testkit.run_diff import ResourceChange, diff_runs
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from components.duration_text import show_duration
 
 from .cli_env import CliEnv
 from .cli_options import OPTIONAL_DURATION, WATCH_INTERVAL
-from .commands import check, history, promote, recovery, release, report, status
+from .commands import check, history, plan, promote, recovery, release, report, status
 
 # Plain click help and errors. Typer, when rich is installed, escapes `[default: ...]` for rich even in
 # plain mode (printing `\[default: 5s]`) and imports its rich renderer for every `--help` to do it; rich
@@ -89,6 +89,7 @@ for command in (
     promote.promote,
     status.status,
     history.history,
+    plan.plan,
     check.check,
     report.report,
 ):

@@ -14,6 +14,7 @@ from typing import Any, is_typeddict
 import pytest
 
 from bluegreen.program_run import ProgramRun
+from bluegreen.run_diff import diff_runs
 from bluegreen.stack_files import PROJECT_DIR, read_stack_config, set_path
 from components.aws import AlbRouterArgs, AwsColorArgs, AwsServiceArgs
 from components.aws.shared_alb import SharedAlbArgs
@@ -25,7 +26,6 @@ from components.kubernetes.color import KubernetesColorArgs
 from components.kubernetes.router import KubernetesRouterArgs
 from components.kubernetes.workload import ColorWorkload
 from components.spec import BlueGreenSpec, Traffic
-from testkit.run_diff import diff_runs
 from tests.conftest import run_config
 from tests.resource_identity import alias_urns, engine_urn
 

@@ -8,12 +8,12 @@ from pulumi.runtime import mocks
 
 from bluegreen import stack_files
 from bluegreen.program_run import ProgramRun, fake_outputs
+from bluegreen.run_diff import ResourceChange, diff_runs
 from components.docker.config_resource import TYPE_TOKEN
 from components.docker.haproxy_config import render_haproxy_config
 from components.docker.naming import container_layout
 from components.health import docker_healthcheck
 from components.spec import BlueGreenSpec
-from testkit.run_diff import ResourceChange, diff_runs
 
 CONTAINER = "docker:index/container:Container"
 

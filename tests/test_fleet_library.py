@@ -11,11 +11,11 @@ import pulumi
 import pytest
 
 from bluegreen.program_run import ProgramRun, run_config
+from bluegreen.run_diff import diff_runs
 from bluegreen.stack_files import PROJECT_DIR, read_stack_config, set_path
 from components.aws import AwsServiceArgs, BlueGreenService
 from components.service_args import spec_from_args
 from components.spec import AwsConfig, ColorSpec, HealthCheck, Service, SharedListener, Traffic
-from testkit.run_diff import diff_runs
 
 EXAMPLES = PROJECT_DIR / "examples"
 PLATFORM_STACK = "acme/bluegreen-platform/prod"

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from bluegreen.program_run import ProgramRun, run_config
+from bluegreen.run_diff import diff_runs
 from bluegreen.stack_files import PROJECT_DIR, read_stack_config, set_path
-from testkit.run_diff import diff_runs
 from tests.conftest import config_error
 
 PLATFORM_DIR = PROJECT_DIR / "examples" / "platform"

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bluegreen.program_run import ProgramRun
-from testkit.run_diff import ResourceChange, diff_runs
+from bluegreen.run_diff import ResourceChange, diff_runs
 from tests.conftest import run_config, stack_config
 
 LISTENER = "aws:lb/listener:Listener"

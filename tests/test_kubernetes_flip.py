@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from testkit.run_diff import ResourceChange, diff_runs
+from bluegreen.run_diff import ResourceChange, diff_runs
 from tests.conftest import run_config
 from tests.kubernetes_configs import GATEWAY, SELECTOR, kubernetes, traffic, with_
 

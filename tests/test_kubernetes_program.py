@@ -7,7 +7,7 @@ import pytest
 
 from bluegreen import program_run
 from bluegreen.program_run import ProgramRun, RegisteredResource
-from testkit.run_diff import REPLACE_ON_CHANGE
+from bluegreen.run_diff import REPLACE_ON_CHANGE
 from tests.conftest import run_config
 from tests.kubernetes_configs import GATEWAY, SELECTOR, kubernetes, traffic, with_
 

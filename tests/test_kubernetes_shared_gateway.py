@@ -1,7 +1,7 @@
 """A fleet on one shared Gateway: each service attaches to its own listener (sectionName),
 whose hostname the route inherits, so `hostname` may be left out."""
 
-from testkit.run_diff import diff_runs
+from bluegreen.run_diff import diff_runs
 from tests.conftest import config_error, run_config
 from tests.kubernetes_configs import GATEWAY, kubernetes, traffic
 

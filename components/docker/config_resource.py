@@ -27,7 +27,7 @@ from .server_state import ServerStateError, served_weights
 from .weight_change import with_weights
 
 TYPE_TOKEN = "pulumi-python:dynamic/haproxy:HaproxyConfig"
-"""What the engine (and testkit.run_diff) sees as this resource's type."""
+"""What the engine (and bluegreen.run_diff) sees as this resource's type."""
 
 _INPUTS = ("configPath", "config", "container")
 CREATED_DIR = "createdDir"

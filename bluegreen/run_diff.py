@@ -1,4 +1,4 @@
-"""Compare two program runs resource by resource: what a `pulumi up` between them would touch.
+"""Compare two program runs resource by resource: what a `pulumi up` between them would touch (`bluegreen plan`, tests).
 
 Replacement is judged from the input paths each provider marks as replace-on-change
 (its schema's `replaceOnChanges` / Terraform `ForceNew`), listed below for the types
