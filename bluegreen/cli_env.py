@@ -91,6 +91,8 @@ class CliEnv:
     clock: Callable[[], float] = time.monotonic
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
     """Wall time, for the event stream's timestamps (`clock` measures durations)."""
+    notify_deadline: float = 10.0
+    """Longest wait at the end of a release for notifications still being delivered."""
     release_id: Callable[[datetime], str] | None = None
     """Names each release in its events; None: a timestamp and a random suffix."""
     sleep: Callable[[float], None] | None = None

@@ -37,16 +37,6 @@ SCHEMA_PATH = Path(__file__).with_name("events.schema.json")
 Event = dict[str, Any]
 Sink = Callable[[Event], None]
 
-OUTCOME_EVENTS = (
-    "release.done",
-    "release.paused",
-    "release.rolled_back",
-    "release.failed",
-    "release.rollback_failed",
-    "release.conflict",
-    "release.interrupted",
-)
-"""The last event of every release: `release.<outcome>`."""
 
 
 def new_release_id(now: datetime) -> str:

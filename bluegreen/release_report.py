@@ -16,9 +16,10 @@ from typing import Any
 
 from components import safe_text
 from components.spec.durations import parse_duration, show_duration
+from components.spec.notifications import OUTCOME_EVENTS
 
 from .mermaid_chart import LineChart
-from .release_events import OUTCOME_EVENTS, Event
+from .release_events import Event
 
 MARKS = {"pass": "✅", "fail": "❌", "inconclusive": "❔"}
 OUTCOME_TITLES = {

@@ -17,6 +17,7 @@ from ..cli_env import CliEnv
 from ..cli_options import OnInterrupt as OnInterruptChoice
 from ..cli_options import check_stack
 from ..console_output import render_plan
+from ..notifier import Notifier
 from ..release_events import EventLog, JsonLinesSink, ReleaseContext, Sink, new_release_id
 from ..release_session import SessionOptions, is_protected, next_steps, run_session
 from ..rollout import AnalysisFactory, OnInterrupt, Timing
@@ -136,6 +137,9 @@ def execute(
             ),
         )
         events.ended(result, next_steps(driver.name, plan, result))
+        undelivered = [problem for sink in events.sinks if isinstance(sink, Notifier) for problem in sink.close()]
+    for problem in undelivered:
+        env.err.print(f"[yellow]{markup(problem)}[/yellow]")
     if options.report:
         write_report(env, options.report, events)
     for problem in events.sink_errors:
@@ -154,6 +158,13 @@ def write_report(env: CliEnv, path: str, events: EventLog) -> None:
         env.err.print(f"[yellow]the report could not be written to {markup(path)}: {markup(str(error.strerror))}[/]")
     else:
         env.out.print(f"report: {markup(path)}")
+
+
+def _notification_targets(config: dict[str, Any]) -> list[Any]:
+    try:
+        return list(spec_of(config).notifications)
+    except (ConfigError, ValueError):
+        return []  # a rollback repairing a broken config still runs; the program reports the config
 
 
 @contextmanager
@@ -178,6 +189,9 @@ def event_log(
         except OSError as error:
             refuse(env, f"--events = {options.events!r} is invalid: cannot open it ({error.strerror})")
         sinks.append(JsonLinesSink(stream, options.events))
+    targets = _notification_targets(config)
+    if targets:
+        sinks.append(Notifier(targets, deadline=env.notify_deadline))
     try:
         yield EventLog(context, sinks, clock=env.clock, now=env.now)
     finally:

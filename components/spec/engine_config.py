@@ -6,8 +6,9 @@ import pulumi
 from pulumi.runtime import config as runtime_config
 
 from .loader import other_platform_keys, parse_spec, raw_from_engine_config
-from .problems import NAMESPACE, ConfigError
+from .problems import NAMESPACE, ConfigError, ConfigProblem
 from .root import BlueGreenSpec
+from .secret_config import SECRET_PLACEHOLDER
 
 
 def all_engine_config() -> dict[str, Any]:
@@ -39,11 +40,24 @@ def secret_config_keys() -> frozenset[str]:
 def load_spec() -> BlueGreenSpec:
     """Validate the stack's `bluegreen:*` config, or stop the update before any resource exists."""
     raw = raw_from_engine_config(all_engine_config())
+    secret_keys = secret_config_keys()
     try:
-        spec = parse_spec(raw, secret_config_keys())
+        spec = parse_spec(raw, secret_keys)
+        if spec.notifications and "notifications" not in secret_keys:
+            # A webhook URL is a credential: in plain config it would sit in the repository and every log.
+            raise ConfigError([plain_notifications_problem()])
     except ConfigError as error:
         raise pulumi.RunError(f"invalid stack config ({len(error.problems)} problem(s)):\n{error}") from None
     for key in other_platform_keys(spec, raw):
         # A warning, not an error: a stack may keep another platform's block while it moves between them.
         pulumi.log.warn(f"{key} is set but bluegreen:platform is {spec.platform}: it has no effect on this stack")
     return spec
+
+
+def plain_notifications_problem() -> ConfigProblem:
+    return ConfigProblem(
+        "bluegreen:notifications[0].url",
+        SECRET_PLACEHOLDER,  # the value is a credential: never shown, even when it is wrongly plain
+        "must be a secret, as every notification URL and key: "
+        "pulumi config set --secret --path 'bluegreen:notifications[0].url' <url>",
+    )

@@ -9,6 +9,7 @@ from .aws import AwsConfig, aws_problems
 from .base import ConfigModel
 from .docker import DockerConfig
 from .kubernetes import KubernetesConfig, kubernetes_problems
+from .notifications import NotificationTarget
 from .problems import ConfigProblem, missing
 from .promotion import PromotionSpec
 from .release_record import ReleaseRecord
@@ -43,6 +44,8 @@ class BlueGreenSpec(ConfigModel):
     """Where `bluegreen promote` may bring releases from, and whether traffic commands ask first."""
     release: ReleaseRecord | None = None
     """Written by the `bluegreen` CLI: the live (last verified) color and the release in progress."""
+    notifications: list[NotificationTarget] = Field(default_factory=list)
+    """Where the CLI sends word of each release: Slack, Teams or a signed webhook; URLs are secrets."""
 
     def color(self, color: Color) -> ColorSpec:
         return self.blue if color == "blue" else self.green
@@ -76,6 +79,10 @@ def cross_problems(spec: BlueGreenSpec) -> list[ConfigProblem]:
             )
     found += _PLATFORM_RULES[spec.platform](spec)
     found += rollout_problems(spec.platform, spec.rollout)
+    names = [target.name for target in spec.notifications]
+    for index, target in enumerate(spec.notifications):
+        if names.count(target.name) > 1 and names.index(target.name) < index:
+            found.append(ConfigProblem(f"bluegreen:notifications[{index}].name", target.name, "names must be unique"))
     return found
 
 

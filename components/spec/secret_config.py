@@ -2,9 +2,10 @@
 
 Pulumi marks a whole top-level key secret when any value inside it is (`pulumi config set
 --path --secret bluegreen:rollout.hooks.preTraffic.url ...` makes `bluegreen:rollout` a
-secret key). Only `bluegreen:rollout` may be one: its hook URLs and commands and its
-Prometheus address are what can carry a token, and the program registers them as secret
-Outputs (components/rollout_strategy.py). Any other key's values become plain resource
+secret key). Only `bluegreen:rollout` and `bluegreen:notifications` may be one: the hook URLs
+and commands and the Prometheus address are what can carry a token, and the program registers
+them as secret Outputs (components/rollout_strategy.py); notification URLs and HMAC keys are
+credentials the program never registers at all (only the CLI reads them). Any other key's values become plain resource
 inputs (names, ports, addresses), so a secret there would sit in state in plain text: it
 is refused with a message naming the key.
 
@@ -20,7 +21,7 @@ from pydantic import ValidationInfo
 
 from .problems import NAMESPACE, ConfigProblem
 
-SECRET_CAPABLE = frozenset({"rollout"})
+SECRET_CAPABLE = frozenset({"rollout", "notifications"})
 """Top-level keys (without `bluegreen:`) that may be secret."""
 SECRET_PLACEHOLDER = "[secret]"
 """What a `secure:` value is when nothing can decrypt it (the offline check)."""
@@ -43,7 +44,8 @@ def secret_key_problems(secret_keys: Collection[str]) -> list[ConfigProblem]:
             f"{NAMESPACE}:{key}",
             SECRET_PLACEHOLDER,
             "may not be a secret: its values become plain resource inputs and would sit in state unencrypted; "
-            "keep it plain (only bluegreen:rollout may hold secrets: hook URLs and commands, the Prometheus address)",
+            "keep it plain (only bluegreen:rollout and bluegreen:notifications may hold secrets: hook URLs and "
+            "commands, the Prometheus address, notification URLs and keys)",
         )
         for key in sorted(set(secret_keys) - SECRET_CAPABLE)
     ]
@@ -55,6 +57,8 @@ def secret_values(key: str, value: Any) -> list[str]:
     Pulumi says only that the whole key is secret; its steps, metric names and thresholds are
     not, and scrubbing them would hide `prometheus` or `0.01` from every line printed.
     """
+    if key.removeprefix(f"{NAMESPACE}:") == "notifications":
+        return notification_secrets(value)
     if key.removeprefix(f"{NAMESPACE}:") not in SECRET_CAPABLE or not isinstance(value, Mapping):
         return secret_strings(value)
     found: list[Any] = []
@@ -66,6 +70,12 @@ def secret_values(key: str, value: Any) -> list[str]:
     if isinstance(prometheus, Mapping):
         found.append(prometheus.get("address"))
     return secret_strings(found)
+
+
+def notification_secrets(value: Any) -> list[str]:
+    """The URLs and HMAC keys of `bluegreen:notifications`: credentials, never printed."""
+    targets = value if isinstance(value, list) else []
+    return secret_strings([[t.get("url"), t.get("secret")] for t in targets if isinstance(t, Mapping)])
 
 
 def secret_strings(value: Any) -> list[str]:
@@ -81,5 +91,5 @@ def secret_strings(value: Any) -> list[str]:
 
 PLACEHOLDER_RULE = (
     "is a secret (secure:) where the check cannot judge a value it cannot read; only hook URLs and "
-    "commands and the Prometheus address may be secret"
+    "commands, the Prometheus address and notification URLs and keys may be secret"
 )

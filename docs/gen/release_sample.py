@@ -127,14 +127,27 @@ def report_page() -> str:
     return intro + sample_report()
 
 
+def sample_notification(kind: str) -> str:
+    """What a `kind` target receives for the sample release's last event (release.rolled_back)."""
+    import json
+
+    from bluegreen.notification_payloads import PAYLOADS
+    from bluegreen.release_events import read_events
+
+    return json.dumps(PAYLOADS[kind](read_events(sample_events())[-1]), indent=2, ensure_ascii=False) + "\n"
+
+
 def main(argv: list[str]) -> int:
+    if len(argv) == 2 and argv[0] == "notification":
+        sys.stdout.write(sample_notification(argv[1]))
+        return 0
     if argv == ["events"]:
         sys.stdout.write(sample_events())
         return 0
     if argv == ["report"]:
         sys.stdout.write(sample_report())
         return 0
-    print("usage: python -m docs.gen.release_sample events|report", file=sys.stderr)
+    print("usage: python -m docs.gen.release_sample events|report|notification slack|teams|webhook", file=sys.stderr)
     return 2
 
 
