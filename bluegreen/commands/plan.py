@@ -7,11 +7,8 @@ from typing import Annotated, Any
 import typer
 
 from ..cli_env import CliEnv
-from ..cli_options import check_image, check_stack
-from ..stack_files import short_name
-from ..terminal_text import markup
+from ..project import short_name
 from .refusal import refuse, require_project
-from .running import guard
 
 WORKFLOW = Path(".github/workflows/release.yml")
 
@@ -54,7 +51,10 @@ def plan(
     """
     import importlib.util
 
+    from ..cli_options import check_image, check_stack
     from ..preview_output import HEADERS, json_text, markdown, rows, summary_lines
+    from ..terminal_text import markup
+    from .running import guard
 
     env: CliEnv = ctx.obj
     pinned = None if image is None else guard(env, stack[0], lambda: check_image(image))
@@ -115,6 +115,7 @@ def _preview_one(
 
     from ..release_preview import preview
     from ..stack_files import read_stack_config
+    from .running import guard
 
     config = guard(env, name, lambda: read_stack_config(short_name(name), project))
     judge = None if pack is None else _judge(pack, short_name(name), project)
