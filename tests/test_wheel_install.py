@@ -70,7 +70,7 @@ def test_the_wheel_carries_the_licence_and_the_check_extra(wheel: Path) -> None:
         n
         for n in names
         if n.startswith(("tests/", "testkit/", "bench/", "bluegreen/lab/"))
-        or n in ("bluegreen/mock_driver.py", "bluegreen/run_diff.py")
+        or n == "bluegreen/mock_driver.py"
     ]
     assert shipped_tooling == []
 
