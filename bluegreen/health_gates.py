@@ -16,16 +16,19 @@ becomes an unhealthy observation naming it, never a crash.
 import http.client
 import json
 import subprocess
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from components.safe_text import shown
 from components.spec import BlueGreenSpec, Color, Traffic
 from components.traffic import live_color
 
 from .deadline import Done, Late, call_with_deadline
+from .same_origin import resolve, same_origin
 
 DEFAULT_DEADLINE_SECONDS = 30.0
 """Longest any one gate check may take when the gate names no deadline of its own."""
@@ -67,7 +70,13 @@ _NO_REDIRECTS = urllib.request.build_opener(_RefuseRedirects)
 
 
 class HttpGate:
-    """2xx from the color's route within the health check's own timeout; a redirect (3xx) is unhealthy."""
+    """2xx from the color's route within the health check's own timeout.
+
+    A redirect (3xx) is unhealthy: it is not a health answer, and following it could judge another
+    host or loop. `service.healthCheck.sameOriginRedirects` (0 by default) lets the gate follow that
+    many redirects that stay on the route's origin; a redirect elsewhere, a loop or one hop too many
+    is still unhealthy, named with where it led.
+    """
 
     name = "http"
 
@@ -85,27 +94,68 @@ class HttpGate:
         url = self.url_for(color, spec, outputs)
         if url is None:
             return GateResult(self.name, color, False, "stack has no url/testUrl output yet")
-        timeout = self.deadline_for(spec)
-        try:
-            with _NO_REDIRECTS.open(url, timeout=timeout) as response:
-                status = response.status
-        except urllib.error.HTTPError as error:
-            status = error.code
-            if 300 <= status < 400:
-                # A redirect is not a health answer: following it could judge another host, or loop forever.
-                target = error.headers.get("Location", "(no Location)")
-                return GateResult(self.name, color, False, f"GET {url} -> {status} redirect to {target}")
-        except (urllib.error.URLError, OSError) as error:
-            return GateResult(self.name, color, False, f"GET {url}: {getattr(error, 'reason', error)}")
-        except http.client.HTTPException as error:
-            # BadStatusLine, RemoteDisconnected (an OSError too), IncompleteRead...: not HTTP, not healthy.
-            reason = _http_problem(error)
-            return GateResult(self.name, color, False, f"GET {url}: {reason}")
-        return GateResult(self.name, color, 200 <= status < 300, f"GET {url} -> {status}")
+        allowed = spec.service.health_check.same_origin_redirects
+        # One deadline for the whole chain: following redirects must not stretch the health check's timeout.
+        end = time.monotonic() + self.deadline_for(spec)
+        chain = [url]
+        while True:
+            answer = _get(chain[-1], max(end - time.monotonic(), 0.001))
+            if isinstance(answer, str):
+                return GateResult(self.name, color, False, f"GET {_hops(chain)}: {answer}")
+            status, location = answer
+            if not 300 <= status < 400:
+                return GateResult(self.name, color, 200 <= status < 300, f"GET {_hops(chain)} -> {status}")
+            problem, target = _redirect_problem(chain, location, allowed)
+            if problem:
+                return GateResult(self.name, color, False, f"GET {_hops(chain)} -> {status} {problem}")
+            chain.append(target)
 
     def deadline_for(self, spec: BlueGreenSpec) -> float:
-        """The whole GET, headers and all, must finish within the health check's own timeout."""
+        """The whole GET, redirects and headers included, must finish within the health check's own timeout."""
         return self.timeout_seconds or spec.service.health_check.timeout_seconds
+
+
+def _get(url: str, timeout: float) -> tuple[int, str | None] | str:
+    """(status, Location) of one GET that follows nothing, or why there is no status."""
+    try:
+        with _NO_REDIRECTS.open(url, timeout=timeout) as response:
+            return response.status, None
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers.get("Location") if error.headers else None
+    except (urllib.error.URLError, OSError) as error:
+        return str(getattr(error, "reason", error))
+    except http.client.HTTPException as error:
+        # BadStatusLine, RemoteDisconnected (an OSError too), IncompleteRead...: not HTTP, not healthy.
+        return _http_problem(error)
+    except ValueError as error:  # a Location urllib cannot even open (`http://[::1`)
+        return f"cannot request it: {error}"
+
+
+def _redirect_problem(chain: list[str], location: str | None, allowed: int) -> tuple[str | None, str]:
+    """Why the redirect from `chain[-1]` is not followed (None: follow it), and where it leads."""
+    if not location:
+        return "redirect with no Location", ""
+    target = resolve(chain[-1], location)
+    shown_target = shown(target, 200)
+    if allowed == 0:
+        return (
+            f"redirect to {shown_target}: a redirect is not a health answer (bluegreen:service.healthCheck."
+            "sameOriginRedirects allows same-origin ones)"
+        ), target
+    if not same_origin(chain[0], target):
+        return f"redirect to {shown_target}, another origin than {chain[0]}: never followed", target
+    if target in chain:
+        return f"redirect loop back to {shown_target}", target
+    if len(chain) > allowed:
+        return (
+            f"redirect to {shown_target}: more than {allowed} redirect(s) "
+            "(bluegreen:service.healthCheck.sameOriginRedirects)"
+        ), target
+    return None, target
+
+
+def _hops(chain: list[str]) -> str:
+    return " -> ".join(shown(url, 200) for url in chain)
 
 
 class TargetHealthGate:

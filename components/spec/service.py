@@ -48,6 +48,10 @@ class HealthCheck(ConfigModel):
     """Consecutive failures before an instance leaves rotation."""
     start_period_seconds: Annotated[int, between(0, 300)] = 30
     """Grace after start during which failures do not count (ECS allows at most 300)."""
+    same_origin_redirects: Annotated[int, between(0, 5)] = 0
+    """Redirects the release's HTTP health gate follows, each to the same origin (scheme, host, port) as the
+    color's route; 0 judges any 3xx unhealthy. A redirect to another origin, or a loop, is unhealthy whatever
+    this says. The platforms' own probes are not affected (they accept 200-399)."""
 
     @field_validator("timeout_seconds")
     @classmethod
