@@ -14,7 +14,7 @@ from typing import Any
 
 import typer
 
-from components.duration_text import parse_duration
+from components.duration_text import DAY, parse_duration, show_duration
 
 from .plan_error import PlanError
 from .project import no_project_message, stack_file, stack_names
@@ -28,8 +28,8 @@ OPTIONAL_DURATION = "[DURATION]"
 WATCH_INTERVAL = "5s"
 
 
-def duration(minimum: float = 0.0) -> Callable[[Any], float]:
-    """A Typer `parser`: `30s`, `5m`, `1m30s`, `500ms`, or plain seconds, finite and at least `minimum`."""
+def duration(minimum: float = 0.0, maximum: float = DAY) -> Callable[[Any], float]:
+    """A Typer `parser`: `30s`, `5m`, `1m30s`, `500ms`, or plain seconds (ASCII digits), `minimum`..`maximum`."""
 
     def parse(value: Any) -> float:
         if isinstance(value, int | float) and not isinstance(value, bool):
@@ -40,6 +40,8 @@ def duration(minimum: float = 0.0) -> Callable[[Any], float]:
             raise typer.BadParameter(f"{value!r} is not a duration: use 30s, 5m, 1m30s, 500ms or plain seconds")
         if seconds < minimum:
             raise typer.BadParameter(f"{value!r} is too short: must be at least {minimum:g}s")
+        if seconds > maximum:
+            raise typer.BadParameter(f"{value!r} is too long: must be at most {show_duration(maximum)}")
         return seconds
 
     return parse

@@ -18,10 +18,33 @@ from .rollout_plan import PlanError
 KEY = "bluegreen:promotion.from"
 
 
+def _identity(name: str) -> tuple[str | None, str | None, str]:
+    """(org, project, stack) of `stack`, `org/stack` or `org/project/stack`; None where the name says nothing."""
+    parts = name.split("/")
+    if len(parts) == 3:
+        return parts[0], parts[1], parts[2]
+    if len(parts) == 2:
+        return parts[0], None, parts[1]
+    return None, None, name
+
+
+def same_stack(wanted: str, source: str, target: str) -> bool:
+    """Whether `source` is the stack `wanted` names, each completed with the org and project of `target`."""
+    target_org, target_project, _ = _identity(target)
+
+    def full(name: str) -> tuple[str | None, str | None, str]:
+        org, project, stack = _identity(name)
+        return (org if org is not None else target_org, project if project is not None else target_project, stack)
+
+    return full(wanted) == full(source)
+
+
 def check_order(source: str, target: str, target_spec: BlueGreenSpec) -> None:
     """Refuse a promotion the target's own config does not name: `bluegreen:promotion.from` must be `source`.
 
-    `staging` matches `--from staging` and `--from acme/staging`; `acme/staging` matches only itself.
+    Compared as full identities (org/project/stack), the parts a name leaves out taken from the target's:
+    with `--to acme/prod`, `staging` means `acme/staging` and matches `--from staging` or `--from
+    acme/staging`, never `--from mallory-personal/staging`.
     """
     wanted = target_spec.promotion.from_
     if wanted is None:
@@ -29,7 +52,7 @@ def check_order(source: str, target: str, target_spec: BlueGreenSpec) -> None:
             f"--to = {target!r} is invalid: stack {target} sets no {KEY}, so nothing is promoted into it; "
             f"set it to the stack before it (`pulumi config set --path {KEY} {source} --stack {target}`)"
         )
-    if source != wanted and source.rsplit("/", 1)[-1] != wanted:
+    if not same_stack(wanted, source, target):
         raise PlanError(
             f"--from = {source!r} is invalid: stack {target} takes promotions from {wanted} only "
             f"({KEY} = {wanted!r} in its stack file)"

@@ -113,7 +113,8 @@ def other(color: Color) -> Color:
 def parse_steps(text: str, option: str = "--steps") -> list[int]:
     """`"10,50,100"` -> [10, 50, 100]; strictly increasing percentages 1..100."""
     try:
-        steps = [int(part) for part in text.split(",") if part.strip()]
+        # ASCII digits only: int() would read `٥` as 5.
+        steps = [int(part) if part.strip().isascii() else int("x") for part in text.split(",") if part.strip()]
     except ValueError:
         raise PlanError(f"{option} = {text!r} is invalid: must be comma-separated integers, e.g. 10,50,100") from None
     if not steps:

@@ -7,8 +7,13 @@ default without importing pydantic or the model.
 import math
 import re
 
-_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
+# ASCII digits only: `\d` would also take `٣` or `５`, which int() and float() read as 3 and 5.
+_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)")
+_BARE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 _SECONDS = {"ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+HOUR = 3600.0
+DAY = 24 * HOUR
 
 
 def parse_duration(text: str, bare_seconds: bool = False) -> float | None:
@@ -18,17 +23,18 @@ def parse_duration(text: str, bare_seconds: bool = False) -> float | None:
     seconds); stack config must say its unit, so `pause: 5` is not silently five seconds.
     """
     text = text.strip()
-    if bare_seconds:
-        try:
-            number = float(text)
-        except ValueError:
-            pass
-        else:
-            return number if math.isfinite(number) and number >= 0 else None
+    if not text.isascii():
+        return None
+    if bare_seconds and _BARE.fullmatch(text):
+        # Not float(text): that also reads `inf`, `nan`, `1e400` and `1_0`.
+        number = float(text)
+        return number if math.isfinite(number) else None
     parts = _PART.findall(text)
     if not parts or "".join(n + u for n, u in parts) != text:
         return None
-    return sum(float(n) * _SECONDS[u] for n, u in parts)
+    # A 400-digit number reads as infinity: no duration, rather than an OverflowError wherever it is used.
+    seconds = sum(float(n) * _SECONDS[u] for n, u in parts)
+    return seconds if math.isfinite(seconds) else None
 
 
 def show_duration(seconds: float) -> str:

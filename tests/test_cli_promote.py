@@ -164,3 +164,24 @@ def test_bad_steps_are_refused_before_any_stack_is_read():
 
     assert result.exit_code == 2
     assert "--steps = '0,100' is invalid: every step must be a percentage from 1 to 100" in result.output
+
+
+def test_a_bare_promotion_source_means_the_targets_org_not_anyones(tmp_path):
+    """`promotion.from: staging` accepted `--from mallory-personal/staging`: only the last part was compared."""
+    (tmp_path / "Pulumi.staging.yaml").write_text("config: {}\n")
+    (tmp_path / "Pulumi.prod.yaml").write_text(
+        "config:\n  bluegreen:blue: {image: r/w:1}\n  bluegreen:green: {image: r/w:1}\n"
+        "  bluegreen:promotion: {from: staging}\n"
+    )
+    mallory = MockProgramDriver.deployed("mallory-personal/staging", aws_config(traffic=(0, 100), green="evil/web:6"))
+    prod = MockProgramDriver.deployed("acme/prod", aws_config())
+    env = env_for(**{"mallory-personal/staging": mallory, "acme/prod": prod})
+    env.project_dir = tmp_path
+
+    result = promote(env, "mallory-personal/staging", "acme/prod", *FAST)
+
+    assert result.exit_code == 2
+    assert "--from = 'mallory-personal/staging' is invalid: stack acme/prod takes promotions from staging only" in (
+        result.output
+    )
+    assert prod.config()["bluegreen:green"]["image"] != "evil/web:6"

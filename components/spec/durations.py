@@ -2,12 +2,12 @@
 
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator
+from pydantic import AfterValidator, BeforeValidator
 from pydantic_core import PydanticCustomError
 
-from components.duration_text import parse_duration, show_duration
+from components.duration_text import DAY, HOUR, parse_duration, show_duration
 
-__all__ = ["Duration", "ParsedDuration", "parse_duration", "show_duration", "to_seconds"]
+__all__ = ["DAY", "HOUR", "Duration", "ParsedDuration", "at_most", "parse_duration", "show_duration", "to_seconds"]
 
 _RULE = "must be a duration with a unit, such as 30s, 5m, 1m30s or 500ms"
 
@@ -22,6 +22,17 @@ def to_seconds(value: Any) -> float:
 
 Duration = Annotated[float, BeforeValidator(to_seconds)]
 """Seconds, written in config as `30s`, `5m` or `500ms`."""
+
+
+def at_most(limit: float) -> AfterValidator:
+    """Field metadata: a duration no longer than `limit` seconds (`Annotated[Duration, at_most(HOUR)]`)."""
+
+    def check(seconds: float) -> float:
+        if seconds > limit:
+            raise PydanticCustomError("duration_bound", "must be at most {limit}", {"limit": show_duration(limit)})
+        return seconds
+
+    return AfterValidator(check)
 
 
 PARSED = "duration, already parsed"

@@ -9,6 +9,7 @@ import itertools
 import math
 import re
 import shlex
+import urllib.parse
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, WrapValidator, model_validator
@@ -17,8 +18,8 @@ from pydantic_core import PydanticCustomError
 from ..safe_text import REDACTED, redact
 from .base import ConfigModel, NonEmptyStr, between, field_error
 from .docker import LOCAL_SCRAPE_INTERVAL_SECONDS
-from .durations import Duration, ParsedDuration, parse_duration, show_duration, to_seconds
-from .hook_urls import check_hook_url
+from .durations import DAY, HOUR, Duration, ParsedDuration, at_most, parse_duration, show_duration, to_seconds
+from .hook_urls import address_of, check_hook_url, forbidden_reason
 from .problems import ConfigProblem, missing
 from .secret_config import opaque_secret
 
@@ -36,8 +37,11 @@ Provider = Literal["prometheus"]
 class ManualPause(ConfigModel):
     """`pause: {}` waits for `bluegreen resume`; `pause: {duration: 5m}` is the same as `pause: 5m`."""
 
-    duration: Duration | None = None
-    """Seconds to hold the weight; absent means wait for `bluegreen resume` (a manual gate)."""
+    duration: Annotated[Duration, at_most(DAY)] | None = None
+    """Seconds to hold the weight, at most 24h; absent means wait for `bluegreen resume` (a manual gate)."""
+
+
+_pause_bound = at_most(DAY).func
 
 
 def _pause(value: object) -> object:
@@ -61,7 +65,7 @@ def _pause_seconds(value: object) -> float:
         raise PydanticCustomError(
             "pause_unit", "has no unit: write {number}s for seconds or {number}m for minutes", {"number": f"{value:g}"}
         )
-    return to_seconds(value)
+    return _pause_bound(to_seconds(value))
 
 
 class RolloutStep(ConfigModel):
@@ -92,12 +96,33 @@ class RolloutStep(ConfigModel):
 
 
 def _url(address: str) -> str:
-    if not re.fullmatch(r"https?://[A-Za-z0-9.\-\[\]:]+(:\d{1,5})?(/[A-Za-z0-9._~/\-]*)?", address):
-        raise PydanticCustomError("url", "must be an http(s) URL such as http://prometheus.monitoring:9090")
-    host = re.sub(r"^https?://", "", address).split("/")[0].rsplit(":", 1)[0]
-    if host in ("0.0.0.0", "[::]", "::"):
+    """The Prometheus base URL, parsed (urllib.parse) and its host judged as an address (ipaddress), not a pattern."""
+    example = "must be an http(s) URL such as http://prometheus.monitoring:9090"
+    if not address.isascii() or re.search(r"[\s\x00-\x1f\x7f]", address):
+        raise PydanticCustomError("url", example + " (ASCII, no spaces or control characters)")
+    try:
+        parts = urllib.parse.urlsplit(address)
+        port = parts.port
+    except ValueError as error:
+        raise PydanticCustomError("url", example + " ({why})", {"why": str(error)}) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise PydanticCustomError("url", example)
+    if port == 0:
+        raise PydanticCustomError("url", "has port 0: give the port Prometheus listens on (1-65535)")
+    if parts.username is not None or parts.query or parts.fragment or "#" in address or "?" in address:
+        raise PydanticCustomError("url", example + ", without credentials, query or fragment")
+    if not re.fullmatch(r"[A-Za-z0-9._~/\-]*", parts.path):
+        raise PydanticCustomError("url", example + " (path of letters, digits and . _ ~ / -)")
+    host = parts.netloc.rsplit(":", 1)[0] if port else parts.netloc
+    if not re.fullmatch(r"[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\]", host):
+        raise PydanticCustomError("url", example + " (a host name or an IP address)")
+    address_ = address_of(parts.hostname)
+    if address_ is not None and address_.is_unspecified:
         # A listen address, not one to connect to: every measurement would be "unreachable".
         raise PydanticCustomError("url", "names a listen-all address; give the host Prometheus answers on")
+    reason = forbidden_reason(parts.hostname)
+    if reason is not None:
+        raise PydanticCustomError("url", "names a host analysis may not query: {reason}", {"reason": reason})
     return address.rstrip("/")
 
 
@@ -111,9 +136,9 @@ class PrometheusSpec(ConfigModel):
 
     address: Annotated[str, AfterValidator(_url), WrapValidator(_unless_secret)]
     """Base URL of the Prometheus HTTP API, e.g. http://prometheus.monitoring:9090."""
-    timeout: Duration = 5.0
-    """Hard deadline of one query; a slower answer is an inconclusive measurement."""
-    scrape_interval: Duration | None = None
+    timeout: Annotated[Duration, at_most(5 * 60)] = 5.0
+    """Hard deadline of one query (at most 5m); a slower answer is an inconclusive measurement."""
+    scrape_interval: Annotated[Duration, at_most(HOUR)] | None = None
     """How often this Prometheus scrapes the metrics queried; when given, analysis.interval must be at
     least twice it (a shorter window can hold no sample and reads as no data)."""
 
@@ -250,10 +275,10 @@ def _confidence(value: float) -> float:
 class AnalysisSpec(ConfigModel):
     """`bluegreen:rollout.analysis`: what is measured during every pause, and how much is tolerated."""
 
-    interval: Duration = 30.0
-    """Time between measurements of every metric; each measurement covers the last interval."""
-    initial_delay: Duration = 0.0
-    """Time after each weight change before the first measurement's window opens (warm-up)."""
+    interval: Annotated[Duration, at_most(HOUR)] = 30.0
+    """Time between measurements of every metric (at most 1h); each measurement covers the last interval."""
+    initial_delay: Annotated[Duration, at_most(HOUR)] = 0.0
+    """Time after each weight change before the first measurement's window opens (warm-up, at most 1h)."""
     failure_limit: Annotated[int, between(0, 100)] = 0
     """Failed measurements of a metric tolerated during the release; one more rolls it back."""
     inconclusive_limit: Annotated[int, between(0, 100)] = 0
@@ -317,8 +342,8 @@ class HookSpec(ConfigModel):
     """Let a url hook call a link-local or cloud metadata address (169.254.0.0/16, fe80::/10, metadata.goog)."""
     expect: Annotated[int, between(100, 599)] = 200
     """HTTP status that passes (url hooks)."""
-    timeout: Duration = 30.0
-    """Hard deadline of the hook."""
+    timeout: Annotated[Duration, at_most(HOUR)] = 30.0
+    """Hard deadline of the hook (at most 1h)."""
 
     @model_validator(mode="after")
     def _one_kind(self, info: ValidationInfo) -> "HookSpec":
