@@ -15,13 +15,10 @@ from typing import Any
 import typer
 
 from components.duration_text import DAY, parse_duration, show_duration
+from components.stack_name import STACK_NAME
 
 from .plan_error import PlanError
 from .project import no_project_message, stack_file, stack_names
-
-STACK_NAME = re.compile(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}")
-"""`prod`, `acme/prod-eu`, `acme/web/prod-eu`: Pulumi's stack, org/stack and org/project/stack forms."""
-
 
 OPTIONAL_DURATION = "[DURATION]"
 """The metavar of an option whose value may be left out (`--watch` alone): it then takes WATCH_INTERVAL."""

@@ -2,16 +2,16 @@
 
 Holes closed here: a 400-digit duration (read as infinity, then an OverflowError in the
 program), `interval: 99999999h` (valid, then every release rolled back), Unicode digits
-(`٣s`, `--steps ٥,100`), and a Prometheus address that was a pattern match (the metadata
-address, `http://]]]:[[[`, port 99999 all passed).
+(`٣s`, a metric's `max: "٣"`, a Kubernetes `cpu: "٣"`), and a Prometheus address that was a pattern
+match (the metadata address, `http://]]]:[[[`, port 99999 all passed). The CLI's options are covered by
+test_release_failures.py::test_bad_options_are_refused_before_pulumi_is_contacted.
 """
 
 import pytest
 
-from bluegreen.cli_options import duration
-from bluegreen.rollout_plan import PlanError, parse_steps
 from components.spec.durations import parse_duration
 from tests.conftest import config_error, stack_config
+from tests.kubernetes_configs import SELECTOR, kubernetes
 
 LONG = "1" * 400 + "s"
 
@@ -54,20 +54,6 @@ def test_durations_take_ascii_digits_and_stay_finite():
     assert parse_duration("1" * 400, bare_seconds=True) is None
 
 
-@pytest.mark.parametrize("value", ["٣", LONG, "1" * 400, "25h"])
-def test_cli_durations_are_bounded_and_ascii(value):
-    import typer
-
-    with pytest.raises(typer.BadParameter):
-        duration()(value)
-
-
-def test_cli_steps_take_ascii_digits_only():
-    assert parse_steps("5,100") == [5, 100]
-    with pytest.raises(PlanError, match=r"--steps = '٥,100' is invalid: must be comma-separated integers"):
-        parse_steps("٥,100")
-
-
 @pytest.mark.parametrize(
     ("address", "rule"),
     [
@@ -97,3 +83,24 @@ def test_a_good_prometheus_address_passes():
     assert PrometheusSpec(address="https://prometheus.monitoring.svc:9090/api/").address == (
         "https://prometheus.monitoring.svc:9090/api"
     )
+
+
+def test_a_metric_bound_is_read_in_ascii_digits_and_finite():
+    """`max: "٣"` (pulumi config set stores text) was read as 3 by float()."""
+    metric = {"name": "checkout", "provider": "prometheus", "query": 'x{color="{{color}}"}', "minRequests": 0}
+    for value, rule in (("٣", "must be a number"), ("nan", "must be a finite number"), (float("inf"), "finite")):
+        config = stack_config("local", {"bluegreen:rollout.analysis": {"metrics": [{**metric, "max": value}]}})
+        message = config_error(config, stack="local")
+        assert "bluegreen:rollout.analysis.metrics[0].max" in message and rule in message
+
+
+@pytest.mark.parametrize(
+    ("fields", "key"),
+    [
+        ({"rollout": {"maxSurge": "٥%"}}, "bluegreen:kubernetes.rollout.maxSurge = '٥%' is invalid"),
+        ({"resources": {"requests": {"cpu": "٣"}}}, "bluegreen:kubernetes.resources.requests.cpu = '٣' is invalid"),
+    ],
+    ids=["surge-arabic-percent", "cpu-arabic-digit"],
+)
+def test_kubernetes_quantities_take_ascii_digits(fields, key):
+    assert key in config_error(kubernetes(SELECTOR, **fields), stack="kind")

@@ -355,7 +355,15 @@ def test_rollback_repairs_a_half_written_traffic_block():
         (["--bake", "5 minutes"], "Invalid value for '--bake': '5 minutes' is not a duration"),
         (["--poll", "0"], "Invalid value for '--poll': '0' is too short"),
         (["--steps", "50,10"], "--steps = '50,10' is invalid: steps must strictly increase"),
+        # Unicode digits, a number too long to be finite, and no upper bound got through before.
+        (["--bake", "25h"], "Invalid value for '--bake': '25h' is too long: must be at most 24h"),
+        (["--bake", "٣"], "Invalid value for '--bake': '٣' is not a duration"),
+        (["--wait-timeout", "1" * 400], "is not a duration"),
+        (["--poll", "nan"], "Invalid value for '--poll': 'nan' is not a duration"),
+        (["--steps", "٥,100"], "--steps = '٥,100' is invalid: must be comma-separated integers"),
     ],
+    ids=["poll-inf", "bake-words", "poll-0", "steps-decreasing", "bake-25h", "bake-arabic", "wait-400-digits",
+         "poll-nan", "steps-arabic"],
 )
 def test_bad_options_are_refused_before_pulumi_is_contacted(args, message, monkeypatch):
     monkeypatch.setenv("COLUMNS", "250")  # Typer boxes usage errors; wide enough for one line

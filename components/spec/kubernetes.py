@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 _HOSTNAME = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*")
-_PERCENT = re.compile(r"(\d{1,3})%")
+_PERCENT = re.compile(r"([0-9]{1,3})%")  # ASCII digits: `\d` also takes `٥`
 
 # Namespaces every cluster already has: asking to create one fails with "already exists".
 BUILT_IN_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")

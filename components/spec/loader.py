@@ -1,7 +1,6 @@
 """Turn raw stack config (what `pulumi config` holds) into a validated BlueGreenSpec."""
 
 import copy
-import itertools
 import json
 from collections.abc import Collection, Mapping
 from dataclasses import replace
@@ -9,7 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .problems import NAMESPACE, ConfigError, ConfigProblem, problems_from, redacted
+from .problems import NAMESPACE, ConfigError, ConfigProblem, config_key, problems_from, redacted
 from .root import BlueGreenSpec, cross_problems
 from .secret_config import (
     PLACEHOLDER_RULE,
@@ -38,7 +37,7 @@ def parse_spec(raw: Mapping[str, Any], secret_keys: Collection[str] = ()) -> Blu
         )
     except ValidationError as error:
         found = problems_from(error, BlueGreenSpec)
-        problems += found + _cross_problems_despite(raw, error, found)
+        problems += found + _problems_despite(raw, error, found, validation_context(secret_keys))
     else:
         problems += cross_problems(spec)
     if problems or spec is None:
@@ -65,27 +64,67 @@ def other_platform_keys(spec: BlueGreenSpec, raw: Mapping[str, Any]) -> list[str
     return [f"{NAMESPACE}:{key}" for key in PLATFORM_KEYS if key in raw and key != spec.platform]
 
 
-def _cross_problems_despite(raw: Mapping[str, Any], error: ValidationError, found: list[ConfigProblem]) -> list:
-    """The rules spanning several keys, judged with the bad values left out (so their defaults apply).
+_ROUNDS = 8
+"""Validations of one config at most: each round can only reach validators one model further out."""
 
-    Without this, a config with a bad vpcId and a service name too long for AWS would report
-    only the first; with it, one pass reports both. When leaving the bad values out is not
-    enough to get a spec (a required key is bad), the cross-key rules wait for the next run.
+
+def _problems_despite(
+    raw: Mapping[str, Any], error: ValidationError, found: list[ConfigProblem], context: dict[str, Any]
+) -> list:
+    """Problems the first validation could not see, judged with the bad values left out (defaults apply).
+
+    pydantic runs a model's own rules (`timeoutSeconds` below `intervalSeconds`, a metric's `max`, the
+    order of `steps`) only once every field of it is valid, and the rules spanning several keys run on
+    a whole spec. So one bad value hid every rule of the models around it: a bad `confidence` hid the
+    metric's `max`, which hid the order of `steps`. Each round leaves out what was reported and
+    validates again; when a round finds nothing new, it leaves out the enclosing object of what still
+    fails (a list item takes its list). The cross-key rules run on the first spec that validates.
+    A rule that names a sibling left out is not reported: it would be judging a default, not what
+    the user wrote.
     """
-    locs = [tuple(item["loc"]) for item in error.errors()]
-    # First leave out only the bad values; when that still fails (a bad required key), the
-    # whole top-level blocks that hold them (`bluegreen:aws` is optional to the model).
-    for depth in (None, 1):
-        repaired = copy.deepcopy(dict(raw))
+    reported = [problem.key for problem in found]
+    extra: list[ConfigProblem] = []
+    dropped: list[tuple[str | int, ...]] = []
+    repaired = copy.deepcopy(dict(raw))
+    locs = [_drop_loc(item) for item in error.errors()]
+    for _ in range(_ROUNDS):
         for loc in locs:
-            _drop(repaired, loc[:depth])
+            _drop(repaired, loc)
+        dropped += locs
         try:
-            spec = BlueGreenSpec.model_validate(repaired)
-        except ValidationError:
+            spec = BlueGreenSpec.model_validate(repaired, by_alias=True, by_name=False, context=context)
+        except ValidationError as again:
+            new = [p for p in problems_from(again, BlueGreenSpec) if _unseen(p, reported, dropped)]
+            extra += new
+            reported += [problem.key for problem in new]
+            locs = [_drop_loc(item) for item in again.errors()]
+            if not new:
+                locs = [loc[:-1] for loc in locs if len(loc) > 1]
+                if not locs:
+                    return extra
             continue
-        reported = [problem.key for problem in found]
-        return [p for p in cross_problems(spec) if not any(_related(p.key, key) for key in reported)]
-    return []
+        return extra + [p for p in cross_problems(spec) if _unseen(p, reported, dropped)]
+    return extra
+
+
+def _unseen(problem: ConfigProblem, reported: list[str], dropped: list[tuple[str | int, ...]]) -> bool:
+    """Not about a key already reported, and not judged against a left-out sibling's default."""
+    if any(_related(problem.key, key) for key in reported):
+        return False
+    parent = problem.key.rsplit(".", 1)[0]
+    for loc in dropped:
+        key = config_key(loc) if loc else ""
+        if key.rsplit(".", 1)[0] == parent and isinstance(loc[-1], str) and loc[-1] in problem.rule:
+            return False
+    return True
+
+
+def _drop_loc(item: Any) -> tuple[str | int, ...]:
+    """Where the bad value sits: a model rule about one field (`field_rule`) points at that field."""
+    loc = tuple(item["loc"])
+    if item["type"] == "field_rule":
+        return (*loc, item["ctx"]["field"])
+    return loc
 
 
 def _related(one: str, other: str) -> bool:
@@ -94,16 +133,30 @@ def _related(one: str, other: str) -> bool:
 
 
 def _drop(raw: dict[str, Any], loc: tuple[str | int, ...]) -> None:
-    """Remove the value at `loc`; a bad list item takes its whole list out (defaults then apply)."""
-    path = [str(part) for part in itertools.takewhile(lambda part: isinstance(part, str), loc)]
-    node = raw
-    for key in path[:-1]:
-        child = node.get(key)
-        if not isinstance(child, dict):
-            return
-        node = child
-    if path:
-        node.pop(path[-1], None)
+    """Remove the value at `loc`; a bad list item takes its whole list out (defaults then apply).
+
+    A field inside a list item (`metrics[0].confidence`) is removed from that item alone, so the
+    item's other rules still run and keep their index.
+    """
+    node: Any = raw
+    for position, part in enumerate(loc):
+        last = position == len(loc) - 1
+        if isinstance(node, dict) and isinstance(part, str):
+            if last or part not in node:
+                node.pop(part, None)
+                return
+            child = node[part]
+            if isinstance(part_next := loc[position + 1], int) and (
+                not isinstance(child, list) or not 0 <= part_next < len(child) or position + 1 == len(loc) - 1
+                or not isinstance(child[part_next], dict)
+            ):
+                node.pop(part, None)  # the item itself is bad: without it the indices would shift
+                return
+            node = child
+        elif isinstance(node, list) and isinstance(part, int):
+            node = node[part]
+        else:
+            return  # a union member's name (`function-before[...]`): the value is not reached this way
 
 
 def raw_from_engine_config(config: Mapping[str, str]) -> dict[str, Any]:

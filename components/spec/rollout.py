@@ -18,7 +18,17 @@ from pydantic_core import PydanticCustomError
 from ..safe_text import REDACTED, redact
 from .base import ConfigModel, NonEmptyStr, between, field_error
 from .docker import LOCAL_SCRAPE_INTERVAL_SECONDS
-from .durations import DAY, HOUR, Duration, ParsedDuration, at_most, parse_duration, show_duration, to_seconds
+from .durations import (
+    DAY,
+    HOUR,
+    Duration,
+    ParsedDuration,
+    at_most,
+    no_longer_than,
+    parse_duration,
+    show_duration,
+    to_seconds,
+)
 from .hook_urls import address_of, check_hook_url, forbidden_reason
 from .problems import ConfigProblem, missing
 from .secret_config import opaque_secret
@@ -41,7 +51,7 @@ class ManualPause(ConfigModel):
     """Seconds to hold the weight, at most 24h; absent means wait for `bluegreen resume` (a manual gate)."""
 
 
-_pause_bound = at_most(DAY).func
+_pause_bound = no_longer_than(DAY)
 
 
 def _pause(value: object) -> object:
@@ -74,8 +84,8 @@ class RolloutStep(ConfigModel):
     set_weight: Annotated[int, between(1, 100)] | None = None
     """Percent of production traffic to send to the candidate color."""
     pause: Annotated[ParsedDuration | ManualPause | None, BeforeValidator(_pause)] = None
-    """Hold the current weight for a duration (`5m`, or `{duration: 5m}` as Argo writes it; analysis runs
-    throughout), or `{}` for a manual gate. A bare number (`30`) is refused: it has no unit."""
+    """Hold the current weight for a duration up to 24h (`5m`, or `{duration: 5m}` as Argo writes it; analysis
+    runs throughout), or `{}` for a manual gate. A bare number (`30`) is refused: it has no unit."""
 
     @model_validator(mode="after")
     def _exactly_one(self) -> "RolloutStep":
@@ -247,7 +257,8 @@ class MetricSpec(ConfigModel):
         if isinstance(value, str):
             # `pulumi config set --path ...max 0.01` stores a string.
             try:
-                value = float(value)
+                # ASCII only: float() also reads `٣` as 3.
+                value = float(value if value.isascii() else "x")
             except ValueError:
                 raise field_error(key, value, "must be a number") from None
         if not math.isfinite(value):
