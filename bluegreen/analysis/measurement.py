@@ -12,6 +12,8 @@ from typing import Literal, Protocol
 
 from components.spec import Color
 
+from .statistics import show_p_values
+
 Verdict = Literal["pass", "fail", "inconclusive"]
 
 
@@ -38,7 +40,11 @@ class Measurement:
     live_requests: float | None = None
     live_failures: float | None = None
     p_value: float | None = None
-    """The test against live: probability of this many candidate failures were it no worse than live + margin."""
+    """The test against live (statistics.py): the larger of the next two; the candidate fails below 1 - confidence."""
+    exact_p_value: float | None = None
+    """Fisher's exact test: probability of this many candidate failures were it no worse than live."""
+    margin_p_value: float | None = None
+    """The score test on the difference: probability of this excess were the candidate exactly live + margin."""
     provider_error: bool = False
     """No verdict because the provider failed (counted against consecutiveErrorLimit, not inconclusiveLimit)."""
     dry_run: bool = False
@@ -53,7 +59,8 @@ class Measurement:
         return f"{self.metric} {self.color} {shown} vs {self.threshold}: {self.verdict.upper()}{evidence}{why}{dry}"
 
     def evidence(self) -> str:
-        """The counts behind the value, e.g. `3/120 failed (2.50%) vs live 12/2280 failed (0.53%), p=0.041`."""
+        """The counts behind the value and the test against live, e.g.
+        `10/300 failed (3.33%) vs live 0/900 failed (0.00%), p=0.00012 (exact 8.51e-07, margin 0.00012)`."""
         if self.requests is None:
             return ""
         own = _count(self.failures, self.requests)
@@ -63,7 +70,11 @@ class Measurement:
         if self.failures is not None and self.live_failures is not None and self.requests and self.live_requests:
             own += f" ({self.failures / self.requests:.2%})"
             live += f" ({self.live_failures / self.live_requests:.2%})"
-        tested = "" if self.p_value is None else f", p={self.p_value:.3g}"
+        tested = ""
+        if self.p_value is not None and self.exact_p_value is not None and self.margin_p_value is not None:
+            tested = f", {show_p_values(self.p_value, self.exact_p_value, self.margin_p_value)}"
+        elif self.p_value is not None:
+            tested = f", p={self.p_value:.3g}"
         return f"{own} vs live {live}{tested}"
 
 

@@ -63,7 +63,10 @@ def judge(spec: MetricSpec, candidate: Color, own: Reading, live: Reading | None
     comparison = _proportions(spec, own, live)
     if comparison is None:
         return verdict(own.value, rule, _within(spec, own.value, live.value))
-    return verdict(own.value, rule, "fail" if comparison.worse else "pass", p_value=comparison.p_value)
+    return verdict(
+        own.value, rule, "fail" if comparison.worse else "pass", p_value=comparison.p_value,
+        exact_p_value=comparison.exact_p_value, margin_p_value=comparison.margin_p_value,
+    )
 
 
 def unusable(spec: MetricSpec, reading: Reading) -> str | None:
