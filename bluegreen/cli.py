@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import click
 import typer
+import typer._completion_classes
 import typer.core
 
 from components.duration_text import show_duration
@@ -26,6 +27,10 @@ from .commands import check, history, plan, promote, recovery, release, report, 
 # plain mode (printing `\[default: 5s]`) and imports its rich renderer for every `--help` to do it; rich
 # stays what the commands print with, not what help is rendered with.
 typer.core.HAS_RICH = False
+# zsh, fish and PowerShell completion show each command's help beside its name, and typer passes that text
+# through rich's markup renderer whenever rich is installed: 56 modules on every TAB, and a help text
+# naming `[secret]` would lose it as an unknown tag. The help here is plain text (rich_markup_mode=None).
+typer._completion_classes._sanitize_help_text = str
 
 
 class Command(typer.core.TyperCommand):

@@ -86,6 +86,29 @@ def test_completion_imports_nothing_heavy(words):
     assert heavy_in(modules) == []
 
 
+def shell_completion(shell: str, words: str) -> dict[str, str]:
+    """What typer's zsh, fish and PowerShell scripts set for TAB after `words`."""
+    return {
+        "_BLUEGREEN_COMPLETE": f"complete_{shell}",
+        "_TYPER_COMPLETE_ARGS": words,
+        "_TYPER_COMPLETE_FISH_ACTION": "get-args",
+        "_TYPER_COMPLETE_WORD_TO_COMPLETE": words.rsplit(" ", 1)[-1],
+    }
+
+
+@pytest.mark.parametrize("shell", ["zsh", "fish", "powershell"])
+def test_completion_with_help_beside_each_name_loads_no_rich(shell):
+    # These shells show each command's help; typer renders it with rich whenever rich is installed.
+    env = {**os.environ, **shell_completion(shell, "bluegreen re")}
+    modules = loaded_after([], **shell_completion(shell, "bluegreen re"))
+    shown = subprocess.run(
+        [sys.executable, "-m", "bluegreen"], cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=60
+    ).stdout
+
+    assert heavy_in(modules) == []
+    assert "release" in shown and "Deploy --image to the idle color" in shown
+
+
 def test_completion_offers_the_stacks_of_the_project_here(tmp_path):
     (tmp_path / "Pulumi.yaml").write_text("name: mine\nruntime: python\n")
     for name in ("qa-eu", "qa-us", "prod"):
