@@ -10,8 +10,12 @@ $(CURDIR)/.tools/bin/uv:
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet uv
 
+# With the .pyc files written up front: uv, unlike pip, compiles none at install, and where
+# PYTHONDONTWRITEBYTECODE is set Python never writes them, so every process (the check, the policy pack,
+# each test's subprocess) would compile pulumi_aws and the other SDKs from source again: about 0.8 s of CPU.
 setup: $(UV)
-	$(UV) sync --locked
+	$(UV) sync --locked --compile-bytecode
+	@.venv/bin/python -m compileall -q bluegreen components policies testkit __main__.py >/dev/null
 
 # The system tools the suite runs for real: HAProxy and Prometheus on loopback, busybox's nc (the router
 # image's stand-in), curl and wget (the rendered health probes). Checked first, so a missing one stops
