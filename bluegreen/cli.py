@@ -16,6 +16,7 @@ import click
 import typer
 import typer._completion_classes
 import typer.core
+import typer.main
 
 from components.duration_text import show_duration
 
@@ -31,6 +32,19 @@ typer.core.HAS_RICH = False
 # through rich's markup renderer whenever rich is installed: 56 modules on every TAB, and a help text
 # naming `[secret]` would lose it as an unknown tag. The help here is plain text (rich_markup_mode=None).
 typer._completion_classes._sanitize_help_text = str
+
+
+class Argument(typer.core.TyperArgument):
+    """A positional argument that keeps its help: typer 0.20 sets `help` before calling click's
+    `Argument.__init__`, which since click 8.5 takes `help` itself and resets it to None, so `--help`
+    and docs/cli.md showed `EVENTS_FILE` with no text."""
+
+    def __init__(self, *args: Any, help: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, help=help, **kwargs)
+        self.help = help
+
+
+typer.main.TyperArgument = Argument  # pyright: ignore[reportPrivateImportUsage]  # typer builds arguments by this name
 
 
 class Command(typer.core.TyperCommand):
@@ -50,6 +64,10 @@ class Command(typer.core.TyperCommand):
                 # `--watch` alone means every WATCH_INTERVAL; typer does not pass click's flag_value through.
                 param._flag_needs_value = True
                 param.flag_value = WATCH_INTERVAL
+
+    def format_arguments(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Nothing: typer lists the arguments under "Arguments" with the options; click 8.5 would add a second,
+        identical "Positional arguments" section once an argument has help."""
 
 
 app = typer.Typer(

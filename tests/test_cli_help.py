@@ -50,6 +50,16 @@ def test_the_default_on_interrupt_is_stated_in_help(monkeypatch):
     assert "Ctrl-C rolls back (exit 130)" in " ".join(result.output.split())
 
 
+def test_an_argument_shows_its_help_once(monkeypatch):
+    # click 8.5 reset a typer argument's help to None, and would list a documented argument a second time.
+    monkeypatch.setenv("COLUMNS", "200")
+    result = runner.invoke(app, ["report", "--help"])
+
+    assert result.exit_code == 0
+    assert result.output.count("EVENTS_FILE  A stream written by --events.") == 1
+    assert "Positional arguments" not in result.output
+
+
 def test_version_and_shell_completion():
     from importlib.metadata import version
 

@@ -86,6 +86,7 @@ def test_cli_page_documents_every_command_option_and_exit_code():
         section = text.split(f"## `bluegreen {command}`", 1)[1].split("\n## ", 1)[0]
         for option in options:
             assert f"`{option}`" in section, (command, option)
+    assert re.search(r"^\| `EVENTS_FILE` \| path \| required \| A stream written by --events\. \|$", text, re.M)
     assert re.search(r"^\| `--bake` \| duration \(30s, 5m, or seconds\) \| none \|", text, re.M)
     assert re.search(r"^\| `--on-interrupt` \| `rollback` \\\| `pause` \| `rollback` \|", text, re.M)
     for code in ("0", "1", "2", "3", "4", "5", "130"):
