@@ -16,6 +16,8 @@ from typing import Any
 from components import safe_text
 from components.spec.notifications import SEVERITIES, Severity
 
+from .analysis.measurement import Measurement
+
 TITLES = {
     "release.started": "🚀 release started",
     "release.done": "✅ release done",
@@ -46,13 +48,7 @@ def summary(event: dict[str, Any]) -> tuple[str, list[str], dict[str, str]]:
     outcome = event.get("outcome")
     if outcome:
         lines.append(outcome["message"])
-        for measured in outcome["evidence"]["measurements"]:
-            shown = "no data" if measured["value"] is None else f"{measured['value']:.4g}"
-            lines.append(
-                f"evidence: {measured['metric']} {measured['color']} {shown} vs {measured['threshold']}: "
-                f"{measured['verdict'].upper()}{_counts(measured)}"
-                + (f" ({measured['detail']})" if measured["detail"] else "")
-            )
+        lines += [f"evidence: {Measurement.from_fields(m).line()}" for m in outcome["evidence"]["measurements"]]
         for gate in outcome["evidence"]["health"]:
             lines.append(f"evidence: {gate['gate']} {gate['color']} unhealthy ({gate['detail']})")
         lines += [f"next: {command}" for command in outcome["next"]]
@@ -69,15 +65,6 @@ def summary(event: dict[str, Any]) -> tuple[str, list[str], dict[str, str]]:
         "release": event["release"],
     }
     return title, lines, facts
-
-
-def _counts(measured: dict[str, Any]) -> str:
-    """The sample a value rests on, when the measurement carries it: ` [295/13000 failed]`, ` p=0.0012`."""
-    requests, failures, p_value = measured.get("requests"), measured.get("failures"), measured.get("pValue")
-    shown = ""
-    if requests is not None:
-        shown = f" [{failures:g}/{requests:g} failed]" if failures is not None else f" [{requests:g} requests]"
-    return shown + (f" p={p_value:.2g}" if p_value is not None else "")
 
 
 def _slack_escape(text: str) -> str:

@@ -18,6 +18,7 @@ from components import safe_text
 from components.spec.durations import parse_duration, show_duration
 from components.spec.notifications import OUTCOME_EVENTS
 
+from .analysis.measurement import Measurement
 from .mermaid_chart import LineChart
 from .release_events import Event
 
@@ -134,7 +135,7 @@ class _Report:
         evidence = summary["evidence"]
         if evidence["measurements"] or evidence["health"]:
             lines += ["", "**Evidence** (the last measurements and the unhealthy gates):", ""]
-            lines += [f"- {_md(_measurement_line(m))}" for m in evidence["measurements"]]
+            lines += [f"- {_md(Measurement.from_fields(m).line())}" for m in evidence["measurements"]]
             lines += [f"- {_md(h['gate'])} {h['color']}: unhealthy ({_md(h['detail'])})" for h in evidence["health"]]
         if summary["next"]:
             lines += ["", "**Next:**", ""]
@@ -197,12 +198,6 @@ def _measurements(found: list[Event]) -> str:
         )
         parts.append(f"{_md(metric)} ({_md(measured[-1]['threshold'])}): {values}")
     return "<br>".join(parts) or "-"
-
-
-def _measurement_line(m: dict[str, Any]) -> str:
-    shown = "no data" if m["value"] is None else format(m["value"], ".4g")
-    why = f" ({m['detail']})" if m["detail"] else ""
-    return f"{m['metric']} {m['color']} {shown} vs {m['threshold']}: {m['verdict'].upper()}{why}"
 
 
 def _absolute_threshold(threshold: str) -> float | None:

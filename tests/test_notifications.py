@@ -24,9 +24,11 @@ from typer.testing import CliRunner
 
 from bluegreen.cli import app
 from bluegreen.cli_env import CliEnv
-from bluegreen.notification_payloads import slack, teams
+from bluegreen.notification_payloads import slack, summary, teams
 from bluegreen.notifier import SIGNATURE_HEADER
 from bluegreen.program_run import run_config
+from bluegreen.release_events import read_events
+from docs.gen.release_sample import sample_events
 from testkit.mock_driver import MockProgramDriver
 from tests.event_schema import schema_errors
 from tests.loopback_http import QuietHandler, loopback_server
@@ -202,3 +204,14 @@ def test_messages_show_outside_text_never_act_on_it():
 
     assert "<!channel>" not in slack_text and "&lt;!channel&gt;" in slack_text
     assert "[x](https" not in teams_text and "\\\\*\\\\*boom" in teams_text
+
+
+def test_rollback_evidence_in_a_message_shows_the_requests_each_value_rests_on():
+    rolled_back = next(e for e in read_events(sample_events()) if e["type"] == "release.rolled_back")
+
+    _, lines, _ = summary(rolled_back)
+
+    assert [line for line in lines if line.startswith("evidence: ")] == [
+        "evidence: error-rate green 0.0227 vs <= 0.01: FAIL [295/13000 failed]",
+        "evidence: latency-p99 green 0.134 vs <= live (121ms) + 250ms: PASS [13000 requests vs live 52000 requests]",
+    ]

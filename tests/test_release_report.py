@@ -42,8 +42,46 @@ def test_every_step_of_the_prod_release_is_a_row_with_its_measurements_and_resul
     assert hold_25.endswith("(2 failed measurement(s), failureLimit 1) |")
     assert "| ↩ | 100% back to blue |" in rows[6] and rows[6].endswith("| 100/0 | - | ok |")
     assert "> exit 1 · deployed: blue 100%, green 0%" in report
-    assert "- error-rate green 0.0227 vs \\<= 0.01: FAIL" in report
     assert "- inspect: bluegreen status --stack prod" in report
+
+
+def test_evidence_lines_show_the_requests_each_value_rests_on():
+    report = render(read_events(prod_stream()))
+
+    evidence = [line for line in report.splitlines() if line.startswith("- ") and " vs " in line]
+    assert evidence == [
+        "- error-rate green 0.0227 vs \\<= 0.01: FAIL \\[295/13000 failed\\]",
+        "- latency-p99 green 0.134 vs \\<= live (121ms) + 250ms: PASS \\[13000 requests vs live 52000 requests\\]",
+    ]
+
+
+def test_evidence_counts_against_live_carry_rates_and_the_test():
+    events = read_events(prod_stream())
+    outcome = next(e for e in events if e["type"] == "release.rolled_back")["outcome"]
+    outcome["evidence"]["measurements"][0].update(
+        liveRequests=52000, liveFailures=26, pValue=0.0000123, threshold="not worse than live + 0 (95%)"
+    )
+
+    report = render(events)
+
+    assert (
+        "- error-rate green 0.0227 vs not worse than live + 0 (95%): FAIL "
+        "\\[295/13000 failed (2.27%) vs live 26/52000 failed (0.05%), p=1.23e-05\\]"
+    ) in report
+
+
+def test_evidence_from_a_hand_edited_or_later_stream_shows_what_it_can():
+    events = read_events(prod_stream())
+    outcome = next(e for e in events if e["type"] == "release.rolled_back")["outcome"]
+    measured = outcome["evidence"]["measurements"]
+    measured[0].update(requests="13000 <b>", failures=True, futureField={"x": 1})
+    for key in ("requests", "failures", "liveValue", "liveRequests", "liveFailures", "pValue", "dryRun"):
+        del measured[1][key]
+
+    report = render(events)
+
+    assert "- error-rate green 0.0227 vs \\<= 0.01: FAIL\n" in report
+    assert "- latency-p99 green 0.134 vs \\<= live (121ms) + 250ms: PASS\n" in report
 
 
 def test_the_charts_parse_as_xychart_and_carry_the_weights_and_the_values():

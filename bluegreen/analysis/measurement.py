@@ -7,8 +7,9 @@ The engine knows nothing of Prometheus or CloudWatch: during every pause it call
 beside this file; `build_analysis` (in this package's __init__) picks them per platform.
 """
 
+import math
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from components.spec import Color
 
@@ -50,6 +51,28 @@ class Measurement:
     dry_run: bool = False
     """Measured and printed, never acted on."""
 
+    @classmethod
+    def from_fields(cls, fields: dict[str, Any]) -> "Measurement":
+        """The measurement an event stream's `measurement` object records (release_events writes it, camelCase),
+        so a report or a notification shows the same line, counts included, as the release printed. A field a
+        later schema version adds is ignored; a count that is not a number (a hand-edited stream) is left out."""
+        return cls(
+            metric=fields["metric"],
+            color=fields["color"],
+            value=fields["value"],
+            threshold=fields["threshold"],
+            verdict=fields["verdict"],
+            detail=fields.get("detail") or "",
+            requests=_number(fields.get("requests")),
+            failures=_number(fields.get("failures")),
+            live_value=_number(fields.get("liveValue")),
+            live_requests=_number(fields.get("liveRequests")),
+            live_failures=_number(fields.get("liveFailures")),
+            p_value=_number(fields.get("pValue")),
+            provider_error=fields.get("providerError") is True,
+            dry_run=fields.get("dryRun") is True,
+        )
+
     def line(self) -> str:
         """One compact line, e.g. `error-rate green 0.0612 vs <= 0.01: FAIL [6/98 failed]`."""
         shown = "no data" if self.value is None else f"{self.value:.4g}"
@@ -76,6 +99,10 @@ class Measurement:
         elif self.p_value is not None:
             tested = f", p={self.p_value:.3g}"
         return f"{own} vs live {live}{tested}"
+
+
+def _number(value: Any) -> float | None:
+    return value if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) else None
 
 
 def _count(failures: float | None, requests: float) -> str:
