@@ -7,14 +7,14 @@ config is read. The rules that span several values (a weight on a color with no
 replicas, AWS name limits, Gateway hosts) run here too, before anything registers.
 """
 
-import re
 from typing import NotRequired, TypedDict
 
 import pulumi
 from pydantic import ValidationError
 
 from .spec import AwsConfig, BlueGreenSpec, ColorSpec, DockerConfig, KubernetesConfig, Platform, Service, Traffic
-from .spec.problems import NAMESPACE, problems_from
+from .spec.arguments import ArgumentError, argument_lines
+from .spec.problems import problems_from
 from .spec.root import cross_problems
 
 
@@ -52,26 +52,6 @@ class DockerServiceArgs(BlueGreenServiceArgs):
     """Ports 8080/9080 when left out."""
 
 
-_CONFIG_KEY = re.compile(NAMESPACE + r":([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*|\[\d+\])*)")
-
-
-def argument_path(config_path: str) -> str:
-    """`green.replicas` -> `green["replicas"]`, `aws.sharedListener.priority` -> `aws["shared_listener"]["priority"]`.
-
-    A library caller never wrote a `bluegreen:` key; it wrote the component's arguments (snake_case
-    keywords of the models), so an error names the argument it passed.
-    """
-    first, *rest = re.findall(r"[A-Za-z_][A-Za-z0-9_]*|\[\d+\]", config_path)
-    parts = [_snake(first)]
-    for part in rest:
-        parts.append(part if part.startswith("[") else f'["{_snake(part)}"]')
-    return "".join(parts)
-
-
-def _snake(name: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])([A-Z])", lambda m: "_" + m.group(1).lower(), name)
-
-
 def spec_from_args(platform: Platform, name: str, args: BlueGreenServiceArgs) -> BlueGreenSpec:
     """One service's validated spec, or `pulumi.RunError` naming every problem by the argument that holds
     it (`green["replicas"]`), also inside a rule's text."""
@@ -83,7 +63,6 @@ def spec_from_args(platform: Platform, name: str, args: BlueGreenServiceArgs) ->
     else:
         problems = cross_problems(spec)
     if spec is None or problems:
-        lines = [_CONFIG_KEY.sub(lambda m: argument_path(m.group(1)), str(p)) for p in problems]
-        raise pulumi.RunError(f"invalid arguments of BlueGreenService {name!r} ({len(lines)} problem(s)):\n"
-                              + "\n".join(lines))
+        # pulumi.RunError: the engine prints its message alone, without a Python traceback.
+        raise pulumi.RunError(str(ArgumentError(f"BlueGreenService {name!r}", argument_lines(problems, "args"))))
     return spec

@@ -16,6 +16,7 @@ from bluegreen.stack_files import PROJECT_DIR, read_stack_config, set_path
 from components.aws import AwsServiceArgs, BlueGreenService
 from components.service_args import spec_from_args
 from components.spec import AwsConfig, ColorSpec, HealthCheck, Service, SharedListener, Traffic
+from components.spec.arguments import ArgumentError
 
 EXAMPLES = PROJECT_DIR / "examples"
 PLATFORM_STACK = "acme/bluegreen-platform/prod"
@@ -136,6 +137,61 @@ def test_a_bad_argument_is_named_as_the_caller_wrote_it():
     with pytest.raises(pulumi.RunError) as caught:
         spec_from_args("aws", "reports", args(green={"image": "reports:2", "replicas": -1}))
     assert 'green["replicas"] = -1 is invalid: must be an integer from 0 to 100' in str(caught.value)
+
+
+def test_a_model_built_directly_names_the_argument_not_pydantic():
+    # It raised pydantic's ValidationError ("1 validation error for ColorSpec ... [type=range, ...]").
+    with pytest.raises(ArgumentError) as caught:
+        ColorSpec(image="reports:2", replicas=-1)
+    assert str(caught.value) == (
+        "invalid arguments of ColorSpec (1 problem(s)):\nreplicas = -1 is invalid: must be an integer from 0 to 100"
+    )
+    assert isinstance(caught.value, ValueError), "code that caught pydantic's ValueError keeps working"
+
+
+def test_a_nested_argument_of_a_model_is_named_by_its_path():
+    with pytest.raises(ArgumentError) as caught:
+        Service(name="reports", health_check={"interval_seconds": 1})  # pyright: ignore[reportArgumentType]
+    assert caught.value.problems == [
+        'health_check["interval_seconds"] = 1 is invalid: must be an integer from 5 to 300'
+    ]
+    with pytest.raises(ArgumentError, match=r'shared_listener\["priority"\] = 0 is invalid: must be an integer'):
+        AwsConfig(vpc_id="vpc-1", shared_listener={"priority": 0, "path_patterns": ["/r/*"]})  # pyright: ignore
+
+
+def test_a_rule_on_a_whole_model_typos_and_missing_arguments_are_named():
+    with pytest.raises(ArgumentError) as caught:
+        Traffic(blue=50, green=40)
+    assert caught.value.problems == [
+        "Traffic = {blue: 50, green: 40} is invalid: weights must sum to 100 (blue 50 + green 40 = 90)"
+    ]
+    with pytest.raises(ArgumentError) as caught:
+        Service(drainSecond=3)  # pyright: ignore[reportCallIssue]
+    assert caught.value.problems == [
+        "drain_second = 3 is invalid: unknown argument; did you mean drain_seconds? "
+        "(known: drain_seconds, health_check, name, port, replicas)"
+    ]
+    with pytest.raises(ArgumentError) as caught:
+        ColorSpec()  # pyright: ignore[reportCallIssue]
+    assert caught.value.problems == ["image is missing: this argument is required"]
+
+
+def test_a_nested_mistake_in_a_stack_file_is_reported_once_at_its_config_key():
+    from bluegreen.stack_files import spec_of
+    from components.spec import ConfigError
+
+    config = {
+        "bluegreen:platform": "docker",
+        "bluegreen:service": {"healthCheck": {"intervalSeconds": 1}},
+        "bluegreen:blue": {"image": "repo/web:1"},
+        "bluegreen:green": {"image": "repo/web:2", "replicas": -1},
+    }
+    with pytest.raises(ConfigError) as caught:
+        spec_of(config)
+    assert [str(p) for p in caught.value.problems] == [
+        "bluegreen:service.healthCheck.intervalSeconds = 1 is invalid: must be an integer from 5 to 300",
+        "bluegreen:green.replicas = -1 is invalid: must be an integer from 0 to 100",
+    ]
 
 
 def test_the_same_mistake_in_a_stack_file_names_the_config_key():

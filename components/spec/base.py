@@ -6,11 +6,20 @@ frozen, because a validated spec is a value that components only read.
 
 import re
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidatorFunctionWrapHandler, WrapValidator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+)
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
+
+from .arguments import model_error
 
 
 class ConfigModel(BaseModel):
@@ -32,6 +41,22 @@ class ConfigModel(BaseModel):
         # The attribute docstrings become field descriptions: docs/configuration.md is generated from them.
         use_attribute_docstrings=True,
     )
+
+    if not TYPE_CHECKING:  # type checkers keep pydantic's signature: the fields as keywords
+
+        def __init__(self, /, **data: Any) -> None:
+            # Built in Python (a library caller, `ColorSpec(replicas=-1)`): the project's message naming the
+            # argument, as the component and a stack file give, not pydantic's. Validating stack config
+            # (`model_validate`) does not come through here.
+            try:
+                super().__init__(**data)
+            except ValidationError as error:
+                raise model_error(type(self), error) from None
+
+        # As pydantic marks its own (and RootModel's): validating nested data (a stack file's objects, a dict
+        # passed as `health_check`) then builds the models without calling this, so each error is reported
+        # once, at its full path, not as a "value error" wrapping another model's message.
+        __init__.__pydantic_base_init__ = True
 
 
 @dataclass(frozen=True)

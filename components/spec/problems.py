@@ -63,7 +63,10 @@ def missing(key: str, rule: str) -> ConfigProblem:
 
 
 def config_key(loc: tuple[str | int, ...]) -> str:
-    """`("service", "healthCheck", "path")` -> `bluegreen:service.healthCheck.path`."""
+    """`("service", "healthCheck", "path")` -> `bluegreen:service.healthCheck.path`; `()`, a rule on the
+    whole object validated, -> `bluegreen`."""
+    if not loc:
+        return NAMESPACE
     head, *rest = loc
     path = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in rest)
     return f"{NAMESPACE}:{head}{path}"
