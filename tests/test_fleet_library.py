@@ -176,6 +176,24 @@ def test_a_rule_on_a_whole_model_typos_and_missing_arguments_are_named():
     assert caught.value.problems == ["image is missing: this argument is required"]
 
 
+def test_a_credential_passed_directly_is_never_shown_in_the_error():
+    from components.spec.notifications import NotificationTarget
+    from components.spec.rollout import RolloutSpec
+
+    token = "T000/B000/XOXB-SECRET"
+    with pytest.raises(ArgumentError) as slack:
+        NotificationTarget(name="ops", kind="slack", url=f"ftp://hooks.slack.com/services/{token}")
+    with pytest.raises(ArgumentError) as signed:
+        NotificationTarget(name="ops", kind="slack", url="https://hooks.example/x", secret="hmac-key-42")
+    with pytest.raises(ArgumentError) as hook:
+        RolloutSpec(hooks={"preTraffic": {"url": f"gopher://checks.example/{token}"}})  # pyright: ignore
+
+    assert slack.value.problems == ["url = [secret] is invalid: must be an http(s) URL"]
+    assert signed.value.problems[0].startswith("secret = [secret] is invalid: only a webhook target signs")
+    assert hook.value.problems[0].startswith('hooks["pre_traffic"]["url"] = [secret] is invalid:')
+    assert not any(text in str(e.value) for e in (slack, signed, hook) for text in (token, "hmac-key-42"))
+
+
 def test_a_nested_mistake_in_a_stack_file_is_reported_once_at_its_config_key():
     from bluegreen.stack_files import spec_of
     from components.spec import ConfigError

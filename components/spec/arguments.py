@@ -7,13 +7,19 @@ A program using the components as a library builds the models with keywords
 """
 
 import re
+from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .problems import NAMESPACE, ConfigProblem, problems_from
+from .problems import NAMESPACE, ConfigProblem, problems_from, redacted
+from .secret_config import secret_strings
 
 _CONFIG_KEY = re.compile(NAMESPACE + r":([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*|\[\d+\])*)")
+SECRET_FIELDS = frozenset({"url", "secret", "command", "address"})
+"""Arguments that may carry a credential (notification URLs and keys, hook URLs and commands, the Prometheus
+address): a message shows `[secret]` for their values, as it does for a stack file's secret keys."""
 _UNKNOWN = re.compile(r"unknown key(?:; did you mean (\S+)\?)? \(known keys: (.*)\)")
 
 
@@ -49,10 +55,31 @@ def argument_lines(problems: list[ConfigProblem], whole: str) -> list[str]:
     return lines
 
 
-def model_error(model: type[BaseModel], error: ValidationError) -> ArgumentError:
-    """`Model(**arguments)` failed: the same problems a stack file would get, named by argument."""
-    name = model.__name__
-    return ArgumentError(name, argument_lines(problems_from(error, model), name))
+def model_error(model: type[BaseModel], error: ValidationError, arguments: Mapping[str, Any]) -> ArgumentError:
+    """`Model(**arguments)` failed: the same problems a stack file would get, named by argument, with no
+    value of a credential shown."""
+    secrets = _secrets_in(arguments)
+    problems = [
+        redacted(p, secrets) if _names_secret(p.key) or any(text in str(p) for text in secrets) else p
+        for p in problems_from(error, model)
+    ]
+    return ArgumentError(model.__name__, argument_lines(problems, model.__name__))
+
+
+def _names_secret(key: str) -> bool:
+    return re.split(r"[.:\[]", key)[-1] in SECRET_FIELDS
+
+
+def _secrets_in(value: Any) -> list[str]:
+    if isinstance(value, Mapping):
+        return [
+            text
+            for key, item in value.items()
+            for text in (secret_strings(item) if key in SECRET_FIELDS else _secrets_in(item))
+        ]
+    if isinstance(value, list | tuple):
+        return [text for item in value for text in _secrets_in(item)]
+    return []
 
 
 def _argument_words(rule: str) -> str:

@@ -51,7 +51,7 @@ class ConfigModel(BaseModel):
             try:
                 super().__init__(**data)
             except ValidationError as error:
-                raise model_error(type(self), error) from None
+                raise model_error(type(self), error, data) from None
 
         # As pydantic marks its own (and RootModel's): validating nested data (a stack file's objects, a dict
         # passed as `health_check`) then builds the models without calling this, so each error is reported
