@@ -31,6 +31,7 @@ HEAVY = (
     "bluegreen.stack_files",
     "bluegreen.rollout",
     "bluegreen.console_output",
+    "components.safe_text",  # its patterns compile at import: loaded when a refusal is printed
 )
 
 # Runs the console script's entry point in-process, then reports every module loaded.

@@ -1,6 +1,5 @@
 """`history`: a stack's past releases, from the messages its `pulumi up`s carry in `pulumi stack history`."""
 
-import json
 import sys
 from typing import Annotated
 
@@ -22,6 +21,8 @@ def history(
     step), the weights it ended on, when it started and how long it took. Read from `pulumi stack history`:
     each update the release engine runs carries a message naming the release and its step.
     """
+    import json
+
     from rich.table import Table
 
     from components.spec.durations import show_duration

@@ -4,14 +4,11 @@
 gets JSON."""
 
 import contextlib
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import typer
-
-from components.safe_text import scrub
 
 from ..exit_codes import ExitCode
 from ..project import no_project_message
@@ -25,12 +22,16 @@ DEFAULT_HINTS = {
 
 
 def error_object(code: int, message: str, hint: str | None) -> dict[str, object]:
+    from components.safe_text import scrub  # its patterns compile on first use, not for --help or TAB
+
     status = "refused" if code == ExitCode.REFUSED else "failed"
     return {"code": int(code), "status": status, "message": scrub(message), "hint": scrub(hint) if hint else hint}
 
 
 def write_json_error(destination: str, code: int, message: str, hint: str | None) -> None:
     """`-` is stdout; any other value a file path (the one `--json PATH` named)."""
+    import json
+
     text = json.dumps({"error": error_object(code, message, hint)}, indent=2) + "\n"
     if destination == "-":
         sys.stdout.write(text)
