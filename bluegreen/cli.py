@@ -124,6 +124,9 @@ def main() -> None:
     when the command line asked for JSON, so a script reading stdout always gets JSON back."""
     import click
 
+    from .interrupts import command_owns_process
+
+    command_owns_process()
     try:
         code = app(prog_name="bluegreen", standalone_mode=False)
     except click.ClickException as error:

@@ -5,9 +5,14 @@ headers one byte at a time keeps `urlopen` busy for as long as it likes. Every
 observation the release engine makes (a health gate, an analysis measurement, a
 hook) goes through here, so no dependency can hold a release past its deadline.
 The abandoned thread is a daemon: it never keeps the process alive.
+
+A caller may also stop waiting early (`abandon_if`): the release engine does on Ctrl-C or
+SIGTERM, so a measurement that may take max(interval, 10 s) never holds an interrupted
+release past GitHub's 7.5 s grace. What the call would have answered is then not judged.
 """
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -34,12 +39,33 @@ class Raised:
 
 
 @dataclass(frozen=True)
+class Abandoned:
+    """The caller stopped waiting before the call finished; `why` names what asked (`Ctrl-C`)."""
+
+    why: str
+
+
+class AbandonedError(Exception):
+    """Raised by callers that cannot return an Abandoned outcome (a list of gate results)."""
+
+    def __init__(self, why: str):
+        super().__init__(why)
+        self.why = why
+
+
+ABANDON_POLL_SECONDS = 0.05
+"""How often `abandon_if` is asked while the call runs."""
+
+
+@dataclass(frozen=True)
 class Done(Generic[T]):
     value: T
 
 
-def call_with_deadline(call: Callable[[], T], seconds: float) -> Done[T] | Late | Raised:
-    """`call()`'s value, or why there is none: it overran `seconds` or raised."""
+def call_with_deadline(
+    call: Callable[[], T], seconds: float, abandon_if: Callable[[], str | None] | None = None
+) -> Done[T] | Late | Raised | Abandoned:
+    """`call()`'s value, or why there is none: it overran `seconds`, raised, or `abandon_if()` named a reason."""
     outcome: list[Done[T] | Raised] = []
 
     def run() -> None:
@@ -50,5 +76,13 @@ def call_with_deadline(call: Callable[[], T], seconds: float) -> Done[T] | Late 
 
     worker = threading.Thread(target=run, name="bluegreen-observation", daemon=True)
     worker.start()
-    worker.join(seconds)
+    if abandon_if is None:
+        worker.join(seconds)
+    else:
+        end = time.monotonic() + seconds
+        while not outcome and (left := end - time.monotonic()) > 0:
+            why = abandon_if()
+            if why:
+                return Abandoned(why)
+            worker.join(min(left, ABANDON_POLL_SECONDS))
     return outcome[0] if outcome else Late(seconds)

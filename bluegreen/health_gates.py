@@ -27,7 +27,7 @@ from components.safe_text import shown
 from components.spec import BlueGreenSpec, Color, Traffic
 from components.traffic import live_color
 
-from .deadline import Done, Late, call_with_deadline
+from .deadline import Abandoned, AbandonedError, Done, Late, call_with_deadline
 from .same_origin import resolve, same_origin
 
 DEFAULT_DEADLINE_SECONDS = 30.0
@@ -266,21 +266,34 @@ def gates_for(
 
 
 def check_all(
-    gates: Sequence[HealthGate], color: Color, spec: BlueGreenSpec, outputs: dict[str, Any]
+    gates: Sequence[HealthGate],
+    color: Color,
+    spec: BlueGreenSpec,
+    outputs: dict[str, Any],
+    abandon_if: Callable[[], str | None] | None = None,
 ) -> list[GateResult]:
-    return [observe(gate, color, spec, outputs) for gate in gates]
+    """One observation per gate; raises AbandonedError when `abandon_if()` names a reason to stop waiting."""
+    return [observe(gate, color, spec, outputs, abandon_if) for gate in gates]
 
 
-def observe(gate: HealthGate, color: Color, spec: BlueGreenSpec, outputs: dict[str, Any]) -> GateResult:
+def observe(
+    gate: HealthGate,
+    color: Color,
+    spec: BlueGreenSpec,
+    outputs: dict[str, Any],
+    abandon_if: Callable[[], str | None] | None = None,
+) -> GateResult:
     """One check under a hard deadline; whatever goes wrong is an unhealthy observation, not an exception."""
     deadline_for = getattr(gate, "deadline_for", None)
     own = deadline_for(spec) if callable(deadline_for) else None
     seconds = float(own) if isinstance(own, int | float) else DEFAULT_DEADLINE_SECONDS
-    outcome = call_with_deadline(lambda: gate.check(color, spec, outputs), seconds)
+    outcome = call_with_deadline(lambda: gate.check(color, spec, outputs), seconds, abandon_if)
     if isinstance(outcome, Done):
         return outcome.value
     if isinstance(outcome, Late):
         return GateResult(gate.name, color, False, f"no answer within {seconds:g}s")
+    if isinstance(outcome, Abandoned):
+        raise AbandonedError(outcome.why)
     return GateResult(gate.name, color, False, f"the check failed: {outcome}")
 
 

@@ -66,14 +66,16 @@ def run_session(
     planned_config: dict[str, Any] | None = None,
     events: EventLog | None = None,
     settle: Callable[[float], None] | None = None,
+    watch: InterruptWatch | None = None,
 ) -> RolloutResult:
     """Lock, run, unlock and report, all under one signal watch; a held lock raises LockHeldError first.
 
     The handlers are installed before the lock is taken and removed only after the report: a signal
-    at any moment in between is acknowledged and acted on, never a way to leave the lock behind.
+    at any moment in between is acknowledged and acted on, never a way to leave the lock behind. A
+    caller that passes its own `watch` (and watches it) keeps the same handlers on after the report.
     """
-    announce = _printer(err)
-    watch = InterruptWatch(announce=announce, on_interrupt=options.on_interrupt)
+    announce = announcer(err)
+    watch = watch or InterruptWatch(announce=announce, on_interrupt=options.on_interrupt)
     with watching(watch):
         wait = sleep or watch.sleep
         lock = acquire(
@@ -116,6 +118,7 @@ def run_session(
         finally:
             _unlock(driver, lock, err, events)
         report(out, err, driver, plan, result)
+        watch.finished = True  # a caller's own watch of `watch` goes on acknowledging, with no gap
         return result
 
 
@@ -140,7 +143,8 @@ def _unlock(driver: StackDriver, lock: LockInfo | None, err: Console, events: Ev
         )
 
 
-def _printer(err: Console) -> Callable[[str], None]:
+def announcer(err: Console) -> Callable[[str], None]:
+    """Prints a signal's acknowledgement (or any warning) at once, in yellow, on stderr."""
     return lambda message: err.print(f"[yellow]{markup(message)}[/yellow]")
 
 

@@ -10,8 +10,10 @@ an exception in the engine itself) sends 100% back to the color that was live, i
 one write and one update, and the result says what failed and what is deployed.
 Stops that are not failures (a manual gate, analysis without data, an interrupt
 with `--on-interrupt pause`) leave the last deployed weights, which config then
-equals. Before every step the stack's config and lock are read again; if someone
-changed the config or took the lock, the engine stops and touches nothing more.
+equals. An interrupt cuts short a health check, a measurement or a hook under way:
+it is abandoned, not judged, so the engine stops within moments of the signal.
+Before every step the stack's config and lock are read again; if someone changed
+the config or took the lock, the engine stops and touches nothing more.
 
 Every write is verified (verified_writes.py): the config is read back after each
 write, the outputs of each update are compared with what the engine meant to deploy.
@@ -32,7 +34,7 @@ from components.spec.durations import show_duration
 from components.spec.rollout import AnalysisSpec, HookSpec
 
 from .analysis.measurement import Analysis, Measurement
-from .deadline import Done, Late, call_with_deadline
+from .deadline import Abandoned, AbandonedError, Done, Late, call_with_deadline
 from .exit_codes import ExitCode
 from .health_gates import GateResult, HealthGate, check_all, deployed_traffic
 from .pause_evidence import Decision, PauseEvidence, ReleaseTally
@@ -55,6 +57,12 @@ EXIT_CODES: dict[Outcome, int] = {
 """What each outcome exits with; exit_codes.MEANINGS says what the codes mean."""
 
 OnInterrupt = Literal["rollback", "pause"]
+
+# A signal cuts short whatever the engine waits for, except a config write or an update: what was under way
+# is abandoned, never judged (its answer could be from before or after the signal, and may never come).
+ABANDONED_MEASUREMENT = "the measurement under way was abandoned, not judged"
+ABANDONED_HOOK = "the preTraffic hook under way was stopped, not judged"
+ABANDONED_CHECK = "the health check under way was abandoned, not judged"
 HookRunner = Callable[[HookSpec, dict[str, Any], float], Measurement]
 AnalysisFactory = Callable[[dict[str, Any]], Analysis | None]
 """Builds the analysis from the stack outputs of the first update that moved traffic (or None)."""
@@ -261,7 +269,7 @@ class Rollout:
         if step.kind == "manual":
             raise _HaltError("paused", f"manual gate: '{step.label}'")
         if step.settle and self.gates:
-            results = self._observe(step.color, step.spec)
+            results = self._observe(step.color, step.spec, step)
             if not all(r.healthy for r in results):
                 return f"{step.color} is unhealthy at {step.spec.traffic.of(step.color)}%: {_unhealthy(results)}"
         return None
@@ -300,7 +308,7 @@ class Rollout:
         deadline = self.clock() + self.timing.wait_timeout
         while True:
             self._check_interrupt(step)
-            results = self._observe(step.color, step.spec)
+            results = self._observe(step.color, step.spec, step)
             if all(r.healthy for r in results):
                 return None
             if self.clock() >= deadline:
@@ -313,7 +321,11 @@ class Rollout:
         if hook is None or self.run_hook is None:
             return None
         run_hook = self.run_hook
-        outcome = call_with_deadline(lambda: run_hook(hook, self._outputs, hook.timeout), hook.timeout + 5)
+        outcome = call_with_deadline(
+            lambda: run_hook(hook, self._outputs, hook.timeout), hook.timeout + 5, self._interrupted
+        )
+        if isinstance(outcome, Abandoned):
+            raise _HaltError("interrupted", f"{outcome.why} during '{step.label}': {ABANDONED_HOOK}")
         if not isinstance(outcome, Done):
             why = f"no answer within {show_duration(hook.timeout)}" if isinstance(outcome, Late) else str(outcome)
             self.observer.verdict(step, "fail", f"preTraffic hook failed: {why}")
@@ -342,7 +354,7 @@ class Rollout:
             now = self.clock()
             left = max(0.0, end - now)
             if self.gates:
-                results = self._observe(step.color, step.spec)
+                results = self._observe(step.color, step.spec, step)
                 misses = 0 if all(r.healthy for r in results) else misses + 1
                 if misses > self.timing.failures_allowed:
                     return f"{step.color} turned unhealthy at {weight}%: {_unhealthy(results)}"
@@ -369,7 +381,9 @@ class Rollout:
             # Metrics are configured but nothing can measure them here: no data, never a pass.
             found = [_no_data(m.name, candidate, "no analysis provider for this stack") for m in rules.metrics]
         else:
-            outcome = call_with_deadline(lambda: analysis.measure(candidate, live), limit)
+            outcome = call_with_deadline(lambda: analysis.measure(candidate, live), limit, self._interrupted)
+            if isinstance(outcome, Abandoned):
+                raise _HaltError("interrupted", f"{outcome.why} during '{step.label}': {ABANDONED_MEASUREMENT}")
             if isinstance(outcome, Done):
                 found = list(outcome.value)
             else:
@@ -394,6 +408,10 @@ class Rollout:
             self._analysis = self.analysis(self._outputs)
         return self._analysis, rules
 
+    def _interrupted(self) -> str | None:
+        """What interrupted the release (`Ctrl-C`, `SIGTERM`), asked while a check or measurement runs."""
+        return self.interrupts.requested
+
     def _check_interrupt(self, step: Step) -> None:
         if self.interrupts.requested:
             raise _HaltError("interrupted", f"{self.interrupts.requested} during '{step.label}'")
@@ -404,8 +422,13 @@ class Rollout:
         if who:
             raise _HaltError("paused", f"pause requested by {who} at '{step.label}'")
 
-    def _observe(self, color: Color, spec: BlueGreenSpec) -> list[GateResult]:
-        results = check_all(self.gates, color, spec, self._outputs)
+    def _observe(self, color: Color, spec: BlueGreenSpec, step: Step | None = None) -> list[GateResult]:
+        """The gates' verdicts; with `step`, an interrupt abandons the check under way and stops there."""
+        try:
+            results = check_all(self.gates, color, spec, self._outputs, self._interrupted if step else None)
+        except AbandonedError as abandoned:
+            assert step is not None
+            raise _HaltError("interrupted", f"{abandoned.why} during '{step.label}': {ABANDONED_CHECK}") from None
         seen = tuple((r.gate, r.healthy, r.detail) for r in results)
         if seen != self._last_health:
             # Only changes are printed: a 10-minute pause is not 120 identical lines.

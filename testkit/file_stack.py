@@ -129,6 +129,9 @@ class ListedImagesGate:
 def main(argv: list[str]) -> None:
     from bluegreen.cli import app
     from bluegreen.cli_env import CliEnv
+    from bluegreen.interrupts import command_owns_process
+
+    command_owns_process()  # as the console script does: this process ends with the command
 
     directory = Path(argv[0])
     env = CliEnv(

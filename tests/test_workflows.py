@@ -132,6 +132,8 @@ def test_a_cancelled_release_pauses_within_githubs_grace_then_aborts_as_the_same
 
     for name in ("Release", "Promote"):
         assert runs[name]["run"].endswith(" --on-interrupt pause")
+        # The runner signals the step's own process: the engine must be it (tests/test_interrupt_exit.py).
+        assert runs[name]["run"].startswith("exec .venv/bin/bluegreen ")
     undo = runs["Undo a cancelled release"]
     assert undo["if"] == "${{ cancelled() }}"
     assert undo["run"].startswith('uv run --locked bluegreen abort --stack "$STACK" --yes')

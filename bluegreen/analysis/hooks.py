@@ -8,8 +8,11 @@ environment: PATH, HOME, TEST_URL, URL and the variables its config names in `en
 The release machine's Pulumi and cloud credentials are not among them unless named:
 a stack file is reviewed input, and a hook in it must not get what deploys prod.
 Everything a hook prints is shown redacted and cleaned (components/safe_text.py).
+A command still running when the process exits (the engine abandoned it on Ctrl-C or
+SIGTERM) has its process group killed on the way out, never left behind.
 """
 
+import atexit
 import contextlib
 import http.client
 import os
@@ -29,6 +32,15 @@ from .hook_http import hook_opener
 from .measurement import Measurement
 
 HOOK_METRIC = "preTraffic"
+_running: set[subprocess.Popen[bytes]] = set()
+"""Hook commands under way; a release interrupted mid-hook exits without waiting for them."""
+
+
+@atexit.register
+def _kill_running_hooks() -> None:
+    for process in list(_running):
+        with contextlib.suppress(OSError):
+            os.killpg(process.pid, signal.SIGKILL)
 
 
 def _candidate(outputs: Mapping[str, Any]) -> Color:
@@ -107,6 +119,7 @@ def _run_command(hook: HookSpec, outputs: Mapping[str, Any], deadline: float, co
         )
     except OSError as error:
         return Measurement(HOOK_METRIC, color, None, "exit 0", "fail", f"{command}: {shown(error.strerror or error)}")
+    _running.add(process)
     try:
         output, _ = process.communicate(timeout=deadline)
     except subprocess.TimeoutExpired:
@@ -116,6 +129,8 @@ def _run_command(hook: HookSpec, outputs: Mapping[str, Any], deadline: float, co
             process.communicate(timeout=1)
         detail = f"{command}: still running after {deadline:g}s, killed"
         return Measurement(HOOK_METRIC, color, None, "exit 0", "fail", detail)
+    finally:
+        _running.discard(process)
     code = process.returncode
     tail = output.decode(errors="replace").strip().splitlines()[-1:] if output else []
     detail = "" if code == 0 else f"{command}: {shown(' '.join(tail), 200)}"

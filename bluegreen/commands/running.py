@@ -17,9 +17,10 @@ from ..cli_env import CliEnv
 from ..cli_options import OnInterrupt as OnInterruptChoice
 from ..cli_options import check_stack
 from ..console_output import render_plan
+from ..interrupts import InterruptWatch, watching
 from ..notifier import Notifier
 from ..release_events import EventLog, JsonLinesSink, ReleaseContext, Sink, new_release_id
-from ..release_session import SessionOptions, is_protected, next_steps, run_session
+from ..release_session import SessionOptions, announcer, is_protected, next_steps, run_session
 from ..rollout import AnalysisFactory, OnInterrupt, Timing
 from ..rollout_plan import Override, PlanError, RolloutPlan, parse_steps, spec_of
 from ..stack_driver import StackDriver, StackError
@@ -27,6 +28,9 @@ from ..terminal_text import markup
 from .refusal import refuse
 
 T = TypeVar("T")
+
+INTERRUPTED_DELIVERY_SECONDS = 2.0
+"""After Ctrl-C or SIGTERM, the longest wait for notifications still queued (else `notify_deadline`)."""
 
 
 def session_options(
@@ -127,24 +131,32 @@ def execute(
         analysis = build
 
     run_hook = env.hook_runner() if any(s.kind == "hook" for s in plan.steps) else None
-    with event_log(env, driver.name, plan, options, config) as events:
-        result = guard(
-            env,
-            driver.name,
-            lambda: run_session(
-                driver, plan, options, gates, env.out, env.err, env.clock, env.sleep, analysis, run_hook, config,
-                events, env.settle,
-            ),
-        )
-        events.ended(result, next_steps(driver.name, plan, result))
-        undelivered = [problem for sink in events.sinks if isinstance(sink, Notifier) for problem in sink.close()]
-    for problem in undelivered:
-        env.err.print(f"[yellow]{markup(problem)}[/yellow]")
-    if options.report:
-        write_report(env, options.report, events)
-    for problem in events.sink_errors:
-        env.err.print(f"[yellow]the event stream stopped: {markup(problem)}[/yellow]")
-    raise typer.Exit(result.exit_code)
+    watch = InterruptWatch(announce=announcer(env.err), on_interrupt=options.on_interrupt)
+    # One watch from before the lock to the exit: after the report a signal is only acknowledged, so
+    # delivering notifications or writing the report is never cut off and the exit code stays the release's.
+    with watching(watch):
+        with event_log(env, driver.name, plan, options, config) as events:
+            result = guard(
+                env,
+                driver.name,
+                lambda: run_session(
+                    driver, plan, options, gates, env.out, env.err, env.clock, env.sleep, analysis, run_hook,
+                    config, events, env.settle, watch,
+                ),
+            )
+            events.ended(result, next_steps(driver.name, plan, result))
+            notifiers = [sink for sink in events.sinks if isinstance(sink, Notifier)]
+            if result.outcome == "interrupted":
+                for notifier in notifiers:  # CI kills the job 7.5 s after its SIGINT: the stack comes first
+                    notifier.deadline = min(notifier.deadline, INTERRUPTED_DELIVERY_SECONDS)
+            undelivered = [problem for notifier in notifiers for problem in notifier.close()]
+        for problem in undelivered:
+            env.err.print(f"[yellow]{markup(problem)}[/yellow]")
+        if options.report:
+            write_report(env, options.report, events)
+        for problem in events.sink_errors:
+            env.err.print(f"[yellow]the event stream stopped: {markup(problem)}[/yellow]")
+        raise typer.Exit(result.exit_code)
 
 
 def write_report(env: CliEnv, path: str, events: EventLog) -> None:
