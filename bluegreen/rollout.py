@@ -41,7 +41,7 @@ from .pause_evidence import Decision, PauseEvidence, ReleaseTally
 from .rollout_plan import RolloutPlan, Step, other
 from .stack_driver import ConfigScalar, StackDriver, StackError
 from .stack_files import spec_of as spec_of_config
-from .verified_writes import config_differences, output_differences, with_written
+from .verified_writes import config_differences, output_differences, own_write_to_undo, with_written
 
 Outcome = Literal["done", "failed", "rolled_back", "rollback_failed", "paused", "conflict", "interrupted"]
 
@@ -281,9 +281,10 @@ class Rollout:
         found = self.driver.config()
         written = ", ".join(f"{path}={value}" for path, value in values.items())
         if differences := config_differences(intended, found):
+            undone = self._undo(own_write_to_undo(values, before, found))
             raise _ConflictError(
                 f"the config did not read back as written ({written}): {'; '.join(differences)}; someone else "
-                "wrote to the stack, so nothing was deployed from it",
+                f"wrote to the stack, so nothing was deployed from it{undone}",
                 deployed_wrong=False,
             )
         self._expected = found
@@ -295,6 +296,17 @@ class Rollout:
                 f"{'; '.join(differences)}; the stack changed between the write and `pulumi up`",
                 deployed_wrong=True,
             )
+
+    def _undo(self, undo: dict[str, ConfigScalar]) -> str:
+        """Put this run's own weights back after a conflicting write; says what it did, for the report."""
+        if not undo:
+            return ""
+        pairs = ", ".join(f"{path}={value}" for path, value in undo.items())
+        try:
+            self.driver.set_config_paths(undo)
+        except Exception as error:  # the conflict is reported either way; this says what config holds now
+            return f"; putting the weights back failed too ({_what(error)}): run `bluegreen status`"
+        return f"; its own weights were put back ({pairs}), so config again says what is deployed"
 
     def _message(self, what: str, spec: BlueGreenSpec) -> str:
         """`bluegreen release repo/web:1.5.0 to green, step 3/7: blue 75 green 25`, for `pulumi stack history`."""

@@ -26,6 +26,36 @@ def with_written(config: dict[str, Any], values: dict[str, ConfigScalar]) -> dic
     return config
 
 
+def value_at(config: Mapping[str, Any], path: str) -> Any:
+    """The value at a `--path` (`bluegreen:traffic.green`), or None when it is not set."""
+    key, _, rest = path.partition(".")
+    node: Any = config.get(key)
+    for part in rest.split(".") if rest else []:
+        node = node.get(part) if isinstance(node, Mapping) else None
+    return node
+
+
+def own_write_to_undo(
+    values: Mapping[str, ConfigScalar], before: Mapping[str, Any], found: Mapping[str, Any]
+) -> dict[str, ConfigScalar]:
+    """The weights (and step number) a write changed that still read as written, with their values before it.
+
+    When someone else wrote in the same moment, the engine deploys nothing; putting its own weights back
+    keeps config equal to what is deployed, so the other writer's next `pulumi up` cannot deploy half a
+    release step. When the other writer set the weights too, they are theirs: nothing is put back.
+    """
+    undo: dict[str, ConfigScalar] = {}
+    for path, value in values.items():
+        if not (path.startswith("bluegreen:traffic.") or path == "bluegreen:release.step"):
+            continue
+        previous, now = value_at(before, path), value_at(found, path)
+        if _text(now) != _text(value):
+            return {}  # someone else wrote this key as well
+        if isinstance(previous, str | int) and _text(previous) != _text(value):
+            undo[path] = previous
+    return undo if any(path.startswith("bluegreen:traffic.") for path in undo) else {}
+
+
 def config_differences(intended: dict[str, Any], found: dict[str, Any]) -> list[str]:
     """`key: expected X, found Y` for every leaf that differs (numbers and text compared as config stores them)."""
     return [
