@@ -73,6 +73,7 @@ def text_lines(check: StackCheck) -> list[str]:
     lines = [f"Policy check of stack {check.stack}{source}"]
     lines += [f"    {problem}" for problem in check.config_problems]
     lines += [f"    hook {hook.when}: {hook.description}" for hook in check.hooks]
+    lines += [f"    note: {note}" for note in check.notes]
     if check.error:
         lines += [f"    {line}" for line in check.error.splitlines()]
     for group in grouped(check):
@@ -100,6 +101,7 @@ def to_json(checks: Sequence[StackCheck]) -> dict[str, Any]:
                 "resourcesChecked": len(c.resources),
                 "configProblems": c.config_problems,
                 "error": c.error,
+                "notes": c.notes,
                 "hooks": [
                     {
                         "when": h.when,
@@ -154,6 +156,10 @@ def markdown(checks: Sequence[StackCheck], link: Callable[[str], str] = lambda u
         out += ["", "### Hooks: code these stacks run on the release machine", ""]
         out += ["| Stack | When | Runs |", "|---|---|---|"]
         out += [f"| {_md(stack)} | {_md(hook.when)} | {_md(hook.description)} |" for stack, hook in hooks]
+    notes = [(c.stack, note) for c in checks for note in c.notes]
+    if notes:
+        out += ["", "### Notes", ""]
+        out += [f"- {_md(stack)}: {_md(note)}" for stack, note in notes]
     for c in checks:
         if c.passed and not c.violations:
             continue

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from components.spec import BlueGreenSpec, ConfigError
+from components.spec.preview_access import closed_preview_note
 
 from .ci_budget import job_timeout_minutes, strategy_problem
 from .policy_client import PolicyPackError, PolicyPackProcess, Violation, config_file, load_stack_config, pack_dir
@@ -64,6 +65,8 @@ class StackCheck:
     """Which `--policy-pack-config` file was applied."""
     hooks: list[HookView] = field(default_factory=list)
     """Every hook the stack's releases run on the release machine, for the reviewer to read."""
+    notes: list[str] = field(default_factory=list)
+    """Information, not problems: e.g. that a Gateway mode stack has no preview route (a safe default)."""
 
     @property
     def mandatory(self) -> list[Violation]:
@@ -98,6 +101,8 @@ def run_stack(stack: str, pack: PolicyPackProcess, project_dir: Path = PROJECT_D
         result.config_problems = [str(problem) for problem in error.problems]
         return result
     result.hooks = hooks_of(spec) if spec is not None else []
+    note = closed_preview_note(spec, spec.preview_token) if spec is not None else None
+    result.notes = [note] if note is not None else []
     try:
         run = run_config(config, stack=stack, project_dir=project_dir)
     except Exception as error:  # the program's own failure, reported as a line, never a traceback
@@ -111,7 +116,7 @@ def run_stack(stack: str, pack: PolicyPackProcess, project_dir: Path = PROJECT_D
     except PolicyPackError as error:
         result.error = str(error)
         return result
-    checked.hooks = result.hooks
+    checked.hooks, checked.notes = result.hooks, result.notes
     return checked
 
 

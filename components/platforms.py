@@ -37,12 +37,15 @@ def create_service(spec: BlueGreenSpec) -> PlatformService:
             name, {"service": service, "blue": blue, "green": green, "traffic": traffic, "aws": spec.aws_config}
         )
     if spec.platform == "kubernetes":
-        from .kubernetes import KubernetesBlueGreenService
+        from .kubernetes import KubernetesBlueGreenService, KubernetesServiceArgs
 
-        return KubernetesBlueGreenService(
-            name,
-            {"service": service, "blue": blue, "green": green, "traffic": traffic, "kubernetes": spec.kubernetes},
-        )
+        args: KubernetesServiceArgs = {
+            "service": service, "blue": blue, "green": green, "traffic": traffic, "kubernetes": spec.kubernetes
+        }
+        if spec.preview_token is not None:
+            # Decrypted by the engine for the program: registered again as a secret, never as plain text.
+            args["preview_token"] = pulumi.Output.secret(spec.preview_token)
+        return KubernetesBlueGreenService(name, args)
     from .docker import DockerBlueGreenService
 
     return DockerBlueGreenService(

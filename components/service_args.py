@@ -43,6 +43,10 @@ class KubernetesServiceArgs(BlueGreenServiceArgs):
 
     kubernetes: NotRequired[KubernetesConfig]
     """Namespace `default`, Service selector router when left out."""
+    preview_token: NotRequired[pulumi.Input[str]]
+    """Gateway mode: the value of header `X-Bluegreen-Preview` the preview HTTPRoute requires, registered as a
+    secret (pass `pulumi.Config().require_secret(...)`). Without it and without `gateway.preview_hostname`
+    there is no preview route, and the candidate is reachable only inside the cluster."""
 
 
 class DockerServiceArgs(BlueGreenServiceArgs):
@@ -55,7 +59,8 @@ class DockerServiceArgs(BlueGreenServiceArgs):
 def spec_from_args(platform: Platform, name: str, args: BlueGreenServiceArgs) -> BlueGreenSpec:
     """One service's validated spec, or `pulumi.RunError` naming every problem by the argument that holds
     it (`green["replicas"]`), also inside a rule's text."""
-    fields = {"platform": platform, "traffic": Traffic(), **args}
+    # The preview token is an Input (a secret Output, as a rule), judged by the component, not the model.
+    fields = {"platform": platform, "traffic": Traffic(), **{k: v for k, v in args.items() if k != "preview_token"}}
     try:
         spec = BlueGreenSpec.model_validate(fields)
     except ValidationError as error:

@@ -49,7 +49,12 @@ def type_and_name(urn: str) -> tuple[str, str]:
 
 # Issue 9 closed the AWS test listener by default: dev's rule that opened it to the internet is
 # deleted on purpose, not moved, so the comparison opens it again explicitly.
-OPENED_SINCE = {"dev": {"bluegreen:aws.testIngressCidrs": ["0.0.0.0/0"]}}
+# Issue 17 closed the Kubernetes preview route: without previewHostname, kind-gateway's is deleted on purpose
+# unless a secret token guards it, so the comparison sets one.
+OPENED_SINCE = {
+    "dev": {"bluegreen:aws.testIngressCidrs": ["0.0.0.0/0"]},
+    "kind-gateway": {"bluegreen:previewToken": {"secure": "v1:AAABAHRva2VuLWNpcGhlcnRleHQ="}},
+}
 # Issue 12 added resources, not moved ones: the release strategy (a component the policy pack judges)
 # everywhere, and the local stack's Prometheus that release analysis queries.
 STRATEGY = ("bluegreen:index:RolloutStrategy", "web-rollout")

@@ -171,7 +171,7 @@ def test_a_service_flip_leaves_the_platform_program_untouched(platform_run):
 
 # Validation ------------------------------------------------------------------------------------
 
-SHARED = {"priority": 10, "hostHeaders": ["api.example.com"]}
+SHARED = {"priority": 10, "ownedHosts": ["api.example.com"], "hostHeaders": ["api.example.com"]}
 
 
 def shared_config(**aws: Any) -> dict[str, Any]:
@@ -209,7 +209,8 @@ def test_bad_shared_listener_config_is_rejected_before_any_resource(aws, message
 def test_a_wildcard_host_is_not_a_url(platform_run):
     # `*.shop.example.com` matches requests, but nobody can open it: url falls back to the ALB's name.
     run = service("shop-api", platform_run.outputs,
-                  **{"bluegreen:aws.sharedListener.hostHeaders": ["*.api.shop.example.com"]})
+                  **{"bluegreen:aws.sharedListener.ownedHosts": ["*.api.shop.example.com"],
+                     "bluegreen:aws.sharedListener.hostHeaders": ["*.api.shop.example.com"]})
     assert run.named("api-rule").inputs["conditions"] == [{"hostHeader": {"values": ["*.api.shop.example.com"]}}]
     assert run.outputs["url"] == "https://shared-alb.elb.mock.amazonaws.com"
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from bluegreen.run_diff import ResourceChange, diff_runs
 from tests.conftest import run_config
-from tests.kubernetes_configs import GATEWAY, SELECTOR, kubernetes, traffic, with_
+from tests.kubernetes_configs import GATEWAY, GUARDED_GATEWAY, SELECTOR, kubernetes, revealed, traffic, with_
 
 ROUTER_SERVICES = {"web-stable-service", "web-preview-service"}
 ROUTES = {"web-route", "web-preview-route"}
@@ -72,11 +72,11 @@ def test_every_canary_step_with_the_same_candidate_changes_one_resource(
 
 
 def test_gateway_full_flip_changes_only_the_http_routes() -> None:
-    before, after = traffic(GATEWAY, 100, 0), traffic(GATEWAY, 0, 100)
+    before, after = traffic(GUARDED_GATEWAY, 100, 0), traffic(GUARDED_GATEWAY, 0, 100)
     found = changes(before, after)
     assert set(found) == ROUTES
     assert {change.kind for change in found.values()} == {"update"}
-    preview = run_config(after).named("web-preview-route").inputs["spec"]["rules"][0]["backendRefs"]
+    preview = revealed(run_config(after).named("web-preview-route").inputs)["spec"]["rules"][0]["backendRefs"]
     assert [ref["name"] for ref in preview] == ["web-blue"]
     assert weights(after) == [("web-blue", 0), ("web-green", 100)]
 
@@ -93,7 +93,7 @@ def test_gateway_flip_with_preview_hostname_changes_only_the_http_routes() -> No
 
 def test_no_workload_changes_across_a_whole_canary_rollout() -> None:
     steps = [(100, 0), (90, 10), (50, 50), (40, 60), (0, 100)]
-    runs = [run_config(traffic(GATEWAY, blue, green)) for blue, green in steps]
+    runs = [run_config(traffic(GUARDED_GATEWAY, blue, green)) for blue, green in steps]
     touched = set()
     for before, after in itertools.pairwise(runs):
         for change in diff_runs(before, after):
@@ -113,7 +113,7 @@ def test_a_release_changes_only_the_candidate_deployment() -> None:
 @settings(max_examples=15, deadline=None, derandomize=True, database=None)
 @given(before=st.integers(0, 100), after=st.integers(0, 100))
 def test_any_traffic_change_touches_only_the_routes(before: int, after: int) -> None:
-    old, new = traffic(GATEWAY, before, 100 - before), traffic(GATEWAY, after, 100 - after)
+    old, new = traffic(GUARDED_GATEWAY, before, 100 - before), traffic(GUARDED_GATEWAY, after, 100 - after)
     found = changes(old, new)
     assert set(found) <= ROUTES
     assert all(change.kind == "update" for change in found.values())

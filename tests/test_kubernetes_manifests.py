@@ -193,22 +193,33 @@ def test_production_route_weights_both_color_services(blue: int, green: int) -> 
     ]
 
 
-def test_preview_route_matches_the_header_on_the_production_host() -> None:
-    route = preview_route_spec(gateway_spec(90, 10))
-    assert route["hostnames"] == ["web.example.com"]
+def test_preview_route_matches_the_token_header_on_the_production_host() -> None:
+    route = preview_route_spec(gateway_spec(90, 10), preview_token="f3a9c1d27be84e06a1c2")
+    assert route is not None and route["hostnames"] == ["web.example.com"]
     [rule] = route["rules"]
     assert rule["matches"] == [
         {
             "path": {"type": "PathPrefix", "value": "/"},
-            "headers": [{"type": "Exact", "name": "X-Bluegreen-Preview", "value": "true"}],
+            "headers": [{"type": "Exact", "name": "X-Bluegreen-Preview", "value": "f3a9c1d27be84e06a1c2"}],
         }
     ]
     assert rule["backendRefs"] == [backend_ref("web", "green", 8080, 1)]
 
 
+def test_no_preview_route_without_a_preview_host_or_token() -> None:
+    assert preview_route_spec(gateway_spec(90, 10)) is None
+
+
+def test_preview_host_and_token_together_need_both() -> None:
+    route = preview_route_spec(gateway_spec(90, 10, previewHostname="preview.web.example.com"), preview_token="t")
+    assert route is not None and route["hostnames"] == ["preview.web.example.com"]
+    [header] = route["rules"][0]["matches"][0]["headers"]
+    assert header == {"type": "Exact", "name": "X-Bluegreen-Preview", "value": "t"}
+
+
 def test_preview_route_on_its_own_host_follows_the_candidate() -> None:
     route = preview_route_spec(gateway_spec(40, 60, previewHostname="preview.web.example.com"))
-    assert route["hostnames"] == ["preview.web.example.com"]
+    assert route is not None and route["hostnames"] == ["preview.web.example.com"]
     [rule] = route["rules"]
     assert rule["matches"] == [{"path": {"type": "PathPrefix", "value": "/"}}]
     assert [ref["name"] for ref in rule["backendRefs"]] == ["web-blue"]

@@ -9,7 +9,7 @@ from bluegreen import program_run
 from bluegreen.program_run import ProgramRun, RegisteredResource
 from bluegreen.run_diff import REPLACE_ON_CHANGE
 from tests.conftest import run_config
-from tests.kubernetes_configs import GATEWAY, SELECTOR, kubernetes, traffic, with_
+from tests.kubernetes_configs import GATEWAY, GUARDED_GATEWAY, SELECTOR, kubernetes, revealed, traffic, with_
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 SERVICE = "kubernetes:core/v1:Service"
@@ -196,7 +196,7 @@ def test_selector_mode_outputs() -> None:
 
 
 def test_gateway_mode_registers_two_http_routes_instead_of_router_services() -> None:
-    run = run_config(traffic(GATEWAY, 90, 10))
+    run = run_config(traffic(GUARDED_GATEWAY, 90, 10))
     assert names(run.of_type(SERVICE)) == ["web-blue-service", "web-green-service"]
     assert names(run.of_type(HTTP_ROUTE)) == ["web-preview-route", "web-route"]
     # run_diff judges replacement by this exact token.
@@ -216,7 +216,7 @@ def test_gateway_mode_registers_two_http_routes_instead_of_router_services() -> 
         {"kind": "Service", "name": "web-blue", "port": 8080, "weight": 90},
         {"kind": "Service", "name": "web-green", "port": 8080, "weight": 10},
     ]
-    preview = run.named("web-preview-route").inputs
+    preview = revealed(run.named("web-preview-route").inputs)
     assert preview["metadata"]["name"] == "web-preview"
     assert [ref["name"] for ref in preview["spec"]["rules"][0]["backendRefs"]] == ["web-green"]
 
@@ -224,7 +224,9 @@ def test_gateway_mode_registers_two_http_routes_instead_of_router_services() -> 
 def test_gateway_mode_outputs() -> None:
     outputs = run_config(traffic(GATEWAY, 90, 10)).outputs
     assert outputs["routerKind"] == "HTTPRoute"
-    assert outputs["routerNames"] == {"production": "web", "preview": "web-preview"}
+    # No previewHostname and no previewToken: no preview route, so no name for one.
+    assert outputs["routerNames"] == {"production": "web"}
+    assert run_config(GUARDED_GATEWAY).outputs["routerNames"] == {"production": "web", "preview": "web-preview"}
     assert outputs["url"] == "http://web.example.com"
     assert outputs["testUrl"] == "http://web-green.shop.svc.cluster.local:8080"
     assert outputs["weights"] == {"blue": 90, "green": 10}
@@ -240,7 +242,7 @@ def test_router_waits_for_both_colors_workloads(monkeypatch: pytest.MonkeyPatch)
         return register(self, request)
 
     monkeypatch.setattr(program_run._RecordingMonitor, "RegisterResource", recording)
-    for config, routers in ((SELECTOR, ROUTER_SERVICES), (GATEWAY, ROUTES)):
+    for config, routers in ((SELECTOR, ROUTER_SERVICES), (GUARDED_GATEWAY, ROUTES)):
         run = run_config(config)
         workloads = {run.named(f"web-{color}-{part}").urn for color in ("blue", "green") for part in PARTS}
         for router in routers:

@@ -16,7 +16,7 @@ import yaml
 from bluegreen.program_run import ProgramRun
 from bluegreen.stack_files import PROJECT_DIR, read_stack_config
 from tests.conftest import run_config
-from tests.kubernetes_configs import GATEWAY, SELECTOR, kubernetes, traffic, with_
+from tests.kubernetes_configs import GATEWAY, GUARDED_GATEWAY, SELECTOR, kubernetes, traffic, with_
 
 KUBERNETES_VERSION = kubernetes_validate.latest_version()
 GATEWAY_API = "gateway.networking.k8s.io/"
@@ -40,6 +40,7 @@ CONFIGS = {
     **stack_files(),
     "selector": SELECTOR,
     "gateway canary": traffic(GATEWAY, 90, 10),
+    "gateway canary, preview guarded by a secret token": traffic(GUARDED_GATEWAY, 90, 10),
     "baseline pods, own namespace, sleep preStop": kubernetes(
         SELECTOR, podSecurity="baseline", namespace="web-prod", createNamespace=True, preStop="sleep",
         automountServiceAccountToken=True, runAsUser=1000,

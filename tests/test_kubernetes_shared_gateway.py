@@ -3,23 +3,23 @@ whose hostname the route inherits, so `hostname` may be left out."""
 
 from bluegreen.run_diff import diff_runs
 from tests.conftest import config_error, run_config
-from tests.kubernetes_configs import GATEWAY, kubernetes, traffic
+from tests.kubernetes_configs import GATEWAY, PREVIEW_TOKEN_SECURE, kubernetes, revealed, traffic
 
 ON_LISTENER = kubernetes(GATEWAY, gateway={"name": "shared", "namespace": "gateway-system", "sectionName": "web"})
 
 
 def test_routes_without_hostname_inherit_the_listeners_host() -> None:
-    run = run_config(ON_LISTENER)
+    run = run_config({**ON_LISTENER, "bluegreen:previewToken": PREVIEW_TOKEN_SECURE})
     for route in ("web-route", "web-preview-route"):
-        spec = run.named(route).inputs["spec"]
+        spec = revealed(run.named(route).inputs)["spec"]
         assert "hostnames" not in spec
         assert spec["parentRefs"] == [
             {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "shared",
              "namespace": "gateway-system", "sectionName": "web"}
         ]
-    # The preview route then matches the preview header on the listener's host.
-    [match] = run.named("web-preview-route").inputs["spec"]["rules"][0]["matches"]
-    assert match["headers"] == [{"type": "Exact", "name": "X-Bluegreen-Preview", "value": "true"}]
+    # The preview route then matches the preview header, with the secret token, on the listener's host.
+    [match] = revealed(run.named("web-preview-route").inputs)["spec"]["rules"][0]["matches"]
+    assert match["headers"] == [{"type": "Exact", "name": "X-Bluegreen-Preview", "value": "[secret]"}]
     # Only the Gateway knows the listener's host name, so the program does not invent a url.
     assert run.outputs.get("url") is None
     assert run.outputs["testUrl"] == "http://web-green.shop.svc.cluster.local:8080"

@@ -124,7 +124,9 @@ VIOLATIONS = [
         resource(
             "aws:lb/listenerRule:ListenerRule",
             "web-canary",
-            {"listenerArn": "arn:listener", "priority": 10, "actions": [forward({"blue": 0, "green": 0})]},
+            # AWS requires a condition on every rule; one for its own host keeps the other rules quiet.
+            {"listenerArn": "arn:listener", "priority": 10, "actions": [forward({"blue": 0, "green": 0})],
+             "conditions": [{"hostHeader": {"values": ["web.example.com"]}}]},
         ),
         "aws-forward-action-weights",
         ['ListenerRule "web-canary" forward action gives every target group weight 0'],

@@ -32,6 +32,7 @@ from policy_inprocess import judge, judge_parsed, parsed
 from pulumi_policy import proxy
 
 from bluegreen.program_run import RegisteredResource
+from bluegreen.stack_files import PROJECT_DIR, read_stack_config
 
 pytestmark = pytest.mark.policy
 
@@ -66,6 +67,22 @@ def _program(stack: str, platform: str) -> tuple[RegisteredResource, ...]:
 
 
 @functools.cache
+def _guarded_preview() -> tuple[RegisteredResource, ...]:
+    """The prod Gateway stack with its preview route guarded by a secret token, as the engine registers it."""
+    config = {**stack_config("prod", GATEWAY), "bluegreen:previewToken": "9c1f0e7d3b2a4c5d8e6f"}
+    run = run_config(config, stack="prod", secret_keys=["bluegreen:previewToken"])
+    return tuple(r for r in run.resources.values() if r.custom)
+
+
+@functools.cache
+def _shared_alb_service() -> tuple[RegisteredResource, ...]:
+    """A service stack on a shared ALB (examples/Pulumi.shop-api.yaml): its two listener rules and colors."""
+    config = read_stack_config("shop-api", project_dir=PROJECT_DIR / "examples")
+    run = run_config(config, stack="shop-api")
+    return tuple(r for r in run.resources.values() if r.custom)
+
+
+@functools.cache
 def _strategy(kind: str) -> tuple[RegisteredResource, ...]:
     """The prod RolloutStrategy with a hook (a command with its own env, or a secret URL), as registered."""
     config = copy.deepcopy(stack_config("prod"))
@@ -86,6 +103,8 @@ BASELINES = {
     "program-aws": lambda: list(_program("prod", "aws")),
     "program-kubernetes": lambda: list(_program("prod", "kubernetes")),
     "program-gateway": lambda: list(_program("prod", "gateway")),
+    "program-gateway-secret-preview": lambda: list(_guarded_preview()),
+    "program-shared-alb-rules": lambda: list(_shared_alb_service()),
     "rollout-command-hook": lambda: list(_strategy("command")),
     "rollout-secret-url-hook": lambda: list(_strategy("url")),
 }

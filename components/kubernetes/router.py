@@ -13,6 +13,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from ..spec import BlueGreenSpec
+from ..spec.preview_access import closed_preview_note, has_preview_router
 from .labels import router_labels
 from .routes import (
     GATEWAY_API_VERSION,
@@ -36,12 +37,16 @@ class KubernetesRouterArgs(TypedDict):
     """The validated config: weights, mode (selector or Gateway), names and port."""
     after: NotRequired[Sequence[pulumi.Resource]]
     """Resources to wait for: both colors' workloads (and the Namespace when the stack creates it)."""
+    preview_token: NotRequired[pulumi.Input[str]]
+    """Secret value of header `X-Bluegreen-Preview` the preview HTTPRoute requires (Gateway mode)."""
 
 
 class KubernetesRouter(pulumi.ComponentResource):
     """Stable and preview Services (selector mode), or production and preview HTTPRoutes (Gateway mode)."""
 
     resources: list[pulumi.CustomResource]
+    names: dict[str, str]
+    """Names of the router objects that exist: `production`, and `preview` unless there is no preview route."""
 
     def __init__(self, name: str, args: KubernetesRouterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("bluegreen:index:KubernetesRouter", name, None, opts)
@@ -51,12 +56,20 @@ class KubernetesRouter(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(
             parent=self, depends_on=list(args.get("after", ())), aliases=[pulumi.Alias(parent=owner)]
         )
-        spec, prefix = args["spec"], args["prefix"]
+        spec, prefix, token = args["spec"], args["prefix"], args.get("preview_token")
+        self.names = router_names(spec.service.name, preview=has_preview_router(spec, token))
         if spec.kubernetes.gateway is None:
             self.resources = [_selector_service(prefix, spec, role, child) for role in ("production", "preview")]
         else:
-            self.resources = [_http_route(prefix, spec, role, child) for role in ("production", "preview")]
-        self.register_outputs({"routerNames": router_names(spec.service.name)})
+            self.resources = [_http_route(prefix, spec, "production", child, production_route_spec(spec))]
+            preview = preview_route_spec(spec, token)
+            if preview is not None:
+                self.resources.append(_http_route(prefix, spec, "preview", child, preview))
+        note = closed_preview_note(spec, token)
+        if note is not None:
+            # Said once, as information: a closed preview is the safe default, not a mistake.
+            pulumi.log.info(note, resource=self)
+        self.register_outputs({"routerNames": self.names})
 
 
 def _selector_service(
@@ -78,10 +91,9 @@ def _selector_service(
 
 
 def _http_route(
-    name: str, spec: BlueGreenSpec, role: Role, opts: pulumi.ResourceOptions
+    name: str, spec: BlueGreenSpec, role: Role, opts: pulumi.ResourceOptions, route_spec: dict
 ) -> k8s.apiextensions.CustomResource:
     app = spec.service.name
-    route_spec = production_route_spec(spec) if role == "production" else preview_route_spec(spec)
     return k8s.apiextensions.CustomResource(
         f"{name}-route" if role == "production" else f"{name}-preview-route",
         api_version=GATEWAY_API_VERSION,

@@ -5,22 +5,26 @@ Two modes, chosen by `bluegreen:kubernetes.gateway`:
 - selector mode: Service `{app}` selects the live color and `{app}-preview` the
   candidate. A flip rewrites those two selectors; kube-proxy moves new connections.
 - Gateway mode: HTTPRoute `{app}` sends each color its weight through the color
-  Services; HTTPRoute `{app}-preview` sends everything to the candidate, either on
-  its own host name or for requests carrying `X-Bluegreen-Preview: true`.
+  Services; HTTPRoute `{app}-preview` sends everything to the candidate, on its own
+  host name (`previewHostname`), or for requests carrying header `X-Bluegreen-Preview`
+  with the secret `bluegreen:previewToken` as its value, or both. With neither there
+  is no preview route: the Gateway is public, and a guessable match would hand the
+  unverified candidate to anyone (components/spec/preview_access.py).
 """
 
 from typing import Any, Literal
 
+import pulumi
+
 from ..spec import COLORS, BlueGreenSpec, Color
 from ..spec.kubernetes import GatewayRef
+from ..spec.preview_access import PREVIEW_HEADER, has_preview_router
 from ..traffic import candidate_color, live_color
 from .workload import object_name, service_annotations, service_spec
 
 RouterKind = Literal["Service", "HTTPRoute"]
 
 GATEWAY_API_VERSION = "gateway.networking.k8s.io/v1"
-PREVIEW_HEADER = "X-Bluegreen-Preview"
-PREVIEW_HEADER_VALUE = "true"
 ROUTES_TO = "bluegreen/routes-to"
 
 
@@ -28,9 +32,12 @@ def router_kind(spec: BlueGreenSpec) -> RouterKind:
     return "Service" if spec.kubernetes.gateway is None else "HTTPRoute"
 
 
-def router_names(app: str) -> dict[str, str]:
-    """Kubernetes names of the production and preview router objects (Services or HTTPRoutes)."""
-    return {"production": app, "preview": f"{app}-preview"}
+def router_names(app: str, preview: bool = True) -> dict[str, str]:
+    """Kubernetes names of the production and preview router objects (Services or HTTPRoutes).
+
+    `preview` False: the stack has no preview router (Gateway mode with nothing to guard it).
+    """
+    return {"production": app, "preview": f"{app}-preview"} if preview else {"production": app}
 
 
 def cluster_url(service: str, namespace: str, port: int) -> str:
@@ -86,21 +93,23 @@ def production_route_spec(spec: BlueGreenSpec) -> dict[str, Any]:
     }
 
 
-def preview_route_spec(spec: BlueGreenSpec) -> dict[str, Any]:
-    """100% to the candidate.
+def preview_route_spec(spec: BlueGreenSpec, preview_token: pulumi.Input[str] | None = None) -> dict[str, Any] | None:
+    """100% to the candidate, or None when nothing a stranger cannot guess guards the route.
 
-    Without `previewHostname` the route shares the production host and matches the
-    preview header; Gateway API ranks a match with more header matches above the
-    production route's path-only match, so only requests with the header come here.
+    With `previewHostname` the route serves that host. With `preview_token` it matches
+    header `X-Bluegreen-Preview: <token>` (on the preview host, or else the production
+    host: Gateway API ranks a match with more header matches above the production
+    route's path-only match, so only requests with the header come here). The token is
+    passed as the secret Output it is, so the route's spec is a secret in state.
     """
     gateway = _gateway(spec)
+    if not has_preview_router(spec, preview_token):
+        return None
     app, port = spec.service.name, spec.service.port
     match = _all_paths()
-    if gateway.preview_hostname is None:
-        hostname = gateway.hostname
-        match["headers"] = [{"type": "Exact", "name": PREVIEW_HEADER, "value": PREVIEW_HEADER_VALUE}]
-    else:
-        hostname = gateway.preview_hostname
+    hostname = gateway.hostname if gateway.preview_hostname is None else gateway.preview_hostname
+    if preview_token is not None:
+        match["headers"] = [{"type": "Exact", "name": PREVIEW_HEADER, "value": preview_token}]
     return {
         "parentRefs": [parent_ref(gateway)],
         **_hostnames(hostname),
@@ -130,7 +139,8 @@ def urls(spec: BlueGreenSpec) -> tuple[str | None, str]:
     Selector mode: the stable and preview Services' in-cluster DNS names. Gateway mode:
     http://<hostname> (None when the Gateway listener sets the host: only it knows the
     name), and http://<previewHostname> or, without one, the candidate's own Service
-    (the preview header cannot travel in a URL).
+    (the preview header cannot travel in a URL; with a token, requests to http://<previewHostname>
+    need it too).
     """
     app, port, namespace = spec.service.name, spec.service.port, spec.kubernetes.namespace
     names = router_names(app)

@@ -4,11 +4,11 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from ..service_args import KubernetesServiceArgs, spec_from_args
-from ..spec import COLORS, Color
+from ..spec import COLORS, BlueGreenSpec, Color
 from .color import KubernetesColor
 from .labels import app_labels
-from .router import KubernetesRouter
-from .routes import router_kind, router_names, urls
+from .router import KubernetesRouter, KubernetesRouterArgs
+from .routes import router_kind, urls
 from .workload import ColorWorkload
 
 
@@ -22,6 +22,11 @@ class KubernetesBlueGreenService(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: KubernetesServiceArgs, opts: pulumi.ResourceOptions | None = None):
         spec = spec_from_args("kubernetes", name, args)
+        if args.get("preview_token") is not None and spec.kubernetes.gateway is None:
+            raise pulumi.RunError(
+                f"invalid arguments of BlueGreenService {name!r}: preview_token guards the Gateway mode preview "
+                "HTTPRoute; without kubernetes[\"gateway\"] the preview Service is private to the cluster already"
+            )
         super().__init__("bluegreen:index:KubernetesBlueGreenService", name, None, opts)
         self._spec = spec
         config = spec.kubernetes
@@ -45,7 +50,7 @@ class KubernetesBlueGreenService(pulumi.ComponentResource):
         workloads = [part for c in self.colors.values() for part in (c.deployment, c.service)]
         self.router = KubernetesRouter(
             f"{name}-router",
-            {"prefix": name, "spec": spec, "after": (*prerequisites, *workloads)},
+            _router_args(name, spec, (*prerequisites, *workloads), args.get("preview_token")),
             opts=pulumi.ResourceOptions(parent=self),
         )
 
@@ -61,6 +66,14 @@ class KubernetesBlueGreenService(pulumi.ComponentResource):
             "deploymentNames": {color: part.deployment_name for color, part in self.colors.items()},
             "serviceNames": {color: part.service_name for color, part in self.colors.items()},
             "routerKind": router_kind(self._spec),
-            "routerNames": router_names(self._spec.service.name),
+            "routerNames": self.router.names,
         }
 
+
+def _router_args(
+    name: str, spec: BlueGreenSpec, after: tuple[pulumi.Resource, ...], token: pulumi.Input[str] | None
+) -> KubernetesRouterArgs:
+    args: KubernetesRouterArgs = {"prefix": name, "spec": spec, "after": after}
+    if token is not None:
+        args["preview_token"] = token
+    return args

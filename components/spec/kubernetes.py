@@ -92,7 +92,8 @@ class GatewayRef(ConfigModel):
     """Host the production HTTPRoute serves; `url` is http://<hostname>. Required in Gateway mode unless
     `sectionName` names a listener whose own hostname is this service's (a fleet on a shared Gateway)."""
     preview_hostname: Hostname | None = None
-    """Host of the preview HTTPRoute; when unset it matches header `X-Bluegreen-Preview: true` instead."""
+    """Host of the preview HTTPRoute. Without it (and without the secret `bluegreen:previewToken`) there is
+    no preview route: the candidate is reachable only inside the cluster."""
 
     @field_validator("preview_hostname")
     @classmethod

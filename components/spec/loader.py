@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from .preview_access import TOKEN_KEY, plain_token_problems
 from .problems import NAMESPACE, ConfigError, ConfigProblem, config_key, problems_from, redacted
 from .root import BlueGreenSpec, cross_problems
 from .secret_config import (
@@ -28,7 +29,7 @@ def parse_spec(raw: Mapping[str, Any], secret_keys: Collection[str] = ()) -> Blu
     `secret_keys` are the top-level keys Pulumi holds as secrets (`rollout`): no message shows
     their values, and only the keys that may be secret are accepted (components/spec/secret_config.py).
     """
-    problems = secret_key_problems(secret_keys)
+    problems = secret_key_problems(secret_keys) + plain_token_problems(raw, secret_keys)
     spec = None
     try:
         # Stack config spells keys in camelCase only (Python callers may use field names).
@@ -46,16 +47,20 @@ def parse_spec(raw: Mapping[str, Any], secret_keys: Collection[str] = ()) -> Blu
 
 
 def _hide_secrets(problems: list[ConfigProblem], raw: Mapping[str, Any], secret_keys: Collection[str]) -> list:
-    """Problems under a secret key show `[secret]` for the value and for any secret text in the rule."""
+    """Problems under a secret key show `[secret]` for the value and for any secret text in the rule.
+
+    The preview token is hidden even when it is (wrongly) plain: it is a credential either way.
+    """
     secret_keys = set(secret_keys)
+    hidden = secret_keys | {TOKEN_KEY}
     # A rule may quote any part of the value it judges: every string of the key is scrubbed from it.
-    secrets = [text for key in secret_keys for text in secret_strings(raw.get(key))]
+    secrets = [text for key in hidden for text in secret_strings(raw.get(key))]
     shown = []
     for problem in problems:
         top = problem.key.removeprefix(f"{NAMESPACE}:").split(".")[0].split("[")[0]
         if problem.value == SECRET_PLACEHOLDER and top in secret_keys & SECRET_CAPABLE:
             problem = replace(problem, rule=PLACEHOLDER_RULE)
-        shown.append(redacted(problem, secrets) if top in secret_keys else problem)
+        shown.append(redacted(problem, secrets) if top in hidden else problem)
     return shown
 
 
@@ -165,7 +170,9 @@ def raw_from_engine_config(config: Mapping[str, str]) -> dict[str, Any]:
     raw: dict[str, Any] = {}
     for key, value in config.items():
         if key.startswith(prefix):
-            raw[key[len(prefix) :]] = _decode(value)
+            name = key[len(prefix) :]
+            # A token is text even when it reads as JSON (`true`, `1234...`): the header carries it as typed.
+            raw[name] = value if name == TOKEN_KEY else _decode(value)
     return raw
 
 

@@ -1,15 +1,16 @@
 """The whole validated config of one stack, and the rules that span several keys."""
 
 from collections.abc import Callable
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from .aws import AwsConfig, aws_problems
 from .base import ConfigModel
 from .docker import DockerConfig
 from .kubernetes import KubernetesConfig, kubernetes_problems
 from .notifications import NotificationTarget
+from .preview_access import check_token, token_use_problems
 from .problems import ConfigProblem, missing
 from .promotion import PromotionSpec
 from .release_record import ReleaseRecord
@@ -46,6 +47,10 @@ class BlueGreenSpec(ConfigModel):
     """Written by the `bluegreen` CLI: the live (last verified) color and the release in progress."""
     notifications: list[NotificationTarget] = Field(default_factory=list)
     """Where the CLI sends word of each release: Slack, Teams or a signed webhook; URLs are secrets."""
+    preview_token: Annotated[str | None, AfterValidator(check_token)] = Field(default=None, repr=False)
+    """Kubernetes Gateway mode: the secret value of header `X-Bluegreen-Preview` that the preview HTTPRoute
+    requires (at least 16 characters; set it with `pulumi config set --secret`). Without it and without
+    `gateway.previewHostname` there is no preview route: the candidate is reachable only inside the cluster."""
 
     def color(self, color: Color) -> ColorSpec:
         return self.blue if color == "blue" else self.green
@@ -79,6 +84,7 @@ def cross_problems(spec: BlueGreenSpec) -> list[ConfigProblem]:
             )
     found += _PLATFORM_RULES[spec.platform](spec)
     found += rollout_problems(spec.platform, spec.rollout)
+    found += token_use_problems(spec)
     names = [target.name for target in spec.notifications]
     for index, target in enumerate(spec.notifications):
         if names.count(target.name) > 1 and names.index(target.name) < index:

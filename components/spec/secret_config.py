@@ -2,12 +2,13 @@
 
 Pulumi marks a whole top-level key secret when any value inside it is (`pulumi config set
 --path --secret bluegreen:rollout.hooks.preTraffic.url ...` makes `bluegreen:rollout` a
-secret key). Only `bluegreen:rollout` and `bluegreen:notifications` may be one: the hook URLs
-and commands and the Prometheus address are what can carry a token, and the program registers
-them as secret Outputs (components/rollout_strategy.py); notification URLs and HMAC keys are
-credentials the program never registers at all (only the CLI reads them). Any other key's values become plain resource
-inputs (names, ports, addresses), so a secret there would sit in state in plain text: it
-is refused with a message naming the key.
+secret key). Only `bluegreen:rollout`, `bluegreen:notifications` and `bluegreen:previewToken` may
+be one: the hook URLs and commands and the Prometheus address are what can carry a token, and the
+program registers them as secret Outputs (components/rollout_strategy.py); notification URLs and
+HMAC keys are credentials the program never registers at all (only the CLI reads them); the preview
+token is registered only as a secret Output, inside the preview HTTPRoute (components/spec/preview_access.py).
+Any other key's values become plain resource inputs (names, ports, addresses), so a secret there
+would sit in state in plain text: it is refused with a message naming the key.
 
 The offline check has no secrets provider, so each `secure:` value reaches the config
 model as `SECRET_PLACEHOLDER`. A field that may hold a secret (`opaque_secret`) accepts it
@@ -21,7 +22,7 @@ from pydantic import ValidationInfo
 
 from .problems import NAMESPACE, ConfigProblem
 
-SECRET_CAPABLE = frozenset({"rollout", "notifications"})
+SECRET_CAPABLE = frozenset({"rollout", "notifications", "previewToken"})
 """Top-level keys (without `bluegreen:`) that may be secret."""
 SECRET_PLACEHOLDER = "[secret]"
 """What a `secure:` value is when nothing can decrypt it (the offline check)."""
@@ -44,8 +45,9 @@ def secret_key_problems(secret_keys: Collection[str]) -> list[ConfigProblem]:
             f"{NAMESPACE}:{key}",
             SECRET_PLACEHOLDER,
             "may not be a secret: its values become plain resource inputs and would sit in state unencrypted; "
-            "keep it plain (only bluegreen:rollout and bluegreen:notifications may hold secrets: hook URLs and "
-            "commands, the Prometheus address, notification URLs and keys)",
+            "keep it plain (only bluegreen:rollout, bluegreen:notifications and bluegreen:previewToken may hold "
+            "secrets: hook URLs and commands, the Prometheus address, notification URLs and keys, the preview "
+            "token)",
         )
         for key in sorted(set(secret_keys) - SECRET_CAPABLE)
     ]
@@ -91,5 +93,5 @@ def secret_strings(value: Any) -> list[str]:
 
 PLACEHOLDER_RULE = (
     "is a secret (secure:) where the check cannot judge a value it cannot read; only hook URLs and "
-    "commands, the Prometheus address and notification URLs and keys may be secret"
+    "commands, the Prometheus address, notification URLs and keys and the preview token may be secret"
 )

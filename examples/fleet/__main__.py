@@ -26,7 +26,10 @@ aws_configs = {
         vpc_id=network["vpcId"],
         subnet_ids=network["subnetIds"],
         platform_stack=platform_stack,
-        shared_listener=SharedListener(priority=wanted["priority"], host_headers=[wanted["host"]]),
+        # Each service owns the one host fleet:services lists for it, and its rule claims exactly that.
+        shared_listener=SharedListener(
+            priority=wanted["priority"], owned_hosts=[wanted["host"]], host_headers=[wanted["host"]]
+        ),
     )
     for name, wanted in services.items()
 }

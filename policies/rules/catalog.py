@@ -18,6 +18,7 @@ from typing import Any, Literal
 from . import (
     aws,
     aws_security,
+    aws_shared_rules,
     aws_stack,
     docker,
     docker_security,
@@ -27,6 +28,7 @@ from . import (
     kubernetes_stack,
     nesting,
     rollout,
+    route_access,
 )
 from .guidance import GUIDANCE
 from .spec import Rule, StackRule
@@ -35,8 +37,10 @@ RULES: list[Rule | StackRule] = [
     *kubernetes.RULES,
     *kubernetes_security.RULES,
     *kubernetes_stack.RULES,
+    *route_access.RULES,
     *aws.RULES,
     *aws_security.RULES,
+    *aws_shared_rules.RULES,
     *ecs.RULES,
     *aws_stack.RULES,
     *docker.RULES,

@@ -218,6 +218,27 @@ GUIDANCE: dict[str, Guidance] = {
         "and container `securityContext`; for an image that must run as root use `podSecurity: baseline` and "
         "set `allowRoot: true` in that stack's policy config.",
     ),
+    "aws-shared-rule-not-catch-all": Guidance(
+        "Every ALB listener rule has a host condition with at least one literal character in each value (not "
+        "`*`, `*.*` or `?*`), or, without a host condition, a path condition none of whose values matches every "
+        "path (`/*`, `/*/*`). A value unknown until apply is not judged.",
+        "On a shared ALB the rule with the lowest priority number that matches takes the request. A catch-all rule "
+        "takes the traffic of every service whose rule has a higher number, on the production and the test "
+        "listener alike, and silently serves any host a later rule forgets.",
+        "List this service's own hosts in `bluegreen:aws.sharedListener.hostHeaders` (each within `ownedHosts`) "
+        "and remove `catchAll: true`; a real fallback belongs to the platform stack's listener default action.",
+    ),
+    "k8s-route-header-secret": Guidance(
+        "Every header match of an HTTPRoute rule (`spec.rules[].matches[].headers[]`) has a value that is a Pulumi "
+        "secret of at least `minLength` characters and not a well-known word (`true`, `1`, `preview`, ...). Header "
+        "names in `publicHeaders` are skipped; a value unknown until apply is not judged.",
+        "On a public Gateway, a header match is the only thing between a stranger and the route's backends. A "
+        "plaintext value can be read in the stack file and state, and `X-Bluegreen-Preview: true` is the first "
+        "thing anyone tries: the unverified candidate answers the internet.",
+        "Give the preview route its own host (`bluegreen:kubernetes.gateway.previewHostname`) or a secret token "
+        "(`pulumi config set --secret bluegreen:previewToken \"$(openssl rand -hex 16)\"`); list a header that only "
+        "routes, never guards, in `publicHeaders`.",
+    ),
     "k8s-resources-set": Guidance(
         "Every container (init containers too) sets `resources.requests.cpu`, `resources.requests.memory` and "
         "`resources.limits.memory`.",
