@@ -4,22 +4,26 @@ The recorded stream is the docs' prod release (docs/gen/release_sample.py): Pulu
 strategy run by the CLI on the real program under mocks, the candidate's error rate rising at 25%.
 """
 
+import dataclasses
 import json
 import re
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rollout_support import FakeClock, ScriptedGate, docker_config
 from typer.testing import CliRunner
 
+from bluegreen.analysis.measurement import Measurement
 from bluegreen.cli import app
 from bluegreen.cli_env import CliEnv
 from bluegreen.mermaid_chart import LineChart, label, number
-from bluegreen.release_events import read_events
+from bluegreen.release_events import measurement_fields, read_events
 from bluegreen.release_report import render
 from docs.gen.release_sample import sample_events
 from testkit.mock_driver import MockProgramDriver
+from tests.event_schema import schema_errors
 from tests.mermaid_grammar import MermaidSyntaxError, mermaid_blocks, parse
 
 runner = CliRunner()
@@ -68,6 +72,27 @@ def test_evidence_counts_against_live_carry_rates_and_the_test():
         "- error-rate green 0.0227 vs not worse than live + 0 (95%): FAIL "
         "\\[295/13000 failed (2.27%) vs live 26/52000 failed (0.05%), p=1.23e-05\\]"
     ) in report
+
+
+def test_a_measurement_reads_back_from_its_event_whatever_evidence_fields_it_gains():
+    # A field added to Measurement (exactPValue and marginPValue were) must reach the report, not be dropped.
+    values: dict[str, Any] = {"metric": "error-rate", "color": "green", "value": 0.0333, "threshold": "<= 0.01"}
+    values |= {"verdict": "fail", "detail": "why"}
+    for index, f in enumerate(dataclasses.fields(Measurement)):
+        if f.default is False:
+            values[f.name] = True
+        elif f.default is None:
+            values[f.name] = 0.001 * (index + 1)
+    measured = Measurement(**values)
+
+    assert Measurement.from_fields(measurement_fields(measured)) == measured
+    assert schema_errors_of_measurement(measurement_fields(measured)) == []
+
+
+def schema_errors_of_measurement(fields: dict[str, Any]) -> list[str]:
+    event = read_events(prod_stream())[0] | {"type": "measurement", "secondsLeft": 1.0, "measurement": fields}
+    event["step"] = next(e for e in read_events(prod_stream()) if e["type"] == "step.started")["step"]
+    return schema_errors(event)
 
 
 def test_evidence_from_a_hand_edited_or_later_stream_shows_what_it_can():

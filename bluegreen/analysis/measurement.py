@@ -7,7 +7,9 @@ The engine knows nothing of Prometheus or CloudWatch: during every pause it call
 beside this file; `build_analysis` (in this package's __init__) picks them per platform.
 """
 
+import dataclasses
 import math
+import re
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -53,25 +55,23 @@ class Measurement:
 
     @classmethod
     def from_fields(cls, fields: dict[str, Any]) -> "Measurement":
-        """The measurement an event stream's `measurement` object records (release_events writes it, camelCase),
-        so a report or a notification shows the same line, counts included, as the release printed. A field a
-        later schema version adds is ignored; a count that is not a number (a hand-edited stream) is left out."""
-        return cls(
-            metric=fields["metric"],
-            color=fields["color"],
-            value=fields["value"],
-            threshold=fields["threshold"],
-            verdict=fields["verdict"],
-            detail=fields.get("detail") or "",
-            requests=_number(fields.get("requests")),
-            failures=_number(fields.get("failures")),
-            live_value=_number(fields.get("liveValue")),
-            live_requests=_number(fields.get("liveRequests")),
-            live_failures=_number(fields.get("liveFailures")),
-            p_value=_number(fields.get("pValue")),
-            provider_error=fields.get("providerError") is True,
-            dry_run=fields.get("dryRun") is True,
-        )
+        """The measurement an event stream's `measurement` object records (release_events writes each field
+        camelCase), so a report or a notification shows the same line, counts and p-values included, as the
+        release printed. Every evidence field is read by its name, so one added here is read back too; a field
+        the stream has and this class has not is ignored, and an evidence value that is not a number (a
+        hand-edited stream) is left out. The five fields without a default are required (KeyError)."""
+        found: dict[str, Any] = {}
+        for field in dataclasses.fields(cls):
+            key = re.sub(r"_([a-z0-9])", lambda m: m.group(1).upper(), field.name)
+            if field.default is dataclasses.MISSING:
+                found[field.name] = fields[key]
+            elif field.default is False:
+                found[field.name] = fields.get(key) is True
+            elif field.default is None:
+                found[field.name] = _number(fields.get(key))
+            else:
+                found[field.name] = fields.get(key) or field.default
+        return cls(**found)
 
     def line(self) -> str:
         """One compact line, e.g. `error-rate green 0.0612 vs <= 0.01: FAIL [6/98 failed]`."""
