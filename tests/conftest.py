@@ -1,6 +1,9 @@
 """Shared fixtures: run the real program under mocks with a stack file's config plus overrides."""
 
-from collections.abc import Callable
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -17,6 +20,32 @@ RunStack = Callable[..., ProgramRun]
 LONGEST_FIRST = ("test_wheel_install.py", "test_docs_commands.py", "test_analysis_end_to_end.py")
 """Modules with the suite's longest tests (25-50 s each on 2 loaded cores). Collected last, as their
 names sort, one of them would run alone on one worker at the end while the other sat idle."""
+
+
+PRIVATE_TMP = ".tmp"
+"""Under the checkout: directories for tests that write the router's config the way the program does."""
+
+
+@pytest.fixture(scope="session")
+def private_root(pytestconfig: pytest.Config) -> Iterator[Path]:
+    """One 0700 directory for the session, under the checkout, never below a world-writable one.
+
+    The router's config directory is refused below any world-writable directory, /tmp included
+    (components/config_dir_safety.py), and tmp_path lives there. Tests that write router configs
+    through the real provider use this instead; the rest keep tmp_path, outside any project. The
+    path stays short enough for the Unix sockets HAProxy opens below it (108 bytes).
+    """
+    parent = pytestconfig.rootpath / PRIVATE_TMP
+    parent.mkdir(mode=0o700, exist_ok=True)
+    root = Path(tempfile.mkdtemp(dir=parent))
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def private_tmp(private_root: Path) -> Path:
+    """A fresh 0700 directory the router's config may be written to (see private_root)."""
+    return Path(tempfile.mkdtemp(dir=private_root))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

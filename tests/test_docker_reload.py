@@ -168,12 +168,12 @@ def test_the_provider_diff_reloads_in_place_and_replaces_only_on_a_new_path() ->
 
 
 def test_the_serialized_provider_runs_in_a_fresh_process_like_the_engines_provider_host(
-    docker_on_path: Path,
+    docker_on_path: Path, private_tmp: Path
 ) -> None:
     # The engine's dynamic-provider host unpickles `__provider` in a new Python process
     # started in the project directory; do the same and run create() for real.
     log = fake_docker(docker_on_path)
-    path = docker_on_path / "state" / "haproxy.cfg"
+    path = private_tmp / "state" / "haproxy.cfg"
     blob = serialize_provider(_HaproxyConfigProvider())
     program = (
         "import base64, dill, sys\n"

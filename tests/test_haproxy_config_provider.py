@@ -81,9 +81,9 @@ def plain(struct: Any) -> dict[str, Any]:
 
 
 def test_refresh_sees_an_edited_file_and_the_next_up_rewrites_it(
-    provider: provider_pb2_grpc.ResourceProviderStub, tmp_path: Path
+    provider: provider_pb2_grpc.ResourceProviderStub, private_tmp: Path
 ) -> None:
-    path = tmp_path / "router" / "haproxy.cfg"
+    path = private_tmp / "router" / "haproxy.cfg"
     inputs = props(path)
     created = provider.Create(provider_pb2.CreateRequest(urn=URN, properties=wire(inputs)))
     assert created.id == str(path)
@@ -109,9 +109,9 @@ def test_refresh_sees_an_edited_file_and_the_next_up_rewrites_it(
 
 
 def test_refresh_sees_a_deleted_file_as_gone_and_the_next_up_creates_it_again(
-    provider: provider_pb2_grpc.ResourceProviderStub, tmp_path: Path
+    provider: provider_pb2_grpc.ResourceProviderStub, private_tmp: Path
 ) -> None:
-    path = tmp_path / "router" / "haproxy.cfg"
+    path = private_tmp / "router" / "haproxy.cfg"
     created = provider.Create(provider_pb2.CreateRequest(urn=URN, properties=wire(props(path))))
     path.unlink()
     read = provider.Read(provider_pb2.ReadRequest(id=created.id, urn=URN, properties=created.properties))
@@ -122,9 +122,9 @@ def test_refresh_sees_a_deleted_file_as_gone_and_the_next_up_creates_it_again(
 
 
 def test_delete_removes_the_config_its_saved_state_and_the_directory_it_made(
-    provider: provider_pb2_grpc.ResourceProviderStub, tmp_path: Path
+    provider: provider_pb2_grpc.ResourceProviderStub, private_tmp: Path
 ) -> None:
-    path = tmp_path / "router" / "haproxy.cfg"
+    path = private_tmp / "router" / "haproxy.cfg"
     created = provider.Create(provider_pb2.CreateRequest(urn=URN, properties=wire(props(path))))
     assert plain(created.properties)["createdDir"] is True
     # What reloads leave next to it: the saved server state (and a stage of it, if one was interrupted).
@@ -135,9 +135,9 @@ def test_delete_removes_the_config_its_saved_state_and_the_directory_it_made(
 
 
 def test_delete_leaves_a_directory_it_did_not_make_and_files_it_did_not_write(
-    provider: provider_pb2_grpc.ResourceProviderStub, tmp_path: Path
+    provider: provider_pb2_grpc.ResourceProviderStub, private_tmp: Path
 ) -> None:
-    mine = tmp_path / "shared"
+    mine = private_tmp / "shared"
     mine.mkdir()
     (mine / "notes.txt").write_text("keep me")
     path = mine / "haproxy.cfg"

@@ -56,9 +56,12 @@ def replica_ports() -> Iterator[dict[Color, list[int]]]:
 
 
 @pytest.fixture
-def router(replica_ports: dict[Color, list[int]]) -> Iterator[LoopbackRouter]:
-    """A router of its own per test (tests change its weights, its sockets and its process), at 100/0."""
-    lab = LoopbackRouter(replica_ports, FAST_CHECK, state_port=free_port())
+def router(replica_ports: dict[Color, list[int]], private_root: Path) -> Iterator[LoopbackRouter]:
+    """A router of its own per test (tests change its weights, its sockets and its process), at 100/0.
+
+    Its files live in the private root: one test has the real provider write them, which it refuses below /tmp.
+    """
+    lab = LoopbackRouter(replica_ports, FAST_CHECK, state_port=free_port(), workdir_parent=private_root)
     try:
         lab.start(spec_for(100, 0))
         wait_until(lambda: all(r["status"] == "UP" for r in lab.server_stats()), 30, "every server UP")

@@ -21,6 +21,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
+from ..config_dir_safety import refuse_unsafe
 from .reload import CANDIDATE_SUFFIX, SERVER_STATE_NAME, DockerReloader, install_and_reload
 from .router_update import apply_config
 from .server_state import ServerStateError, served_weights
@@ -41,6 +42,7 @@ class _HaproxyConfigProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         path = Path(props["configPath"])
+        refuse_unsafe(path.parent)  # again at the write: the directories may have changed since the preview
         created_dir = not path.parent.exists()
         install_and_reload(path, props["config"], DockerReloader(props["container"]))
         return CreateResult(id_=props["configPath"], outs={**_outs(props), CREATED_DIR: created_dir})
@@ -67,6 +69,7 @@ class _HaproxyConfigProvider(ResourceProvider):
         # Another router container has its own running config: only the same one can take weights in place.
         same_router = olds.get("container") == news["container"]
         previous = olds.get("config") if same_router else None
+        refuse_unsafe(Path(news["configPath"]).parent)
         applied = apply_config(Path(news["configPath"]), news["config"], DockerReloader(news["container"]), previous)
         how = applied.how if applied.reason is None else f"{applied.how}: {applied.reason}"
         return UpdateResult(outs={**_outs(news), CREATED_DIR: bool(olds.get(CREATED_DIR)), APPLIED_BY: how})

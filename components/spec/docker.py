@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
+from ..config_dir_safety import unsafe_reason
 from .base import ConfigModel, Port, between
 from .capabilities import capability
 from .images import ImageRef
@@ -53,6 +54,9 @@ def _config_dir(path: str | None) -> str | None:
             "<project>/.bluegreen/<stack> (the default when configDir is unset)",
             {"resolved": str(resolved)},
         )
+    reason = unsafe_reason(Path(path))
+    if reason is not None:
+        raise PydanticCustomError("config_dir_unsafe", "cannot hold the router config: {reason}", {"reason": reason})
     return path
 
 
@@ -93,7 +97,9 @@ class DockerConfig(ConfigModel):
     `allowedCapabilities`."""
     config_dir: Annotated[str | None, AfterValidator(_config_dir)] = None
     """Host directory that holds haproxy.cfg (bind-mounted into the router); default
-    `.bluegreen/<stack>-<service>` under the project. Never a system or home directory."""
+    `.bluegreen/<stack>-<service>` under the project. Never a system or home directory, a home
+    dot-directory (~/.ssh, ~/.config), a shared tree (/tmp, /var/tmp, /dev/shm, /run) or anywhere below
+    a world-writable directory."""
 
     @field_validator("test_port")
     @classmethod

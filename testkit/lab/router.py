@@ -64,10 +64,12 @@ class LoopbackRouter:
         haproxy: str = "haproxy",
         state_port: int | None = None,
         metrics_port: int | None = None,
+        workdir_parent: Path | None = None,
     ):
         """`state_port`: also open the container's TCP read-only socket, on this loopback port.
-        `metrics_port`: serve HAProxy's Prometheus exporter there (release analysis scrapes it)."""
-        self.workdir = Path(tempfile.mkdtemp(prefix="bluegreen-haproxy-"))
+        `metrics_port`: serve HAProxy's Prometheus exporter there (release analysis scrapes it).
+        `workdir_parent`: where its config and sockets go (default: the system's temporary directory)."""
+        self.workdir = Path(tempfile.mkdtemp(prefix="bluegreen-haproxy-", dir=workdir_parent))
         self.config_path = self.workdir / CONFIG_NAME
         self.production_port = free_port()
         self.test_port = free_port()
