@@ -85,6 +85,19 @@ def policy_pack():
         yield pack
 
 
+@pytest.fixture(scope="session")
+def lab_prometheus():
+    """One Prometheus for every release-analysis lab a worker runs (testkit/lab/canary_lab.py).
+
+    Labs take turns on the one metrics port it scrapes; a fresh Prometheus hands its first target to
+    the scrapers only after about 5 s, which each module would otherwise pay again.
+    """
+    from testkit.lab.canary_lab import SharedPrometheus
+
+    with SharedPrometheus() as shared:
+        yield shared
+
+
 @pytest.fixture
 def fake_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fake credentials before any boto3 client exists, so nothing can reach a real account (moto's advice)."""

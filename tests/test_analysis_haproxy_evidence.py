@@ -1,7 +1,7 @@
 """The docker templates on real HAProxy 2.6 and Prometheus: what a Reading rests on, and that it is right.
 
 Each lab is the router config the component renders (exporter included), replicas on loopback
-under load, and one Prometheus shared by the module (scraping every 250 ms). The readings come
+under load, and the session's one Prometheus (`lab_prometheus`, scraping every 250 ms). The readings come
 from the same query `build_analysis` sends; the verdicts from `build_analysis` itself.
 """
 
@@ -14,7 +14,7 @@ from bluegreen.analysis.docker_queries import MIN_RESPONSES, TEMPLATES, failures
 from bluegreen.analysis.prometheus import PrometheusClient
 from bluegreen.analysis.promql import substitute
 from bluegreen.analysis.reading import Reading
-from testkit.lab.canary_lab import SharedPrometheus, canary_lab
+from testkit.lab.canary_lab import canary_lab
 from testkit.lab.color_server import Faults
 from testkit.lab.router import wait_until
 
@@ -44,15 +44,9 @@ def measure(lab):
     return {m.metric: m for m in analysis.measure("green", "blue")}
 
 
-@pytest.fixture(scope="module")
-def prometheus():
-    with SharedPrometheus() as shared:
-        yield shared
-
-
-def test_a_candidate_sending_malformed_responses_fails_on_the_502s_haproxy_answered_for_it(prometheus):
+def test_a_candidate_sending_malformed_responses_fails_on_the_502s_haproxy_answered_for_it(lab_prometheus):
     malformed = Faults(delay_ms=5, malformed_probability=0.1)
-    with canary_lab(strategy(), green_faults=malformed, rate=200, shared=prometheus) as lab:
+    with canary_lab(strategy(), green_faults=malformed, rate=200, shared=lab_prometheus) as lab:
         lab.set_weight(25)
         changed = time.monotonic()
         wait_until(lambda: (read(lab, "errorRate", "green").requests or 0) > 60, 10, "a window of green's requests")
@@ -76,12 +70,12 @@ def client_mean(lab, color: str, since: float) -> float:
     return sum(latencies) / len(latencies)
 
 
-def test_two_identical_40ms_colors_measure_the_same_latency_and_pass(prometheus):
+def test_two_identical_40ms_colors_measure_the_same_latency_and_pass(lab_prometheus):
     same = Faults(delay_ms=40)
     # The margin with which the old correction rolled identical colors back 3 times in 3 (+30 ms).
     latency = {"name": "latency", "template": "latencyP99", "max": "25ms", "relativeTo": "live", "minRequests": 50}
     with canary_lab(strategy(latency), green_faults=same, blue_faults=same, rate=200, threads=16,
-                    shared=prometheus) as lab:
+                    shared=lab_prometheus) as lab:
         lab.set_weight(25)
         changed = time.monotonic()
         # Green's servers take a quarter of the traffic from their first request: its first readings come
@@ -99,8 +93,8 @@ def test_two_identical_40ms_colors_measure_the_same_latency_and_pass(prometheus)
         assert seen[color] - 0.006 < reading.value < seen[color] + 0.003, (color, reading.value, seen[color])
 
 
-def test_a_color_without_traffic_is_no_data_never_a_provider_error(prometheus):
-    with canary_lab(strategy(), shared=prometheus) as lab:
+def test_a_color_without_traffic_is_no_data_never_a_provider_error(lab_prometheus):
+    with canary_lab(strategy(), shared=lab_prometheus) as lab:
         # Green is deployed at weight 0: defined and health-checked, sent nothing.
         wait_until(lambda: read(lab, "errorRate", "green").requests == 0.0, 10, "a window with green idle")
         errors, latency = read(lab, "errorRate", "green"), read(lab, "latencyP99", "green")

@@ -32,6 +32,14 @@ NAMESPACE = "shop"
 BUCKETS = ("0.05", "0.1", "0.5", "+Inf")
 
 
+def documented_request_counts() -> list[str]:
+    """The `requestsQuery` of every metric in the page's Kubernetes YAML example."""
+    text = PAGE.read_text()
+    section = text[text.index("## Kubernetes: query templates") :]
+    [body] = re.findall(r"```yaml\n(.*?)```", section[: section.index("\n## ", 1)], re.S)
+    return [m["requestsQuery"] for m in yaml.safe_load(body)["metrics"] if "requestsQuery" in m]
+
+
 def documented_queries() -> list[str]:
     """Every PromQL query of the page's Kubernetes section: the YAML example's and each promql block's."""
     text = PAGE.read_text()
@@ -64,6 +72,8 @@ class App:
             self._add(f'http_requests_total{{{pod},code="{code}"}}')
             self._add(f'istio_requests_total{{{istio},response_code="{code}"}}')
             self._add(f'envoy_cluster_upstream_rq_xx{{{envoy},envoy_response_code_class="{code // 100}"}}')
+            self._add(f"http_request_duration_seconds_count{{{pod}}}")
+            self._add(f"http_request_duration_seconds_sum{{{pod}}}", seconds)
             for le in BUCKETS:
                 if le == "+Inf" or seconds <= float(le):
                     self._add(f'http_request_duration_seconds_bucket{{{pod},le="{le}"}}')
@@ -85,7 +95,7 @@ def _millis(le: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def app() -> Iterator[tuple[App, PrometheusClient]]:
+def app(lab_prometheus: SharedPrometheus) -> Iterator[tuple[App, PrometheusClient]]:
     app = App()
     app.count("blue", 200, 0.02)  # blue's series exist, but no request arrives in any window
 
@@ -100,7 +110,8 @@ def app() -> Iterator[tuple[App, PrometheusClient]]:
             for _ in range(16):
                 app.count("green", 200, 0.03)
 
-    with SharedPrometheus() as shared, serving_on(shared.metrics_port, Metrics):
+    shared = lab_prometheus  # the session's, scraping the port the app serves on for this module
+    with serving_on(shared.metrics_port, Metrics):
         sender = threading.Thread(target=traffic, daemon=True)
         sender.start()
         client = PrometheusClient(shared.prometheus.address, timeout=2)
@@ -117,7 +128,7 @@ def app() -> Iterator[tuple[App, PrometheusClient]]:
 
 @contextmanager
 def serving_on(port: int, handler: type[QuietHandler]) -> Iterator[None]:
-    """An HTTP server on the given loopback port: the one the module's Prometheus scrapes."""
+    """An HTTP server on the given loopback port: the one the session's lab Prometheus scrapes."""
     server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
@@ -169,3 +180,11 @@ def test_the_app_query_measures_the_failures_once_they_exist(app):
     reading = run(client, query, "green")
     # rate() of a series a second old is its increase over that second, against green's steady ~160/s.
     assert reading.value is not None and 0 < reading.value < 0.5
+
+
+@pytest.mark.parametrize("query", documented_request_counts(), ids=["error-rate", "latency"])
+def test_each_request_count_is_a_number_for_a_healthy_app_and_zero_without_traffic(app, query):
+    _, client = app
+    green = run(client, query, "green")
+    assert green.value is not None and green.value > 100  # about 160 a second, counted over a minute
+    assert run(client, query, "blue") == Reading(0.0)  # a count, so the judge says "under minRequests"

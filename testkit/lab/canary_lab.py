@@ -21,7 +21,7 @@ from bluegreen.stack_files import spec_of
 from components.spec import BlueGreenSpec
 from testkit.mock_driver import MockProgramDriver
 
-from .color_server import FAULTS_START_PATH, Faults, start
+from .color_server import FAULTS_START_PATH, Faults, launch, port_of
 from .load import LoadClient, get_once
 from .prometheus import LoopbackPrometheus
 from .router import LoopbackRouter, free_port
@@ -134,12 +134,16 @@ def canary_lab(
     with ExitStack() as stack:
         processes: list[subprocess.Popen[str]] = []
         stack.callback(lambda: [p.kill() for p in processes])
-        ports: dict[str, list[int]] = {"blue": [], "green": []}
-        for color, count in REPLICAS.items():
-            for index in range(count):
-                process, port = start(color, f"{color}-{index}", faults=faults[color])
-                processes.append(process)
-                ports[color].append(port)
+        # Launched together, the replicas' interpreters start in parallel (about 0.4 s each on a loaded machine).
+        launched = {
+            color: [launch(color, f"{color}-{index}", faults=faults[color]) for index in range(count)]
+            for color, count in REPLICAS.items()
+        }
+        processes += [process for started in launched.values() for process in started]
+        ports = {
+            color: [port_of(process, f"{color}-{index}") for index, process in enumerate(started)]
+            for color, started in launched.items()
+        }
         if shared is None:
             shared = stack.enter_context(SharedPrometheus(scrape_interval))
         router = LoopbackRouter(ports, FAST_CHECK, metrics_port=shared.metrics_port)  # type: ignore[arg-type]

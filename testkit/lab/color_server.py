@@ -10,8 +10,8 @@ A bad release for the analysis tests and benchmarks is a `Faults` on `/` only (`
 stays 200 and fast): `Faults(error_every=20, delay_ms=50)` answers every 20th request with a
 500 (5%) and every one after 50 ms; the probabilities draw per request instead;
 `malformed_probability` answers with bytes that are not HTTP (HAProxy sends the client its
-own 502); `slow_*` adds a tail; `after_seconds` keeps the replica healthy that long first, and
-`on_signal` until `GET /_faults/start`.
+own 502); `slow_*` adds a tail (drawn, or exactly one request in `slow_every`); `after_seconds`
+keeps the replica healthy that long first, and `on_signal` until `GET /_faults/start`.
 """
 
 import itertools
@@ -47,6 +47,8 @@ class Faults:
     slow_probability: float = 0.0
     slow_ms: float = 0.0
     """Each request waits `slow_ms` more with probability `slow_probability` (a latency tail)."""
+    slow_every: int = 0
+    """Exactly one request in this many waits `slow_ms` more (the same tail as a counter, not a draw)."""
     after_seconds: float = 0.0
     """The error and malformed faults start this long after the replica starts (or after the signal)."""
     on_signal: bool = False
@@ -60,6 +62,7 @@ class _Handler(BaseHTTPRequestHandler):
     started = 0.0
     signalled = False
     counter = itertools.count(1)
+    slow_counter = itertools.count(1)
 
     def do_GET(self) -> None:
         if self.path == FAULTS_START_PATH:
@@ -74,7 +77,9 @@ class _Handler(BaseHTTPRequestHandler):
         status = self.status
         if self.path != "/health":
             faults = self.faults
-            delay = faults.delay_ms + (faults.slow_ms if random.random() < faults.slow_probability else 0.0)
+            slow = faults.slow_every and next(self.slow_counter) % faults.slow_every == 0
+            slow = slow or random.random() < faults.slow_probability
+            delay = faults.delay_ms + (faults.slow_ms if slow else 0.0)
             time.sleep(delay / 1000)
             waiting = faults.on_signal and not self.signalled
             failing = not waiting and time.monotonic() - self.started >= faults.after_seconds
@@ -111,7 +116,7 @@ def serve(color: str, name: str, status: int = 200, faults: Faults = Faults()) -
         "Handler",
         (_Handler,),
         {"body": f"{color} {name}\n".encode(), "status": status, "faults": faults,
-         "started": time.monotonic(), "counter": itertools.count(1)},
+         "started": time.monotonic(), "counter": itertools.count(1), "slow_counter": itertools.count(1)},
     )
     server = _Server(("127.0.0.1", 0), handler)
     print(server.server_address[1], flush=True)
@@ -126,19 +131,28 @@ def start(
 
     `error_every` and `delay_ms` are shorthands for the same fields of `faults`.
     """
-    chosen = faults or Faults(delay_ms=delay_ms, error_every=error_every)
-    process = Popen(
-        [sys.executable, "-m", "testkit.lab.color_server", color, name, str(status), json.dumps(asdict(chosen))],
+    process = launch(color, name, status, faults or Faults(delay_ms=delay_ms, error_every=error_every))
+    return process, port_of(process, name)
+
+
+def launch(color: str, name: str, status: int = 200, faults: Faults = Faults()) -> Popen[str]:
+    """Start one replica without waiting for it: several launched at once start in parallel (`port_of` each)."""
+    return Popen(
+        [sys.executable, "-m", "testkit.lab.color_server", color, name, str(status), json.dumps(asdict(faults))],
         stdout=PIPE,
         text=True,
         cwd=_PROJECT_DIR,
     )
+
+
+def port_of(process: Popen[str], name: str) -> int:
+    """The port a launched replica printed once listening; a replica that printed anything else is killed."""
     assert process.stdout is not None
     line = process.stdout.readline()
     if not line.strip().isdigit():
         process.kill()
         raise RuntimeError(f"replica {name} did not start (printed {line!r})")
-    return process, int(line)
+    return int(line)
 
 
 if __name__ == "__main__":
