@@ -54,6 +54,28 @@ def served(lab) -> tuple[int, bool]:
     return lab.spec.traffic.green, have == lab.router.expected_weights(lab.spec)
 
 
+def test_a_candidate_failing_5_percent_beside_a_clean_live_color_is_rolled_back(lab_prometheus):
+    # Exactly one request in 20 per green server (the benchmark draws them), none on blue: the test on
+    # the difference sees 15 of 300 against 0 of 300 as worse than live + 1 point.
+    failing = Faults(delay_ms=BASE_DELAY_MS, error_every=20)
+    with canary_lab(strategy(ERROR_RATE), green_faults=failing, shared=lab_prometheus) as lab:
+        result, timeline = release(lab)
+        assert (result.outcome, result.exit_code) == ("rolled_back", 1), result.message
+        # Which step, which metric, its value against the rule, the counts and p-values it rests on.
+        [(_, line)] = timeline.measured
+        assert result.message == (
+            f"analysis failed at step 'hold green at 50% for 2s': {line} (1 failed measurement(s), failureLimit 0); "
+            "traffic is back at 100% on blue"
+        )
+        assert line.startswith("error-rate green ") and " vs <= live (0) + 0.01 at 95% confidence: FAIL [" in line
+        evidence = re.search(r"FAIL \[(\d+)/(\d+) failed \([0-9.]+%\) vs live 0/\d+ failed \(0\.00%\), p=", line)
+        assert evidence, line
+        failed, requests = map(int, evidence.groups())
+        assert requests >= 100 and 0.04 <= failed / requests <= 0.06  # the window's own count: 1 in 20
+        assert update_weights(lab.driver) == ROLLED_BACK
+        assert served(lab) == (0, True)
+
+
 def test_router_502s_for_a_candidate_sending_malformed_responses_roll_it_back(lab_prometheus):
     malformed = Faults(delay_ms=BASE_DELAY_MS, malformed_probability=0.1)
     with canary_lab(strategy(ERROR_RATE), green_faults=malformed, shared=lab_prometheus) as lab:
