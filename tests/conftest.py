@@ -1,5 +1,6 @@
 """Shared fixtures: run the real program under mocks with a stack file's config plus overrides."""
 
+import bytecode_cache  # noqa: F401, I001  (first: the imports below and the workers' are compiled once)
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
