@@ -6,9 +6,13 @@ UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
 
 .PHONY: prerequisites setup test lint typecheck check docs bench up down clean
 
+# The venv is made without pip and the machine's pip installs uv into it: making a venv with pip takes
+# several seconds more on every fresh clone (CI, and the docs' commands tested on a fresh copy). A pip too
+# old for --python, or no pip at all, and the venv gets its own pip.
 $(CURDIR)/.tools/bin/uv:
-	$(PYTHON) -m venv .tools
-	.tools/bin/pip install --quiet uv
+	$(PYTHON) -m venv --without-pip .tools
+	$(PYTHON) -m pip --python .tools/bin/python install --quiet uv 2>/dev/null || \
+	  { .tools/bin/python -m ensurepip --default-pip >/dev/null && .tools/bin/python -m pip install --quiet uv; }
 
 # With the .pyc files written up front: uv, unlike pip, compiles none at install, and where
 # PYTHONDONTWRITEBYTECODE is set Python never writes them, so every process (the check, the policy pack,
@@ -32,11 +36,13 @@ prerequisites:
 	fi
 
 # Two workers: much of the suite waits on real HAProxy, Prometheus and loopback servers, not on a CPU.
+# Each module runs whole on one worker (--dist loadfile), so what its fixtures start (a fresh checkout
+# with its own venv, the wheel, Prometheus, HAProxy) starts once, not once per worker.
 # pyright runs beside them, not inside one of them, so its ~20 s overlap those waits; either one failing
 # fails the target. The 10 slowest tests are printed at the end.
 test: prerequisites setup
 	@log=$$(mktemp); PYRIGHT_PYTHON_IGNORE_WARNINGS=1 $(UV) run --locked pyright > $$log 2>&1 & typecheck=$$!; \
-	$(UV) run --locked pytest -n 2 --durations=10; status=$$?; \
+	$(UV) run --locked pytest -n 2 --dist loadfile --durations=10; status=$$?; \
 	if wait $$typecheck; then tail -n 1 $$log; else cat $$log; status=1; fi; \
 	rm -f $$log; exit $$status
 

@@ -18,9 +18,20 @@ __all__ = ["RunStack", "config_error", "run_config", "stack_config"]
 
 RunStack = Callable[..., ProgramRun]
 
-LONGEST_FIRST = ("test_wheel_install.py", "test_docs_commands.py", "test_analysis_end_to_end.py")
-"""Modules with the suite's longest tests (25-50 s each on 2 loaded cores). Collected last, as their
-names sort, one of them would run alone on one worker at the end while the other sat idle."""
+LONGEST_FIRST = (
+    "test_analysis_end_to_end.py",
+    "test_traffic_reloads.py",
+    "test_docs_commands.py",
+    "test_wheel_install.py",
+    "test_recovery_model.py",
+    "test_docs_reference.py",
+    "test_analysis_haproxy_evidence.py",
+    "test_release_failures.py",
+    "test_runtime_weights.py",
+)
+"""The modules that take longest (10-40 s each on one loaded core), longest first. `make test` gives each
+module to one worker whole (`--dist loadfile`, so a module's fixtures start once); collected as their
+names sort, one of these would start near the end and run alone while the other worker sat idle."""
 
 
 PRIVATE_TMP = ".tmp"

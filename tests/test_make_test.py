@@ -40,7 +40,7 @@ def test_both_run_and_the_slowest_tests_are_printed(tmp_path: Path) -> None:
     result, calls = make_test(tmp_path, pyright_status=0, pytest_status=0)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "run --locked pyright\n" in calls
-    assert "run --locked pytest -n 2 --durations=10\n" in calls
+    assert "run --locked pytest -n 2 --dist loadfile --durations=10\n" in calls
     assert "0 errors" in result.stdout
 
 
