@@ -20,6 +20,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 from components.registration_gc import cyclic_gc_restored
 
+from .mock_stack_traces import stack_traces_skipped
 from .stack_files import PROJECT_DIR, engine_config
 
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -156,6 +157,7 @@ def _alias(alias: Any) -> dict[str, str]:
     return found
 
 
+@stack_traces_skipped()  # the mock monitor drops the stack trace the SDK extracts for each resource
 def run_program(
     config: dict[str, str],
     stack: str = "test",
