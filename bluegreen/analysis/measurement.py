@@ -83,7 +83,7 @@ class Measurement:
 
     def evidence(self) -> str:
         """The counts behind the value and the test against live, e.g.
-        `10/300 failed (3.33%) vs live 0/900 failed (0.00%), p=0.00012 (exact 8.51e-07, margin 0.00012)`."""
+        `10/300 failed (3.33%) vs live 0/900 failed (0.00%), p=0.00161 (exact 8.51e-07, margin 0.00161)`."""
         if self.requests is None:
             return ""
         own = _count(self.failures, self.requests)

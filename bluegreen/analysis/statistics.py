@@ -62,7 +62,7 @@ class Comparison:
         return self.p_value < 1.0 - self.confidence
 
     def evidence(self) -> str:
-        """`10/300 (3.33%) vs live 0/900 (0.00%), p=0.00012 (exact 8.51e-07, margin 0.00012)`."""
+        """`10/300 (3.33%) vs live 0/900 (0.00%), p=0.00161 (exact 8.51e-07, margin 0.00161)`."""
         tested = show_p_values(self.p_value, self.exact_p_value, self.margin_p_value)
         return (
             f"{self.candidate_failures}/{self.candidate_requests} ({self.candidate_rate:.2%}) vs live "
@@ -71,7 +71,7 @@ class Comparison:
 
 
 def show_p_values(combined: float, exact: float, margin: float) -> str:
-    """`p=0.00012 (exact 8.51e-07, margin 0.00012)`: the verdict's p-value and the two it is the larger of."""
+    """`p=0.00161 (exact 8.51e-07, margin 0.00161)`: the verdict's p-value and the two it is the larger of."""
     return f"p={combined:.3g} (exact {exact:.3g}, margin {margin:.3g})"
 
 
