@@ -35,7 +35,16 @@ _ESCAPES = re.compile(
 )
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 # scheme://[userinfo@]host...: the userinfo, and the query up to a fragment or the end of the URL.
-_URL = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.\-]*://)(?P<rest>[^\s\"'<>`\x1b]*)")
+# HTTP clients and browsers parse the special schemes (WHATWG URL) with any run of `/` or `\`
+# after the colon, none included: `http:user:pw@host` sends `user:pw` as credentials too.
+_URL = re.compile(
+    r"(?P<scheme>\b(?:(?i:https?|wss?|ftp):[/\\]*|[A-Za-z][A-Za-z0-9+.\-]*://))(?P<rest>[^\s\"'<>`\x1b]*)"
+)
+# Any other scheme without `//` (`data:ci:TOKEN@host`) has no authority, yet `user:password@` after it
+# is what someone pasted a credential as. `=` and `/` stay out, so `key=image:tag@sha256:…` is left alone.
+_OPAQUE_USERINFO = re.compile(
+    r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.\-]*:)[^\s\"'<>`\x1b/\\?#=@:]+:[^\s\"'<>`\x1b/\\?#=@]+@"
+)
 # Secret strings shorter than this are not scrubbed from output: they would hide ordinary words.
 MIN_SECRET_LENGTH = 4
 _known_secrets: set[str] = set()
@@ -63,12 +72,12 @@ def cut(text: str, limit: int = MAX_LENGTH) -> str:
 
 def redact(text: object) -> str:
     """`text` with URL credentials and query strings replaced by `[redacted]`."""
-    return _URL.sub(_redact_url, str(text))
+    return _URL.sub(_redact_url, _OPAQUE_USERINFO.sub(rf"\g<scheme>{REDACTED}@", str(text)))
 
 
 def _redact_url(match: re.Match[str]) -> str:
     rest = match.group("rest")
-    authority_end = next((i for i, c in enumerate(rest) if c in "/?#"), len(rest))
+    authority_end = next((i for i, c in enumerate(rest) if c in "/\\?#"), len(rest))
     authority, tail = rest[:authority_end], rest[authority_end:]
     if "@" in authority:
         authority = f"{REDACTED}@{authority.rsplit('@', 1)[1]}"

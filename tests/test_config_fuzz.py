@@ -106,8 +106,11 @@ def rollouts(draw: st.DrawFn) -> dict[str, Any]:
     return rollout
 
 
-_SHOWN_URL = re.compile(r"\.(url|address) = '[A-Za-z][A-Za-z0-9+.-]*://")
-"""A problem line showing a URL with an authority (`scheme://`), whose credentials and query are redacted."""
+_SHOWN_URL = re.compile(
+    r"\.(url|address) = '(?:(?i:https?|wss?|ftp):|[A-Za-z][A-Za-z0-9+.-]*://|[A-Za-z][A-Za-z0-9+.-]*:[^'@/]*:[^'@/]*@)"
+)
+"""A problem line showing what `redact` hides credentials in: an http(s), ws(s) or ftp URL with any slashes
+(clients read `http:u:p@host` as `http://u:p@host`), any `scheme://`, or `scheme:user:password@`."""
 
 
 def _written(seconds: float | None) -> str | None:
@@ -160,7 +163,6 @@ def test_fuzz_rollout_values_are_refused_cleanly_or_read_back_the_same(rollout: 
         if secret:
             assert TOKEN not in message, message
         else:
-            # (A URL without `//`, such as `data:user:token@host`, has no authority to redact: left out.)
             shown = [line.split(" is invalid: ")[0] for line in message.splitlines()]
             urls_shown = [value for value in shown if _SHOWN_URL.search(value)]
             assert all(TOKEN not in value for value in urls_shown), message

@@ -126,3 +126,29 @@ def test_fuzz_redacted_urls_keep_no_credentials_or_query(user, password, query, 
     shown = shown_text(text)
     assert password not in shown and f"?{query}" not in shown
     assert f"{scheme}://[redacted]@host.example:8080/p/a?[redacted]#frag failed" in shown
+
+
+@pytest.mark.parametrize(
+    ("pasted", "shown"),
+    [
+        ("http:user:hunter22@host/p?token=abc", "http:[redacted]@host/p?[redacted]"),
+        ("https:/user:hunter22@host", "https:/[redacted]@host"),
+        ("HTTPS:\\\\user:hunter22@host\\p", "HTTPS:\\\\[redacted]@host\\p"),
+        ("ws:///user:hunter22@host", "ws:///[redacted]@host"),
+        ("data:ci:hunter22@host", "data:[redacted]@host"),
+    ],
+)
+def test_a_url_without_two_slashes_still_hides_its_credentials(pasted, shown):
+    # Browsers and HTTP clients read `http:user:pw@host` as `http://user:pw@host`: the fuzz of
+    # rollout values found such credentials printed whole in validation messages.
+    text = shown_text(f"bluegreen:rollout.hooks.preTraffic.url = '{pasted}' is invalid")
+    assert "hunter22" not in text
+    assert f"'{shown}'" in text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["bluegreen:green.image=nginx:1.2@sha256:abc", "image: repo/web:1.5.0@sha256:abc", "see https: docs", "a:b@c"],
+)
+def test_image_digests_and_prose_are_not_taken_for_credentials(text):
+    assert shown_text(text) == text
