@@ -1,5 +1,6 @@
 """Every command explains itself with --help, and `python -m bluegreen` is the same app."""
 
+import re
 import subprocess
 import sys
 
@@ -58,6 +59,19 @@ def test_an_argument_shows_its_help_once(monkeypatch):
     assert result.exit_code == 0
     assert result.output.count("EVENTS_FILE  A stream written by --events.") == 1
     assert "Positional arguments" not in result.output
+
+
+@pytest.mark.parametrize("command", [c.name for c in app.registered_commands])
+def test_help_shows_no_bool_metavar_and_durations_as_users_write_them(command, monkeypatch):
+    # Unpinned typer 0.29 with click 8.5 printed `<bool>` after every flag and defaults such as `5.0`.
+    monkeypatch.setenv("COLUMNS", "120")
+    shown = " ".join(runner.invoke(app, [command, "--help"]).output.split())
+
+    assert "<bool>" not in shown and "BOOLEAN" not in shown
+    assert re.search(r"\[default: \d+\.\d+\]", shown) is None, shown
+    if command in ("release", "shift", "resume"):
+        assert "--poll DURATION Time between health observations. [default: 5s]" in shown
+        assert "[default: 10m]" in shown
 
 
 def test_version_and_shell_completion():
