@@ -38,8 +38,11 @@ _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u
 # HTTP clients and browsers parse the special schemes (WHATWG URL) with any run of `/` or `\`
 # after the colon, none included: `http:user:pw@host` sends `user:pw` as credentials too.
 _URL = re.compile(
-    r"(?P<scheme>\b(?:(?i:https?|wss?|ftp):[/\\]*|[A-Za-z][A-Za-z0-9+.\-]*://))(?P<rest>[^\s\"'<>`\x1b]*)"
+    r"(?P<scheme>\b(?:(?i:https?|wss?|ftp):[/\\]*|[A-Za-z][A-Za-z0-9+.\-]*://))(?P<rest>[^\s<>`\x1b]*)"
 )
+# A quote inside a URL (`http://":99999/q?token=…`) must not end it before its query: the URL runs to
+# white space, and only the quotes and punctuation at its very end are taken as the text around it.
+_AROUND_URL = "\"',;.)]}"
 # Any other scheme without `//` (`data:ci:TOKEN@host`) has no authority, yet `user:password@` after it
 # is what someone pasted a credential as. `=` and `/` stay out, so `key=image:tag@sha256:…` is left alone.
 _OPAQUE_USERINFO = re.compile(
@@ -76,7 +79,9 @@ def redact(text: object) -> str:
 
 
 def _redact_url(match: re.Match[str]) -> str:
-    rest = match.group("rest")
+    whole = match.group("rest")
+    rest = whole.rstrip(_AROUND_URL)
+    around = whole[len(rest) :]
     authority_end = next((i for i, c in enumerate(rest) if c in "/\\?#"), len(rest))
     authority, tail = rest[:authority_end], rest[authority_end:]
     if "@" in authority:
@@ -85,7 +90,7 @@ def _redact_url(match: re.Match[str]) -> str:
     if query_mark:
         fragment = query.partition("#")[1:]
         tail = f"{path}?{REDACTED}" + ("".join(fragment) if fragment[0] else "")
-    return f"{match.group('scheme')}{authority}{tail}"
+    return f"{match.group('scheme')}{authority}{tail}{around}"
 
 
 def remember_secrets(value: object) -> None:

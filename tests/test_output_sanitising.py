@@ -152,3 +152,15 @@ def test_a_url_without_two_slashes_still_hides_its_credentials(pasted, shown):
 )
 def test_image_digests_and_prose_are_not_taken_for_credentials(text):
     assert shown_text(text) == text
+
+
+def test_a_quote_inside_a_url_does_not_end_it_before_its_query():
+    # Found by the rollout fuzz: the address `http://":99999/q?token=…` was echoed whole in its error.
+    text = shown_text("""address = 'http://":99999/q?token=hunter22' is not a valid URL (Port out of range)""")
+    assert "hunter22" not in text
+    assert """'http://":99999/q?[redacted]' is not a valid URL""" in text
+
+
+def test_the_quotes_and_punctuation_around_a_url_stay_as_they_were():
+    assert shown_text('"url": "http://u:pw@h/p?x=1", next') == '"url": "http://[redacted]@h/p?[redacted]", next'
+    assert shown_text("see http://h/a?b=c.") == "see http://h/a?[redacted]."
