@@ -98,3 +98,20 @@ def test_the_suites_private_directories_may_hold_the_router_config(private_tmp: 
     below /tmp, which the rule refuses."""
     assert unsafe_reason(private_tmp) is None
     assert unsafe_reason(tmp_path) is not None
+
+
+def test_a_private_directory_of_yours_in_a_sticky_shared_tree_may_hold_the_default_config(
+    world_writable: Path,
+) -> None:
+    """A checkout cloned into `mktemp -d` under /tmp deploys (found when a fresh clone under /tmp failed 11
+    tests): the sticky bit keeps others from replacing a directory that is already yours."""
+    world_writable.chmod(0o1777)
+    mine = world_writable / "ci.checkout"
+    mine.mkdir(mode=0o700)
+    project_default = mine / ".bluegreen" / "local-web"
+
+    assert unsafe_reason(project_default, named_trees=False) is None
+    world_writable.chmod(0o777)  # no sticky bit: another user may rename `ci.checkout` away and put theirs
+    assert "world-writable (mode 777)" in (unsafe_reason(project_default, named_trees=False) or "")
+    world_writable.chmod(0o1777)
+    assert "is world-writable" in (unsafe_reason(world_writable / "not-made-yet", named_trees=False) or "")
