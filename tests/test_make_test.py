@@ -4,6 +4,7 @@
 is exercised (the real pyright and suite run in `make test` and `make typecheck`).
 """
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def make_test(tmp_path: Path, pyright_status: int, pytest_status: int) -> tuple[subprocess.CompletedProcess[str], str]:
+def make_test(
+    tmp_path: Path, pyright_status: int, pytest_status: int, *make_args: str
+) -> tuple[subprocess.CompletedProcess[str], str]:
     calls = tmp_path / "calls"
     uv = tmp_path / "uv"
     uv.write_text(
@@ -30,7 +33,7 @@ if "pytest" in sys.argv:
     )
     uv.chmod(0o755)
     result = subprocess.run(
-        ["make", "--no-print-directory", "test", f"UV={uv}"],
+        ["make", "--no-print-directory", "test", f"UV={uv}", *make_args],
         cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
     )
     return result, calls.read_text()
@@ -40,8 +43,16 @@ def test_both_run_and_the_slowest_tests_are_printed(tmp_path: Path) -> None:
     result, calls = make_test(tmp_path, pyright_status=0, pytest_status=0)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "run --locked pyright\n" in calls
-    assert "run --locked pytest -n 2 --dist loadfile --durations=10\n" in calls
+    # Two workers per core (nproc: the cores this process may use), at most 8: the suite waits as much as it computes.
+    workers = min(2 * len(os.sched_getaffinity(0)), 8)
+    assert f"run --locked pytest -n {workers} --dist loadfile --durations=10\n" in calls
     assert "0 errors" in result.stdout
+
+
+def test_the_worker_count_can_be_set(tmp_path: Path) -> None:
+    result, calls = make_test(tmp_path, 0, 0, "TEST_WORKERS=3")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "run --locked pytest -n 3 --dist loadfile --durations=10\n" in calls
 
 
 @pytest.mark.parametrize(("pyright_status", "pytest_status"), [(1, 0), (0, 1), (1, 1)])
