@@ -12,6 +12,10 @@ import pytest
 
 from bluegreen.program_run import ProgramRun, run_config
 from bluegreen.stack_files import stack_config
+from tests import program_run_cache
+
+PROGRAM_RUNS = program_run_cache.install()
+"""This worker's runs of the program under mocks, reused across tests (tests/program_run_cache.py)."""
 
 # Re-exported: tests import these from here.
 __all__ = ["RunStack", "config_error", "run_config", "stack_config"]
@@ -139,3 +143,12 @@ def events_follow_their_schema(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(release_events.EventLog, "emit", emit)
     yield
     assert not broken, "events that break bluegreen/events.schema.json:\n" + "\n".join(broken)
+
+
+@pytest.fixture(autouse=True)
+def program_runs_reused(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, events_follow_their_schema: None
+) -> Iterator[None]:
+    """Which test is running, and what it patches, for PROGRAM_RUNS (after the autouse patch above)."""
+    with PROGRAM_RUNS.serving(request.node.nodeid, monkeypatch):
+        yield
