@@ -91,7 +91,7 @@ def in_container(router: LoopbackRouter, bin_dir: Path, monkeypatch: pytest.Monk
 
 def test_a_weight_change_keeps_the_worker_and_the_split_follows_within_a_second(router: LoopbackRouter) -> None:
     worker = router.worker_pid()
-    with LoadClient(router.production_port, threads=4, keep_alive=True) as client:
+    with LoadClient(router.production_port, threads=4, rate=4 * MIN_REQUESTS, keep_alive=True) as client:
         client.wait_for(time.monotonic(), 20, timeout=10)
         for blue, green in [(90, 10), (50, 50), (0, 100)]:
             spec = spec_for(blue, green)

@@ -26,6 +26,11 @@ pytestmark = pytest.mark.traffic
 STEPS = [(100, 0), (90, 10), (50, 50), (0, 100)]
 REQUESTS_PER_STEP = 400
 SHARE_TOLERANCE = 0.05
+RATE = 800
+KEEP_ALIVE_RATE = 600
+"""Requests/s of each client: a step's 400 answers in well under a second, without flooding the machine meanwhile.
+The rates differ on purpose: two clients paced in lockstep take alternate turns of HAProxy's deterministic
+round robin, so at 50/50 one saw blue 0.66 and the other 0.34 (both right together, each one wrong)."""
 
 
 @pytest.fixture
@@ -57,8 +62,8 @@ def router(replicas: dict) -> Iterator[LoopbackRouter]:
 def test_stepping_weights_loses_no_request_and_splits_as_configured(router: LoopbackRouter) -> None:
     # Both kinds of client: a new connection per request, and persistent keep-alive connections.
     with (
-        LoadClient(router.production_port, threads=3) as client,
-        LoadClient(router.production_port, threads=3, keep_alive=True) as kept,
+        LoadClient(router.production_port, threads=3, rate=RATE) as client,
+        LoadClient(router.production_port, threads=3, rate=KEEP_ALIVE_RATE, keep_alive=True) as kept,
     ):
         for blue, green in STEPS:
             spec = spec_for(blue, green)
@@ -103,7 +108,7 @@ def test_a_dead_replica_leaves_rotation_within_the_detection_window(
     # Wait for full health ("UP", not "UP 1/2"), so going DOWN takes all `fall` failed checks.
     wait_until(lambda: router.server("production", "green-0")["status"] == "UP", 30, "green-0 fully UP")
     window = FAST_CHECK.detection_seconds
-    with LoadClient(router.production_port, threads=3) as client:
+    with LoadClient(router.production_port, threads=3, rate=RATE) as client:
         client.wait_for(time.monotonic(), 100, timeout=60)
         before = router.server("production", "green-0")
         killed = time.monotonic()

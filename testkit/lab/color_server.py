@@ -1,8 +1,7 @@
-"""A tiny HTTP server standing in for one replica: `/` answers its color and name, `/health` answers 200.
+"""Replicas for the lab: each a process (so it can be killed like a container) answering its color and name.
 
-Run as `python -m testkit.lab.color_server <color> <name> [<status> [<faults json>]]`; it binds
-127.0.0.1 on a free port and prints the port on its first line, so the parent knows
-where it is. A status other than 200 makes a broken replica that answers it to every
+`start(color, name)` runs `http_replica.py` and returns its port; `/` answers `<color> <name>`,
+`/health` answers 200. A status other than 200 makes a broken replica that answers it to every
 path, health included. `/sleep/<seconds>` answers like `/`, that many seconds later
 (a long request, to see what a reload does to one).
 
@@ -14,22 +13,17 @@ own 502); `slow_*` adds a tail (drawn, or exactly one request in `slow_every`); 
 keeps the replica healthy that long first, and `on_signal` until `GET /_faults/start`.
 """
 
-import itertools
-import json
-import random
 import sys
-import time
-from dataclasses import asdict, dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import astuple, dataclass, fields
 from pathlib import Path
 from subprocess import PIPE, Popen
 
-_PROJECT_DIR = Path(__file__).resolve().parents[2]
-SLEEP_PATH = "/sleep/"
-FAULTS_START_PATH = "/_faults/start"
-"""Starts a replica's error faults now (with `Faults.on_signal`): a test's way to say "from here on"."""
-MALFORMED = b"HTTP/1.1 2x0 NOT-A-STATUS\r\nthis is not a header\r\n\r\n"
-"""What a malformed answer sends: HAProxy cannot parse it and answers the client 502 itself."""
+from . import http_replica
+from .http_replica import FAULTS_START_PATH, MALFORMED, SLEEP_PATH
+
+__all__ = ["FAULTS_START_PATH", "MALFORMED", "SLEEP_PATH", "Faults", "launch", "port_of", "start"]
+
+_REPLICA_SCRIPT = Path(http_replica.__file__).resolve()
 
 
 @dataclass(frozen=True)
@@ -54,73 +48,9 @@ class Faults:
     on_signal: bool = False
     """The error and malformed faults wait for `GET /_faults/start` (then `after_seconds` more)."""
 
-
-class _Handler(BaseHTTPRequestHandler):
-    body = b""
-    status = 200
-    faults = Faults()
-    started = 0.0
-    signalled = False
-    counter = itertools.count(1)
-    slow_counter = itertools.count(1)
-
-    def do_GET(self) -> None:
-        if self.path == FAULTS_START_PATH:
-            type(self).started = time.monotonic()
-            type(self).signalled = True
-            self.send_response(204)
-            self.end_headers()
-            return
-        payload = b"ok\n" if self.path == "/health" else self.body
-        if self.path.startswith(SLEEP_PATH):
-            time.sleep(float(self.path.removeprefix(SLEEP_PATH)))
-        status = self.status
-        if self.path != "/health":
-            faults = self.faults
-            slow = faults.slow_every and next(self.slow_counter) % faults.slow_every == 0
-            slow = slow or random.random() < faults.slow_probability
-            delay = faults.delay_ms + (faults.slow_ms if slow else 0.0)
-            time.sleep(delay / 1000)
-            waiting = faults.on_signal and not self.signalled
-            failing = not waiting and time.monotonic() - self.started >= faults.after_seconds
-            if failing and random.random() < faults.malformed_probability:
-                self.wfile.write(MALFORMED)
-                self.close_connection = True
-                return
-            counted = faults.error_every and next(self.counter) % faults.error_every == 0
-            if failing and (counted or random.random() < faults.error_probability):
-                status, payload = 500, b"error\n"
-        self.send_response(status)
-        self.send_header("Content-Type", "text/plain")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass  # thousands of requests per test; the client records what matters
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128  # the default 5 overflows under bursts of new connections
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        # HAProxy closes health-check connections with a reset once it has the status
-        # line; that is normal, not worth a traceback.
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)  # type: ignore[arg-type]
-
-
-def serve(color: str, name: str, status: int = 200, faults: Faults = Faults()) -> None:
-    handler = type(
-        "Handler",
-        (_Handler,),
-        {"body": f"{color} {name}\n".encode(), "status": status, "faults": faults,
-         "started": time.monotonic(), "counter": itertools.count(1), "slow_counter": itertools.count(1)},
-    )
-    server = _Server(("127.0.0.1", 0), handler)
-    print(server.server_address[1], flush=True)
-    server.serve_forever()
+    def arguments(self) -> list[str]:
+        """The replica's command-line form: `field=value` for every field (booleans as 0 or 1)."""
+        return [f"{field.name}={float(value)!r}" for field, value in zip(fields(self), astuple(self), strict=True)]
 
 
 def start(
@@ -137,12 +67,9 @@ def start(
 
 def launch(color: str, name: str, status: int = 200, faults: Faults = Faults()) -> Popen[str]:
     """Start one replica without waiting for it: several launched at once start in parallel (`port_of` each)."""
-    return Popen(
-        [sys.executable, "-m", "testkit.lab.color_server", color, name, str(status), json.dumps(asdict(faults))],
-        stdout=PIPE,
-        text=True,
-        cwd=_PROJECT_DIR,
-    )
+    # `-I -S`: the replica needs only the standard library; no `site`, no script directory on the path.
+    return Popen([sys.executable, "-I", "-S", str(_REPLICA_SCRIPT), color, name, str(status), *faults.arguments()],
+                 stdout=PIPE, text=True)
 
 
 def port_of(process: Popen[str], name: str) -> int:
@@ -154,7 +81,3 @@ def port_of(process: Popen[str], name: str) -> int:
         raise RuntimeError(f"replica {name} did not start (printed {line!r})")
     return int(line)
 
-
-if __name__ == "__main__":
-    color, name, *rest = sys.argv[1:]
-    serve(color, name, int(rest[0]) if rest else 200, Faults(**json.loads(rest[1])) if len(rest) > 1 else Faults())
