@@ -70,7 +70,7 @@ class _LazyConsole:
 
     def __getattr__(self, name: str) -> Any:
         if self._console is None:
-            from .console_output import make_console
+            from .scrubbed_console import make_console
 
             self._console = make_console(stderr=self._stderr)
         return getattr(self._console, name)

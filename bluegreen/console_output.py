@@ -1,14 +1,11 @@
 """Rich rendering for the CLI: rollout progress, plans, summaries, stack status and policy check reports."""
 
 import math
-import sys
 import time
-from typing import IO, Any, TextIO, cast
 
 from rich.console import Console
 from rich.table import Table
 
-from components import safe_text
 from components.spec import Traffic
 from components.spec.durations import show_duration
 
@@ -22,33 +19,6 @@ from .terminal_text import markup, plain
 
 PROGRESS_LINES = 10
 """Countdown lines printed per pause at most (one per tenth of it)."""
-
-
-class ScrubbedStream:
-    """stdout or stderr (whichever is current when written to) with every write passed through `scrub`.
-
-    The last line of defence: whatever a command prints, a secret value it read from the stack,
-    URL credentials or a URL query never reach the terminal, a log or `--json` output.
-    """
-
-    def __init__(self, stderr: bool) -> None:
-        self._stderr = stderr
-
-    @property
-    def stream(self) -> TextIO:
-        # Looked up on every write: tests (and Click's runner) swap sys.stdout while the console lives.
-        return sys.stderr if self._stderr else sys.stdout
-
-    def write(self, text: str) -> int:
-        return self.stream.write(safe_text.scrub(text))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.stream, name)
-
-
-def make_console(stderr: bool = False) -> Console:
-    # soft_wrap keeps long messages on one line in logs and CI, where the width is unknown.
-    return Console(file=cast(IO[str], ScrubbedStream(stderr)), soft_wrap=True, highlight=False)
 
 
 class ConsoleObserver:

@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -34,10 +35,12 @@ HEAVY = (
     "components.safe_text",  # its patterns compile at import: loaded when a refusal is printed
 )
 
-# Runs the console script's entry point in-process, then reports every module loaded.
+# Runs the console script's entry point in-process, then reports every module loaded. The packages named
+# in the second argument are made absent (as `importlib.util.find_spec` sees a `None` in sys.modules).
 PROBE = """
 import json, sys
-sys.argv = ["bluegreen", *json.loads(sys.argv[1])]
+sys.argv, absent = ["bluegreen", *json.loads(sys.argv[1])], json.loads(sys.argv[2])
+sys.modules.update(dict.fromkeys(absent))
 from bluegreen.cli import main
 try:
     main()
@@ -47,17 +50,22 @@ print("\\n" + json.dumps(sorted(sys.modules)))
 """
 
 
-def loaded_after(args: list[str], **env: str) -> set[str]:
+def probe(args: list[str], cwd: Path = PROJECT_DIR, absent: tuple[str, ...] = (), **env: str) -> tuple[set[str], str]:
+    """The modules loaded after the command, and what it printed on stderr."""
     result = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(args)],
-        cwd=PROJECT_DIR,
+        [sys.executable, "-c", PROBE, json.dumps(args), json.dumps(absent)],
+        cwd=cwd,
         env={**os.environ, **env},
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
-    return set(json.loads(result.stdout.rsplit("\n", 2)[-2]))
+    return set(json.loads(result.stdout.rsplit("\n", 2)[-2])), result.stderr
+
+
+def loaded_after(args: list[str], **env: str) -> set[str]:
+    return probe(args, **env)[0]
 
 
 def completion(words: str) -> dict[str, str]:
@@ -132,3 +140,45 @@ def test_the_probe_sees_heavy_modules_when_a_command_runs():
     modules = loaded_after(["status", "--stack", "no such stack"])
 
     assert "components.spec" in modules or "bluegreen.rollout_plan" in modules
+
+
+# What a refusal may load to print itself (rich, the scrubber) is allowed; the work it refuses is not.
+WORK = tuple(h for h in HEAVY if h not in ("rich", "components.safe_text"))
+
+
+def work_in(modules: set[str]) -> list[str]:
+    return sorted(m for m in modules if any(m == h or m.startswith(h + ".") for h in WORK))
+
+
+def test_check_outside_a_project_is_refused_before_loading_the_program(tmp_path):
+    modules, stderr = probe(["check"], cwd=tmp_path)
+
+    assert "no Pulumi project here" in stderr
+    assert work_in(modules) == []
+
+
+def test_check_without_pulumi_policy_is_refused_before_loading_the_program():
+    modules, stderr = probe(["check", "--stack", "local"], absent=("pulumi_policy",))
+
+    assert "install it with: pip install 'bluegreen[check]'" in stderr
+    assert work_in(modules - {"pulumi_policy"}) == []  # the name the probe made absent
+
+
+def test_a_bad_stack_name_is_refused_before_loading_the_config_model():
+    modules, stderr = probe(["check", "--stack", "no such stack"])
+
+    assert "--stack = 'no such stack' is invalid" in stderr
+    assert work_in(modules) == []
+
+
+def test_the_release_analysis_loads_no_docker_sdk():
+    # It reads the docker router's backend name on every platform; an AWS or Kubernetes release (its CLI
+    # process) need not load pulumi_docker for that. The component itself still loads on first use.
+    probe = (
+        "import sys, bluegreen.analysis; print('pulumi_docker' in sys.modules)\n"
+        "from components.docker import BlueGreenService, DockerBlueGreenService, DockerServiceArgs\n"
+        "print(BlueGreenService is DockerBlueGreenService, DockerServiceArgs.__name__, 'pulumi_docker' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=60)
+
+    assert result.stdout.split() == ["False", "True", "DockerServiceArgs", "True"], result.stderr

@@ -12,7 +12,7 @@ from ..cli_env import CliEnv
 from ..cli_options import check_stack
 from ..project import no_project_message, stack_names
 from .options import StacksOpt
-from .refusal import refuse
+from .refusal import guard, refuse
 
 
 def check(
@@ -37,13 +37,6 @@ def check(
 
     No cloud credentials needed. Exits 1 on any mandatory violation or invalid stack config.
     """
-    from ..check_report import github_link, json_text, markdown
-    from ..console_output import render_check
-    from ..offline_check import SCOPE_NOTE, run_checks
-    from ..policy_client import PolicyPackError
-    from ..terminal_text import markup
-    from .running import guard
-
     env: CliEnv = ctx.obj
     env.json_errors = None if json_path is None else str(json_path)
     directory = project_dir.resolve() if project_dir is not None else env.project_dir
@@ -62,6 +55,13 @@ def check(
             "`bluegreen check` runs the policy pack, which needs pulumi-policy",
             hint="install it with: pip install 'bluegreen[check]'",
         )
+    # Only now the check's own modules (the program's and the pack client's): a refusal above answers at once.
+    from ..check_report import github_link, json_text, markdown
+    from ..console_output import render_check
+    from ..offline_check import SCOPE_NOTE, run_checks
+    from ..policy_client import PolicyPackError
+    from ..terminal_text import markup
+
     to_stdout = json_path is not None and str(json_path) == "-"
     # With `--json -`, stdout carries only JSON; the human report goes to stderr.
     human = env.err if to_stdout else env.out

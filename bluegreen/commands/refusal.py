@@ -4,9 +4,11 @@
 gets JSON."""
 
 import contextlib
+import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import typer
 
@@ -15,6 +17,8 @@ from ..project import no_project_message
 
 if TYPE_CHECKING:
     from ..cli_env import CliEnv
+
+T = TypeVar("T")
 
 DEFAULT_HINTS = {
     ExitCode.REFUSED: "nothing was changed; correct the request and run the command again",
@@ -60,3 +64,40 @@ def require_project(env: "CliEnv", option: str | None = None) -> Path:
     if env.project_dir is None:
         refuse(env, no_project_message(option))
     return env.project_dir
+
+
+def guard(env: "CliEnv", stack: str, action: Callable[[], T]) -> T:
+    """Run a check that may refuse the request; print the refusal as plain lines, never a traceback."""
+    try:
+        return action()
+    except Exception as error:
+        message = refusal_of(error, stack)
+        if message is None:
+            raise
+        refuse(env, message)
+
+
+def refusal_of(error: Exception, stack: str) -> str | None:
+    """The refusal a check's error stands for, or None for an error that is not a refusal.
+
+    The error classes are imported here, once there is an error, the config model's last: a command whose
+    checks pass, or fail on a stack name, loads neither the config model nor the stack driver to get there
+    (`check` without pulumi-policy answers before loading them).
+    """
+    from ..plan_error import PlanError
+
+    if isinstance(error, PlanError):
+        # The planner does not know the stack's name; the commands it suggests must carry it.
+        return re.sub(r"`bluegreen (\w+)`", rf"`bluegreen \1 --stack {stack}`", str(error))
+    if isinstance(error, FileNotFoundError):
+        return str(error)
+    from components.spec import ConfigError
+
+    from ..stack_driver import StackError
+
+    if isinstance(error, ConfigError):
+        lines = "\n".join(f"  {problem}" for problem in error.problems)
+        return f"invalid stack config in {stack} ({len(error.problems)} problem(s)):\n{lines}"
+    if isinstance(error, StackError):
+        return str(error)
+    return None

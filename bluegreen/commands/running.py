@@ -1,12 +1,11 @@
 """The path every traffic-moving command ends on: check options, plan, confirm on a protected stack, run
 the release engine, report, exit with its code. Refusals print plain lines, never a traceback."""
 
-import re
 import shlex
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from typing import IO, Any, NoReturn, TypeVar
+from typing import IO, Any, NoReturn
 
 import typer
 
@@ -22,12 +21,10 @@ from ..notifier import Notifier
 from ..release_events import EventLog, JsonLinesSink, ReleaseContext, Sink, new_release_id
 from ..release_session import SessionOptions, announcer, is_protected, next_steps, run_session
 from ..rollout import AnalysisFactory, OnInterrupt, Timing
-from ..rollout_plan import Override, PlanError, RolloutPlan, parse_steps, spec_of
+from ..rollout_plan import Override, RolloutPlan, parse_steps, spec_of
 from ..stack_driver import StackDriver, StackError
 from ..terminal_text import markup
-from .refusal import refuse
-
-T = TypeVar("T")
+from .refusal import guard, refuse
 
 INTERRUPTED_DELIVERY_SECONDS = 2.0
 """After Ctrl-C or SIGTERM, the longest wait for notifications still queued (else `notify_deadline`)."""
@@ -75,20 +72,6 @@ def driver_of(env: CliEnv, stack: str) -> StackDriver:
     try:
         return env.driver_for(stack)
     except StackError as error:
-        refuse(env, str(error))
-
-
-def guard(env: CliEnv, stack: str, action: Callable[[], T]) -> T:
-    """Run a check that may refuse the request; print the refusal as plain lines, never a traceback."""
-    try:
-        return action()
-    except ConfigError as error:
-        lines = "\n".join(f"  {problem}" for problem in error.problems)
-        refuse(env, f"invalid stack config in {stack} ({len(error.problems)} problem(s)):\n{lines}")
-    except PlanError as error:
-        # The planner does not know the stack's name; the commands it suggests must carry it.
-        refuse(env, re.sub(r"`bluegreen (\w+)`", rf"`bluegreen \1 --stack {stack}`", str(error)))
-    except (StackError, FileNotFoundError) as error:
         refuse(env, str(error))
 
 
