@@ -138,7 +138,7 @@ def run_once(mode: Mode, scenario: Scenario, shared: SharedPrometheus) -> Run:
     lab_started = time.monotonic()
     dead = f"http://127.0.0.1:{free_port()}" if scenario.prometheus_down else None
     with canary_lab(strategy(mode, scenario), green_faults=scenario.green, blue_faults=scenario.blue,
-                    rate=scenario.rate, threads=16 if scenario.rate > 10 else 2, shared=shared,
+                    rate=scenario.rate, threads=16 if scenario.rate > 10 else 2, shared=shared, keep_alive=False,
                     prometheus_address=dead) as lab:
         signalled: list[float] = []
 

@@ -68,7 +68,8 @@ def rate(lab, start: float, end: float) -> float:
 
 
 def with_analysis(shared: SharedPrometheus) -> dict:
-    with canary_lab(strategy(True), green_error_every=ERROR_EVERY, rate=RATE, shared=shared) as lab:
+    with canary_lab(strategy(True), green_error_every=ERROR_EVERY, rate=RATE, shared=shared,
+                    keep_alive=False) as lab:
         spec = lab.spec.rollout
         assert spec.analysis is not None
         updates: list[float] = []
@@ -93,7 +94,8 @@ def with_analysis(shared: SharedPrometheus) -> dict:
 
 
 def health_only(shared: SharedPrometheus) -> dict:
-    with canary_lab(strategy(False), green_error_every=ERROR_EVERY, rate=RATE, shared=shared) as lab:
+    with canary_lab(strategy(False), green_error_every=ERROR_EVERY, rate=RATE, shared=shared,
+                    keep_alive=False) as lab:
         started = time.monotonic()
         lab.set_weight(WEIGHT)
         changed = time.monotonic()

@@ -12,7 +12,6 @@ import time
 import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -23,6 +22,7 @@ from bluegreen.analysis.promql import substitute
 from bluegreen.analysis.reading import Reading
 from components.spec.rollout import HookSpec, MetricSpec
 from testkit.lab.router import free_port, wait_until
+from tests.loopback_http import QuietHandler, loopback_server
 
 Answer = Callable[[str], tuple]
 """path+query -> (status, body, seconds to wait before answering[, headers])."""
@@ -32,8 +32,8 @@ Answer = Callable[[str], tuple]
 def server(answer: Answer) -> Iterator[tuple[str, list[str]]]:
     seen: list[str] = []
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
+    class Handler(QuietHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server calls it by this name
             seen.append(self.path)
             status, body, delay, *headers = answer(self.path)
             time.sleep(delay)
@@ -47,17 +47,8 @@ def server(answer: Answer) -> Iterator[tuple[str, list[str]]]:
             except ConnectionError:
                 pass  # the client gave up first: what the slow cases want
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
+    with loopback_server(Handler) as httpd:
         yield f"http://127.0.0.1:{httpd.server_address[1]}", seen
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 def vector(*values: str) -> bytes:

@@ -6,10 +6,8 @@ server, and HAProxy's own check against the same kind of server.
 
 import shutil
 import subprocess
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -18,6 +16,7 @@ from components.health import docker_healthcheck, ecs_container_check, probe_com
 from components.spec import HealthCheck
 from testkit.lab.router import LoopbackRouter, wait_until
 from testkit.lab.scenario import FAST_CHECK, spec_for
+from tests.loopback_http import QuietHandler, loopback_server
 
 # Paths the validator accepts (RFC 3986 path and query characters) that mean something to a shell.
 SHELL_MEANINGFUL = [
@@ -33,24 +32,13 @@ def http_server(status_for: dict[str, int], default: int) -> Iterator[tuple[int,
     """A loopback server answering `status_for[path]` (else `default`); yields its port and the paths it saw."""
     seen: list[str] = []
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
+    class Handler(QuietHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server calls it by this name
             seen.append(self.path)
-            self.send_response(status_for.get(self.path, default))
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+            self.reply(status_for.get(self.path, default), b"")
 
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with loopback_server(Handler) as server:
         yield server.server_address[1], seen
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def run_probe(command: str, env: dict[str, str] | None = None) -> int:
