@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from .stack_files import stack_file, stack_names
+from .project import stack_file, stack_names
 
 
 def _relevant(config: dict[str, Any]) -> dict[str, Any]:

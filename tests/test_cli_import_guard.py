@@ -182,3 +182,14 @@ def test_the_release_analysis_loads_no_docker_sdk():
     result = subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=60)
 
     assert result.stdout.split() == ["False", "True", "DockerServiceArgs", "True"], result.stderr
+
+
+def test_the_pull_request_scripts_stack_diff_loads_no_config_model():
+    # .ci/release-plans runs it on every pull request before it plans anything: it compares YAML only.
+    probe = (
+        "import sys, bluegreen.stack_changes\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('pydantic', 'components.spec', 'pulumi'))))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=60)
+
+    assert result.stdout.strip() == "[]", result.stderr
