@@ -127,9 +127,20 @@ def lab_prometheus():
         yield shared
 
 
+BOTOCORE_MODELS: dict[str | None, dict] = {}
+"""botocore's parsed service models (JSON files of up to 2 MB), by data path, shared by every session a test makes."""
+
+
 @pytest.fixture
 def fake_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fake credentials before any boto3 client exists, so nothing can reach a real account (moto's advice)."""
+    """Fake credentials before any boto3 client exists, so nothing can reach a real account (moto's advice).
+
+    moto gives each test a new default session, and each session parsed the service models again (EC2's,
+    about 0.1 s of CPU a client): the sessions share what their loaders read, as one session's clients do.
+    """
+    from botocore import loaders
+    from botocore import session as botocore_session
+
     for key, value in {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
@@ -137,6 +148,13 @@ def fake_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
         "AWS_DEFAULT_REGION": "us-east-1",
     }.items():
         monkeypatch.setenv(key, value)
+
+    def create_loader(search_path_string: str | None = None) -> loaders.Loader:
+        loader = loaders.create_loader(search_path_string)
+        loader._cache = BOTOCORE_MODELS.setdefault(search_path_string, {})  # pyright: ignore[reportAttributeAccessIssue]
+        return loader
+
+    monkeypatch.setattr(botocore_session, "create_loader", create_loader)
 
 
 @pytest.fixture(autouse=True)

@@ -20,7 +20,10 @@ SPEC = spec_of(aws_config())  # 2 replicas per color
 
 
 @pytest.fixture
-def aws(fake_aws_credentials):
+def aws(fake_aws_credentials, monkeypatch):
+    # moto loads its ~13,000 public AMIs into every new EC2 backend (each test's); the one test that
+    # runs instances registers an image of its own.
+    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
     with mock_aws():
         ec2 = boto3.client("ec2", region_name="us-east-1")
         vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
@@ -59,7 +62,7 @@ def test_fewer_healthy_targets_than_replicas_fail(aws):
 def test_stopped_instances_count_as_not_healthy(aws):
     elbv2, ec2, target_group = aws
     arn = target_group("web-blue-tg", target_type="instance")
-    image = ec2.describe_images()["Images"][0]["ImageId"]
+    image = ec2.register_image(Name="web", RootDeviceName="/dev/xvda")["ImageId"]
     ids = [i["InstanceId"] for i in ec2.run_instances(ImageId=image, MinCount=2, MaxCount=2)["Instances"]]
     elbv2.register_targets(TargetGroupArn=arn, Targets=[{"Id": i} for i in ids])
     ec2.stop_instances(InstanceIds=ids[:1])
