@@ -8,6 +8,7 @@ for a bad candidate.
 
 import itertools
 import math
+from collections.abc import Callable
 from fractions import Fraction
 
 import pytest
@@ -41,19 +42,48 @@ def failure_rate(
     candidate = binomial(n_candidate, p_candidate)
     tail = [*list(itertools.accumulate(reversed(candidate)))[::-1], 0.0]  # tail[k] = P(X >= k)
     rate = 0.0
+    start = n_candidate + 1
     for y, p_y in enumerate(binomial(n_live, p_live)):
         if p_y < 1e-12:
             continue
-        # "worse" is monotone in the candidate's failures (tested below): find where it starts.
-        low, high = 0, n_candidate + 1
-        while low < high:
-            middle = (low + high) // 2
-            if compare_error_rates(middle, n_candidate, y, n_live, margin, confidence).worse:
-                high = middle
-            else:
-                low = middle + 1
-        rate += tail[low] * p_y
+        # "worse" is monotone in the candidate's failures (tested below): find where it starts, from
+        # where it started for the previous live count (one more live failure moves it by a request or two).
+        start = first_worse(
+            lambda x, y=y: compare_error_rates(x, n_candidate, y, n_live, margin, confidence).worse, n_candidate, start
+        )
+        rate += tail[start] * p_y
     return rate
+
+
+def first_worse(worse: Callable[[int], bool], n: int, guess: int) -> int:
+    """The smallest x in 0..n with worse(x), or n + 1 if none, for a worse() monotone in x, searched from guess.
+
+    Steps doubling away from guess bracket it (worse at `high`, not at `low`; -1 and n + 1 stand for the
+    ends), then the bracket is halved: two calls where it is at guess, about 2 log2(distance) otherwise.
+    """
+
+    def at(x: int) -> bool:
+        return x > n or worse(x)
+
+    guess = min(max(guess, 0), n + 1)
+    step = 1
+    if at(guess):
+        high = guess
+        while high - step >= 0 and at(high - step):
+            high, step = high - step, step * 2
+        low = max(high - step, -1)
+    else:
+        low = guess
+        while low + step <= n and not at(low + step):
+            low, step = low + step, step * 2
+        high = min(low + step, n + 1)
+    while high - low > 1:
+        middle = (low + high) // 2
+        if at(middle):
+            high = middle
+        else:
+            low = middle
+    return high
 
 
 def brute_tail(observed: int, n_candidate: int, n_live: int, failures: int, psi: float) -> float:
@@ -304,3 +334,21 @@ def test_bad_counts_are_refused_not_judged():
         compare_error_rates(0, 3, 0, 0)
     with pytest.raises(ValueError, match=r"margin 1\.0 must be in"):
         compare_error_rates(0, 3, 0, 3, 1.0)
+
+
+def test_the_search_from_a_guess_finds_where_a_monotone_verdict_starts():
+    # failure_rate's search: every start, from every guess, against counting.
+    for n in range(12):
+        for start in range(n + 2):
+            calls: list[int] = []
+
+            def worse(x: int, n: int = n, start: int = start, calls: list[int] = calls) -> bool:
+                assert 0 <= x <= n
+                calls.append(x)
+                return x >= start
+
+            for guess in range(-1, n + 3):
+                calls.clear()
+                assert first_worse(worse, n, guess) == start, (n, start, guess)
+                if guess == start <= n:
+                    assert len(calls) <= 2
