@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -50,8 +51,14 @@ print("\\n" + json.dumps(sorted(sys.modules)))
 """
 
 
-def probe(args: list[str], cwd: Path = PROJECT_DIR, absent: tuple[str, ...] = (), **env: str) -> tuple[set[str], str]:
-    """The modules loaded after the command, and what it printed on stderr."""
+class Probed(NamedTuple):
+    modules: set[str]
+    stdout: str
+    stderr: str
+
+
+def probe(args: list[str], cwd: Path = PROJECT_DIR, absent: tuple[str, ...] = (), **env: str) -> Probed:
+    """The modules loaded after the command, and what it printed."""
     result = subprocess.run(
         [sys.executable, "-c", PROBE, json.dumps(args), json.dumps(absent)],
         cwd=cwd,
@@ -61,11 +68,12 @@ def probe(args: list[str], cwd: Path = PROJECT_DIR, absent: tuple[str, ...] = ()
         timeout=60,
         check=False,
     )
-    return set(json.loads(result.stdout.rsplit("\n", 2)[-2])), result.stderr
+    printed, modules, _ = result.stdout.rsplit("\n", 2)
+    return Probed(set(json.loads(modules)), printed, result.stderr)
 
 
 def loaded_after(args: list[str], **env: str) -> set[str]:
-    return probe(args, **env)[0]
+    return probe(args, **env).modules
 
 
 def completion(words: str) -> dict[str, str]:
@@ -108,11 +116,7 @@ def shell_completion(shell: str, words: str) -> dict[str, str]:
 @pytest.mark.parametrize("shell", ["zsh", "fish", "powershell"])
 def test_completion_with_help_beside_each_name_loads_no_rich(shell):
     # These shells show each command's help; typer renders it with rich whenever rich is installed.
-    env = {**os.environ, **shell_completion(shell, "bluegreen re")}
-    modules = loaded_after([], **shell_completion(shell, "bluegreen re"))
-    shown = subprocess.run(
-        [sys.executable, "-m", "bluegreen"], cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=60
-    ).stdout
+    modules, shown, _ = probe([], **shell_completion(shell, "bluegreen re"))
 
     assert heavy_in(modules) == []
     assert "release" in shown and "Deploy --image to the idle color" in shown
@@ -151,21 +155,21 @@ def work_in(modules: set[str]) -> list[str]:
 
 
 def test_check_outside_a_project_is_refused_before_loading_the_program(tmp_path):
-    modules, stderr = probe(["check"], cwd=tmp_path)
+    modules, _, stderr = probe(["check"], cwd=tmp_path)
 
     assert "no Pulumi project here" in stderr
     assert work_in(modules) == []
 
 
 def test_check_without_pulumi_policy_is_refused_before_loading_the_program():
-    modules, stderr = probe(["check", "--stack", "local"], absent=("pulumi_policy",))
+    modules, _, stderr = probe(["check", "--stack", "local"], absent=("pulumi_policy",))
 
     assert "install it with: pip install 'bluegreen[check]'" in stderr
     assert work_in(modules - {"pulumi_policy"}) == []  # the name the probe made absent
 
 
 def test_a_bad_stack_name_is_refused_before_loading_the_config_model():
-    modules, stderr = probe(["check", "--stack", "no such stack"])
+    modules, _, stderr = probe(["check", "--stack", "no such stack"])
 
     assert "--stack = 'no such stack' is invalid" in stderr
     assert work_in(modules) == []
