@@ -66,6 +66,7 @@ def test_a_replica_keeps_a_connection_alive_and_closes_it_when_asked() -> None:
             assert not answer.endswith(b"<still open>")
         assert raw(port, b"GET / HTTP/1.1\r\n\r\n", silence=0.5).endswith(b"green green-1\n<still open>")
         assert raw(port, b"nonsense\r\n\r\n").startswith(b"HTTP/1.1 400 Bad Request\r\n")
+        assert get_once(port, "/sleep/x").error == "HTTP 400 not a number of seconds"
 
 
 def test_malformed_answers_wait_for_the_signal_then_break_the_connection() -> None:

@@ -91,7 +91,10 @@ class Replica:
         if path == HEALTH_PATH:
             return self.health[close]
         if path.startswith(SLEEP_PATH):
-            time.sleep(float(path.removeprefix(SLEEP_PATH)))
+            seconds = path.removeprefix(SLEEP_PATH)
+            if not seconds.replace(".", "", 1).isdigit():
+                return answer(400, b"not a number of seconds\n", close)
+            time.sleep(float(seconds))
         slow = self.slow_every and next(self.slow_counter) % self.slow_every == 0
         slow = slow or random.random() < self.slow_probability
         delay = self.delay + (self.slow if slow else 0.0)
