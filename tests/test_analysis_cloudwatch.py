@@ -9,10 +9,7 @@ against real CloudWatch needs an AWS account (docs/analysis.md).
 
 from datetime import UTC, datetime, timedelta
 
-import boto3
 import pytest
-from botocore.stub import ANY, Stubber
-from moto import mock_aws
 from rollout_support import aws_config
 
 from bluegreen.analysis import build_analysis
@@ -55,6 +52,10 @@ LAST_MINUTE = NOW - timedelta(seconds=60)
 
 @pytest.fixture
 def cloudwatch(fake_aws_credentials, monkeypatch):
+    # Imported here: only the worker that runs this module pays for boto3 and moto (about 0.3 s of CPU).
+    import boto3
+    from moto import mock_aws
+
     monkeypatch.setattr(cloudwatch_module, "utc_now", lambda: NOW)
     with mock_aws():
         yield boto3.client("cloudwatch", region_name="us-east-1")
@@ -238,6 +239,9 @@ def results(status: str, requests: list[float], errors: list[float]) -> list[dic
 
 @pytest.fixture
 def stubbed(fake_aws_credentials):
+    import boto3
+    from botocore.stub import Stubber
+
     client = boto3.client("cloudwatch", region_name="us-east-1")
     with Stubber(client) as stubber:
         yield client, stubber
@@ -245,6 +249,8 @@ def stubbed(fake_aws_credentials):
 
 def test_partial_data_follows_the_next_page_and_sums_both(stubbed):
     # moto never answers PartialData; botocore's Stubber answers what CloudWatch does with many datapoints.
+    from botocore.stub import ANY
+
     client, stubber = stubbed
     stubber.add_response("get_metric_data", {"MetricDataResults": results("PartialData", [60.0], [1.0]),
                                              "NextToken": "page-2"})

@@ -5,9 +5,7 @@ moto reports registered IP targets as `healthy` and stopped EC2 instances as
 judge with the response shape AWS documents.
 """
 
-import boto3
 import pytest
-from moto import mock_aws
 from rollout_support import Recorder, aws_config
 
 from bluegreen.health_gates import TargetHealthGate, judge_targets
@@ -21,6 +19,10 @@ SPEC = spec_of(aws_config())  # 2 replicas per color
 
 @pytest.fixture
 def aws(fake_aws_credentials, monkeypatch):
+    # Imported here: only the worker that runs this module pays for boto3 and moto (about 0.3 s of CPU).
+    import boto3
+    from moto import mock_aws
+
     # moto loads its ~13,000 public AMIs into every new EC2 backend (each test's); the one test that
     # runs instances registers an image of its own.
     monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
