@@ -13,10 +13,11 @@ import pytest
 
 from bluegreen.program_run import ProgramRun, run_config
 from bluegreen.stack_files import stack_config
-from tests import program_run_cache
+from tests import cli_command_cache, program_run_cache
 
 PROGRAM_RUNS = program_run_cache.install()
 """This worker's runs of the program under mocks, reused across tests (tests/program_run_cache.py)."""
+cli_command_cache.install()  # CliRunner builds the CLI's click command once per worker (tests/cli_command_cache.py)
 
 # Re-exported: tests import these from here.
 __all__ = ["RunStack", "config_error", "run_config", "stack_config"]
