@@ -7,8 +7,8 @@ values, stack outputs and tags, provider and Pulumi messages, hook output) passe
   tag could move the cursor and overwrite the line saying the stack is locked), no bidirectional
   overrides (they reorder what a reader sees), and a bounded length with a marker saying how much
   was cut;
-- `redact(text)`: URL credentials (`user:pass@`) and URL query strings replaced by `[redacted]`,
-  since tokens travel there;
+- `redact(text)`: URL credentials (`user:pass@`) and query strings (`?name=…`, in a URL or not)
+  replaced by `[redacted]`, since tokens travel there;
 - `markdown(text)`: both of the above, then every character Markdown or HTML would act on escaped
   and @-mentions broken, so a value in a PR comment or job summary is shown, never rendered;
 - `scrub(text)`: `redact`, and every secret this process has read (`remember_secrets`: the
@@ -48,6 +48,10 @@ _AROUND_URL = "\"',;.)]}"
 _OPAQUE_USERINFO = re.compile(
     r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.\-]*:)[^\s\"'<>`\x1b/\\?#=@:]+:[^\s\"'<>`\x1b/\\?#=@]+@"
 )
+# A query string wherever it stands, URL or not: `http:// /q?token=…` or ``file://`/q?token=…`` is no URL
+# `_URL` can follow (a space or backtick ends it at the scheme), yet the token after `?` is as secret.
+# `?` then `name=` starts one; it runs to white space, less the punctuation around it as for a URL.
+_QUERY = re.compile(r"\?(?=[^\s?#=&]+=)(?P<query>[^\s#]*)")
 # Secret strings shorter than this are not scrubbed from output: they would hide ordinary words.
 MIN_SECRET_LENGTH = 4
 _known_secrets: set[str] = set()
@@ -75,12 +79,20 @@ def cut(text: str, limit: int = MAX_LENGTH) -> str:
 
 def redact(text: object) -> str:
     """`text` with URL credentials and query strings replaced by `[redacted]`."""
-    return _URL.sub(_redact_url, _OPAQUE_USERINFO.sub(rf"\g<scheme>{REDACTED}@", str(text)))
+    urls_redacted = _URL.sub(_redact_url, _OPAQUE_USERINFO.sub(rf"\g<scheme>{REDACTED}@", str(text)))
+    return _QUERY.sub(_redact_query, urls_redacted)
+
+
+def _redact_query(match: re.Match[str]) -> str:
+    query = match.group("query")
+    return f"?{REDACTED}{query[len(query.rstrip(_AROUND_URL)) :]}"
 
 
 def _redact_url(match: re.Match[str]) -> str:
     whole = match.group("rest")
     rest = whole.rstrip(_AROUND_URL)
+    if rest.endswith(REDACTED[:-1]):  # redacted before: its closing bracket is part of it, not text around
+        rest += "]"
     around = whole[len(rest) :]
     authority_end = next((i for i, c in enumerate(rest) if c in "/\\?#"), len(rest))
     authority, tail = rest[:authority_end], rest[authority_end:]

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from rollout_support import docker_config, run_cli
 
 from bluegreen.stack_lock import LOCK_TAG, LockInfo
-from components.safe_text import markdown, terminal
+from components.safe_text import markdown, redact, terminal
 from components.safe_text import shown as shown_text
 from testkit.mock_driver import MockProgramDriver
 
@@ -164,3 +164,31 @@ def test_a_quote_inside_a_url_does_not_end_it_before_its_query():
 def test_the_quotes_and_punctuation_around_a_url_stay_as_they_were():
     assert shown_text('"url": "http://u:pw@h/p?x=1", next') == '"url": "http://[redacted]@h/p?[redacted]", next'
     assert shown_text("see http://h/a?b=c.") == "see http://h/a?[redacted]."
+
+
+@pytest.mark.parametrize(
+    ("pasted", "shown"),
+    [
+        ("http:// /q?token=hunter22", "http:// /q?[redacted]"),
+        ("file://`/q?token=hunter22", "file://`/q?[redacted]"),
+        ("/q?token=hunter22&next=1", "/q?[redacted]"),
+    ],
+)
+def test_a_query_string_is_hidden_where_no_url_can_be_read(pasted, shown):
+    # Found by the rollout fuzz: a space or backtick after the scheme ended the URL there, and the
+    # token in the query after it was printed whole in the validation message.
+    text = shown_text(f"bluegreen:rollout.hooks.preTraffic.url = '{pasted}' is invalid")
+    assert "hunter22" not in text
+    assert f"'{shown}' is invalid" in text
+
+
+@pytest.mark.parametrize("text", ["what? x=1", "a?b", "is it ready?", "?=x", "curl 'http://h/p?[redacted]' ok"])
+def test_a_question_mark_without_a_query_and_redacted_text_stay_as_they_were(text):
+    assert shown_text(text) == text
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from("h:/?@=&#'\"`]) [aq"), max_size=30))
+def test_fuzz_redacting_twice_changes_nothing_more(text):
+    once = redact(text)
+    assert redact(once) == once
