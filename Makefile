@@ -51,11 +51,13 @@ prerequisites:
 # subprocesses, not on a CPU, so while one worker waits another computes (on 2 cores: 143 s at -n 4 against
 # 186 s at -n 2, same tests), at most 8. TEST_WORKERS overrides it. Each module runs whole on one worker (--dist loadfile),
 # so what its fixtures start (a fresh checkout with its own venv, the wheel, Prometheus, HAProxy) starts once.
+# Modules are handed out in collection order (--no-loadscope-reorder), which tests/conftest.py sorts longest
+# first: xdist's own order, most tests first, started the 26 s analysis module last, alone, 2 minutes in.
 # pyright runs beside them, not inside one of them, so its ~20 s overlap those waits; either one failing
 # fails the target. The 10 slowest tests are printed at the end.
 test: prerequisites setup
 	@log=$$(mktemp); PYRIGHT_PYTHON_IGNORE_WARNINGS=1 $(UV) run --locked pyright > $$log 2>&1 & typecheck=$$!; \
-	$(UV) run --locked pytest -n $(TEST_WORKERS) --dist loadfile --durations=10; status=$$?; \
+	$(UV) run --locked pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=10; status=$$?; \
 	if wait $$typecheck; then tail -n 1 $$log; else cat $$log; status=1; fi; \
 	rm -f $$log; exit $$status
 

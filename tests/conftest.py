@@ -25,19 +25,25 @@ __all__ = ["RunStack", "config_error", "run_config", "stack_config"]
 RunStack = Callable[..., ProgramRun]
 
 LONGEST_FIRST = (
-    "test_analysis_end_to_end.py",
-    "test_traffic_reloads.py",
     "test_docs_commands.py",
-    "test_wheel_install.py",
+    "test_interrupt_exit.py",
+    "test_analysis_verdicts_end_to_end.py",
     "test_recovery_model.py",
-    "test_docs_reference.py",
+    "test_traffic_reloads.py",
+    "test_analysis_end_to_end.py",
+    "test_policy_robustness.py",
+    "test_wheel_install.py",
     "test_analysis_haproxy_evidence.py",
-    "test_release_failures.py",
     "test_runtime_weights.py",
+    "test_docs_reference.py",
+    "test_release_failures.py",
+    "test_cli_import_guard.py",
+    "test_policy_rollout.py",
+    "test_notifications.py",
 )
-"""The modules that take longest (10-40 s each on one loaded core), longest first. `make test` gives each
-module to one worker whole (`--dist loadfile`, so a module's fixtures start once); collected as their
-names sort, one of these would start near the end and run alone while the other worker sat idle."""
+"""The modules that take longest (10-45 s each with 4 workers on 2 cores), longest first. `make test` gives
+each module to one worker whole (`--dist loadfile`, so a module's fixtures start once) in this collection
+order (`--no-loadscope-reorder`): started late, one of these would run alone while the other workers sat idle."""
 
 
 PRIVATE_TMP = ".tmp"

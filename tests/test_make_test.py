@@ -45,14 +45,14 @@ def test_both_run_and_the_slowest_tests_are_printed(tmp_path: Path) -> None:
     assert "run --locked pyright\n" in calls
     # Two workers per core (nproc: the cores this process may use), at most 8: the suite waits as much as it computes.
     workers = min(2 * len(os.sched_getaffinity(0)), 8)
-    assert f"run --locked pytest -n {workers} --dist loadfile --durations=10\n" in calls
+    assert f"run --locked pytest -n {workers} --dist loadfile --no-loadscope-reorder --durations=10\n" in calls
     assert "0 errors" in result.stdout
 
 
 def test_the_worker_count_can_be_set(tmp_path: Path) -> None:
     result, calls = make_test(tmp_path, 0, 0, "TEST_WORKERS=3")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "run --locked pytest -n 3 --dist loadfile --durations=10\n" in calls
+    assert "run --locked pytest -n 3 --dist loadfile --no-loadscope-reorder --durations=10\n" in calls
 
 
 @pytest.mark.parametrize(("pyright_status", "pytest_status"), [(1, 0), (0, 1), (1, 1)])
@@ -64,3 +64,13 @@ def test_a_type_error_or_a_failing_test_fails_the_target(
     if pyright_status:
         # pyright's report is shown in full when it fails.
         assert "1 error, 0 warnings" in result.stdout
+
+
+def test_the_longest_modules_named_for_scheduling_exist() -> None:
+    # conftest.LONGEST_FIRST decides which modules the workers start with; a renamed module would silently
+    # drop back to alphabetical order and may start last, alone.
+    from conftest import LONGEST_FIRST
+
+    missing = [name for name in LONGEST_FIRST if not (ROOT / "tests" / name).is_file()]
+    assert missing == []
+    assert len(set(LONGEST_FIRST)) == len(LONGEST_FIRST)
