@@ -187,6 +187,6 @@ def events_follow_their_schema(monkeypatch: pytest.MonkeyPatch):
 def program_runs_reused(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, events_follow_their_schema: None
 ) -> Iterator[None]:
-    """Which test is running, and what it patches, for PROGRAM_RUNS (after the autouse patch above)."""
-    with PROGRAM_RUNS.serving(request.node.nodeid, monkeypatch):
+    """Which test runs, what it patches and whether it reads output, for PROGRAM_RUNS (after the patch above)."""
+    with PROGRAM_RUNS.serving(request.node.nodeid, monkeypatch, request.fixturenames):
         yield

@@ -15,12 +15,15 @@ What this keeps from the real runs:
   (no diff between two runs, a hypothesis example repeated) compares two real runs.
 - A test that has patched anything through `monkeypatch` (a recording monitor, the GC, an environment
   variable) runs the program for real: what it patched may change the run or is what it observes.
+- So does a test that watches what a run says (`caplog`, `capsys`, `capfd`, `recwarn`): a reused copy
+  holds what was registered, not the log lines and warnings the program wrote while registering it
+  (the Kubernetes "no preview route" note was missing whenever another test had run that config first).
 """
 
 import json
 import pickle
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +33,8 @@ import pytest
 
 from bluegreen import program_run
 
+OBSERVING_FIXTURES = frozenset({"caplog", "capsys", "capsysbinary", "capfd", "capfdbinary", "recwarn"})
+"""Fixtures through which a test sees what the program logs, prints or warns while it runs."""
 MAX_ENTRIES = 512
 """Results kept per worker (least recently used dropped first): a run's pickle is 20-200 KB."""
 
@@ -40,6 +45,8 @@ class _Test:
     monkeypatch: pytest.MonkeyPatch
     patches_before: int | None
     """What the suite's own autouse fixtures had patched when the test started (events_follow_their_schema)."""
+    observes_output: bool
+    """The test reads the program's logs, prints or warnings (OBSERVING_FIXTURES): its runs are all real."""
 
 
 @dataclass
@@ -60,8 +67,11 @@ class ProgramRunCache:
         self.reused = 0
 
     @contextmanager
-    def serving(self, nodeid: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-        self._test = _Test(nodeid, monkeypatch, _patch_count(monkeypatch))
+    def serving(
+        self, nodeid: str, monkeypatch: pytest.MonkeyPatch, fixtures: Iterable[str] = ()
+    ) -> Iterator[None]:
+        """`fixtures`: the names the test requests (`request.fixturenames`)."""
+        self._test = _Test(nodeid, monkeypatch, _patch_count(monkeypatch), not OBSERVING_FIXTURES.isdisjoint(fixtures))
         try:
             yield
         finally:
@@ -93,6 +103,8 @@ class ProgramRunCache:
     def _test_patched(self) -> bool:
         if self._test is None:
             return False
+        if self._test.observes_output:
+            return True
         before = self._test.patches_before
         return before is None or _patch_count(self._test.monkeypatch) != before
 

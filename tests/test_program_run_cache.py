@@ -103,6 +103,16 @@ def test_a_test_that_patched_something_runs_the_program_for_real(cache, patcher)
     assert (cache.runs, cache.reused) == (2, 0)
 
 
+@pytest.mark.parametrize("fixture", ["caplog", "capsys", "capfd", "recwarn"])
+def test_a_test_that_reads_what_the_program_logs_or_prints_runs_it_for_real(cache, patcher, fixture):
+    # A copy holds the resources, not the log lines: a test asserting the program's note saw none.
+    with cache.serving("first", patcher, ["request", "monkeypatch"]):
+        cache(local(), stack="local")
+    with cache.serving("second", patcher, ["request", fixture]):
+        cache(local(), stack="local")
+    assert (cache.runs, cache.reused) == (2, 0)
+
+
 def test_a_patch_made_before_the_test_started_does_not_stop_reuse(cache, patcher):
     patcher.setattr(pulumi, "a_patch_of_the_suites_own", True, raising=False)
     with cache.serving("first", patcher):
