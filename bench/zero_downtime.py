@@ -6,8 +6,10 @@ the whole time: new-connection-per-request senders and 50 keep-alive senders (on
 persistent connection each, no retries). After STEADY_SECONDS of steady load the
 router goes through RELOADS traffic shifts (100/0 -> 90/10 -> 50/50 -> 0/100 and back,
 over and over), SHIFT_GAP apart, then STEADY_SECONDS of steady load again.
+The clients run in a process of their own (testkit/lab/load_process.py): the
+benchmark's own work on each shift then cannot delay their timing.
 
-Passes in the same process, so every figure has its baseline beside it:
+Passes in the same run, so every figure has its baseline beside it:
 - runtime API: what `pulumi up` does now (`apply_config`): every shift changes weights
   alone, so they are set through HAProxy's runtime API, with no reload;
 - reload: the reload the component runs for any other change (`install_and_reload`:
@@ -44,7 +46,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from components.docker.router_update import RUNTIME_API
 from components.spec import BlueGreenSpec, Color
 from testkit.lab.color_server import start
-from testkit.lab.load import LoadClient, Outcome, percentile
+from testkit.lab.load import Outcome, percentile
+from testkit.lab.load_process import LoadProcess, Senders
 from testkit.lab.router import LoopbackRouter, wait_until
 from testkit.lab.scenario import FAST_CHECK, REPLICAS, spec_for
 
@@ -54,6 +57,8 @@ NEW_CONNECTION_SENDERS = 6
 KEEP_ALIVE_RATE = 500
 """Offered load of the keep-alive senders, requests/s in total (10/s each)."""
 KEEP_ALIVE_SENDERS = 50
+NEW_CONNECTION = Senders(NEW_CONNECTION_SENDERS, NEW_CONNECTION_RATE)
+KEEP_ALIVE = Senders(KEEP_ALIVE_SENDERS, KEEP_ALIVE_RATE, keep_alive=True)
 RELOADS = 20
 """Traffic shifts per pass (each one a reload in the reload passes)."""
 STEADY_SECONDS = 3.0
@@ -129,10 +134,9 @@ def run(
     port = router.production_port
     try:
         router.start(spec_for(100, 0))
-        with (
-            LoadClient(port, threads=NEW_CONNECTION_SENDERS, rate=NEW_CONNECTION_RATE) as fresh,
-            LoadClient(port, threads=KEEP_ALIVE_SENDERS, rate=KEEP_ALIVE_RATE, keep_alive=True) as kept,
-        ):
+        # The clients run in their own process: the ~2 ms of CPU each shift costs here would otherwise hold
+        # the GIL their threads share and delay their clock readings, latency the router never added.
+        with LoadProcess(port, {"new connection": NEW_CONNECTION, "keep-alive": KEEP_ALIVE}) as clients:
             time.sleep(WARM_UP)
             began = time.monotonic()
             time.sleep(steady_seconds)
@@ -152,9 +156,7 @@ def run(
             settled = time.monotonic()
             time.sleep(steady_seconds)
             result.steady.append((settled, time.monotonic()))
-            fresh.stop()
-            kept.stop()
-            result.outcomes = {"new connection": list(fresh.outcomes), "keep-alive": list(kept.outcomes)}
+            result.outcomes = clients.stop()
     finally:
         router.close()
         stop_replicas(processes)
@@ -168,15 +170,14 @@ def kill_phase() -> tuple[float, int, int]:
     try:
         router.start(spec_for(0, 100))
         wait_until(lambda: router.server("production", "green-0")["status"] == "UP", 30, "green-0 UP")
-        with LoadClient(router.production_port, threads=NEW_CONNECTION_SENDERS, rate=NEW_CONNECTION_RATE) as client:
+        with LoadProcess(router.production_port, {"new connection": NEW_CONNECTION}) as clients:
             time.sleep(1)
             killed = time.monotonic()
             processes["green-0"].kill()
             wait_until(lambda: router.server("production", "green-0")["status"] == "DOWN", 20, "green-0 DOWN")
             down = time.monotonic()
             time.sleep(1)
-            client.stop()
-            between = client.between(killed, down)
+            between = [o for o in clients.stop()["new connection"] if killed <= o.started < down]
         return down - killed, len(between), sum(not o.ok for o in between)
     finally:
         router.close()

@@ -6,6 +6,7 @@ the counted errors, malformed answers, the signal that starts the faults, a brok
 """
 
 import socket
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -15,6 +16,7 @@ import pytest
 from testkit.lab.color_server import Faults, launch, port_of
 from testkit.lab.http_replica import FAULT_DEFAULTS, FAULTS_START_PATH, parse_faults
 from testkit.lab.load import Connection, get_on, get_once
+from testkit.lab.load_process import LoadProcess, Senders
 
 
 @contextmanager
@@ -85,3 +87,22 @@ def test_a_broken_replica_answers_its_status_everywhere_health_included() -> Non
     with replica(status=503) as port:
         assert get_once(port).error == "HTTP 503 green green-1"
         assert get_once(port, "/health").error == "HTTP 503 ok"
+
+
+def test_clients_in_their_own_process_time_requests_on_the_callers_clock() -> None:
+    """The benchmark sorts the child's requests into its own monotonic windows: both must read one clock."""
+    with replica() as port:
+        with LoadProcess(port, {"fresh": Senders(2, 40), "kept": Senders(2, 40, keep_alive=True)}) as clients:
+            began = time.monotonic()
+            time.sleep(0.5)
+            ended = time.monotonic()
+            outcomes = clients.stop()
+        stopped = time.monotonic()
+    assert set(outcomes) == {"fresh", "kept"}
+    for name, answered in outcomes.items():
+        assert [o.error for o in answered if not o.ok] == [], name
+        assert {o.server for o in answered} == {"green-1"}
+        # Sent at 20/s each from before `began` until stop: some start inside the caller's window, none after stop.
+        assert len([o for o in answered if began <= o.started < ended]) >= 5, name
+        assert all(o.started <= o.ended <= stopped for o in answered), name
+    assert any(o.reused for o in outcomes["kept"]) and not any(o.reused for o in outcomes["fresh"])
