@@ -128,6 +128,11 @@ def test_fuzz_redacted_urls_keep_no_credentials_or_query(user, password, query, 
     assert f"{scheme}://[redacted]@host.example:8080/p/a?[redacted]#frag failed" in shown
 
 
+def hook_url_message(pasted: str) -> str:
+    """A validation message quoting a pasted hook URL, as the terminal shows it."""
+    return shown_text(f"bluegreen:rollout.hooks.preTraffic.url = '{pasted}' is invalid")
+
+
 @pytest.mark.parametrize(
     ("pasted", "shown"),
     [
@@ -141,7 +146,7 @@ def test_fuzz_redacted_urls_keep_no_credentials_or_query(user, password, query, 
 def test_a_url_without_two_slashes_still_hides_its_credentials(pasted, shown):
     # Browsers and HTTP clients read `http:user:pw@host` as `http://user:pw@host`: the fuzz of
     # rollout values found such credentials printed whole in validation messages.
-    text = shown_text(f"bluegreen:rollout.hooks.preTraffic.url = '{pasted}' is invalid")
+    text = hook_url_message(pasted)
     assert "hunter22" not in text
     assert f"'{shown}'" in text
 
@@ -177,7 +182,7 @@ def test_the_quotes_and_punctuation_around_a_url_stay_as_they_were():
 def test_a_query_string_is_hidden_where_no_url_can_be_read(pasted, shown):
     # Found by the rollout fuzz: a space or backtick after the scheme ended the URL there, and the
     # token in the query after it was printed whole in the validation message.
-    text = shown_text(f"bluegreen:rollout.hooks.preTraffic.url = '{pasted}' is invalid")
+    text = hook_url_message(pasted)
     assert "hunter22" not in text
     assert f"'{shown}' is invalid" in text
 
