@@ -52,7 +52,7 @@ def test_with_every_tool_present_it_says_nothing(tmp_path: Path) -> None:
 def test_make_test_checks_them_before_setting_up_anything() -> None:
     makefile = (PROJECT_DIR / "Makefile").read_text()
 
-    assert "test: prerequisites setup\n" in makefile
+    assert "test: prerequisites $(UV)\n" in makefile
     assert f"TEST_TOOLS := {' '.join(TOOLS)}\n" in makefile
     ci = (PROJECT_DIR / ".ci" / "run").read_text()
     assert all(f"missing+=({tool})" in ci for tool in TOOLS) and ci.rstrip().endswith("make test")
