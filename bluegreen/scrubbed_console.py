@@ -36,5 +36,7 @@ class ScrubbedStream:
 
 
 def make_console(stderr: bool = False) -> Console:
-    # soft_wrap keeps long messages on one line in logs and CI, where the width is unknown.
-    return Console(file=cast(IO[str], ScrubbedStream(stderr)), soft_wrap=True, highlight=False)
+    # soft_wrap keeps long messages on one line in logs and CI, where the width is unknown. emoji=False: a
+    # `:name:` in a string from outside (a lock holder, a provider's message) prints as written, never as a
+    # glyph nobody typed; nor does a CLI process load Rich's emoji table (~20 ms of its start-up).
+    return Console(file=cast(IO[str], ScrubbedStream(stderr)), soft_wrap=True, highlight=False, emoji=False)

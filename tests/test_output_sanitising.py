@@ -73,6 +73,22 @@ def test_a_stack_output_with_escape_sequences_is_shown_clean(monkeypatch):
     assert "http://localhost:19080" in output
 
 
+def test_an_emoji_code_in_a_lock_holder_is_printed_as_written_not_as_an_emoji(monkeypatch):
+    # Rich turns `:name:` into a glyph unless the console says not to: a holder (or a provider's message)
+    # could then show a check mark the operator never typed. Rendering no emoji also spares every CLI
+    # process importing rich's table of 4,000 of them.
+    monkeypatch.setenv("COLUMNS", "300")
+    driver = MockProgramDriver.deployed("local", docker_config())
+    lock = LockInfo(holder="mallory :white_check_mark: released", host="ci", pid=7,
+                    started="2026-01-01T00:00:00Z", command="bluegreen release", token="t")
+    driver.set_tag(LOCK_TAG, lock.tag_value())
+
+    _, output = run_cli(driver, "status", "-s", "local")
+
+    assert "locked by mallory :white_check_mark: released" in output
+    assert "\u2705" not in output
+
+
 @pytest.mark.parametrize(
     ("raw", "clean"),
     [
