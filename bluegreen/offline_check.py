@@ -18,8 +18,9 @@ from typing import Any
 from components.spec import BlueGreenSpec, ConfigError
 from components.spec.preview_access import closed_preview_note
 
+from . import policy_client
 from .ci_budget import job_timeout_minutes, strategy_problem
-from .policy_client import PolicyPackError, PolicyPackProcess, Violation, config_file, load_stack_config, pack_dir
+from .policy_client import PolicyPackError, PolicyPackProcess, Violation, config_file, load_stack_config
 from .program_run import RegisteredResource, run_config
 from .stack_files import PROJECT_DIR, read_stack_config, spec_of
 
@@ -140,9 +141,8 @@ def run_checks(stacks: Iterable[str], project_dir: Path = PROJECT_DIR) -> list[S
     The pack is launched first and waited for only once the first program has run: its
     Python start-up and imports overlap the program's instead of following them.
     """
-    pack = PolicyPackProcess(pack_dir(project_dir))
+    pack = policy_client.launch_pack(project_dir)  # looked up here: tests may hand the CLI a running pack
     try:
-        pack.launch()
         return [run_stack(stack, pack, project_dir) for stack in stacks]
     finally:
         pack.close()

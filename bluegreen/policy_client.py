@@ -414,6 +414,20 @@ class PolicyPackProcess:
         return self.analyze(resources) + self.analyze_stack(resources)
 
 
+def launch_pack(project_dir: Path) -> PolicyPackProcess:
+    """Start the project's pack (`pack_dir`) and return at once, its Python booting while the caller works.
+
+    What `bluegreen check` and `bluegreen plan` judge with; the caller closes it.
+    """
+    pack = PolicyPackProcess(pack_dir(project_dir))
+    try:
+        pack.launch()
+    except BaseException:
+        pack.close()
+        raise
+    return pack
+
+
 __all__ = [
     "CONFIG_DIR",
     "PACK_DIR",
@@ -421,6 +435,7 @@ __all__ = [
     "PolicyPackProcess",
     "Violation",
     "config_file",
+    "launch_pack",
     "load_stack_config",
     "pack_dir",
 ]

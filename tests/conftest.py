@@ -126,6 +126,18 @@ def policy_pack():
         yield pack
 
 
+@pytest.fixture
+def cli_shares_the_policy_pack(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`bluegreen check`/`plan` run in this test judge with the session's `policy_pack` when the pack they chose
+    is the same code, instead of starting their own (tests/shared_policy_pack.py). For tests whose claim is the
+    verdict or the report, not the pack's start."""
+    from bluegreen import policy_client
+    from tests.shared_policy_pack import sharing_launcher
+
+    launcher = sharing_launcher(lambda: request.getfixturevalue("policy_pack"), policy_client.launch_pack)
+    monkeypatch.setattr(policy_client, "launch_pack", launcher)
+
+
 @pytest.fixture(scope="session")
 def lab_prometheus():
     """One Prometheus for every release-analysis lab a worker runs (testkit/lab/canary_lab.py).

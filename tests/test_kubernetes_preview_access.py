@@ -216,7 +216,9 @@ def _gateway_stack(tmp_path, name: str, extra: dict | None = None):
 
 
 @pytest.mark.policy
-def test_the_check_says_once_that_a_gateway_stack_has_no_preview_route(tmp_path, monkeypatch):
+def test_the_check_says_once_that_a_gateway_stack_has_no_preview_route(
+    tmp_path, monkeypatch, cli_shares_the_policy_pack
+):
     monkeypatch.setenv("COLUMNS", "300")
     _gateway_stack(tmp_path, "dev")
     json_path, markdown_path = tmp_path / "check.json", tmp_path / "check.md"
@@ -231,7 +233,9 @@ def test_the_check_says_once_that_a_gateway_stack_has_no_preview_route(tmp_path,
 
 
 @pytest.mark.policy
-def test_prod_with_a_secure_token_passes_the_check_and_a_plain_one_is_refused_unshown(tmp_path, monkeypatch):
+def test_prod_with_a_secure_token_passes_the_check_and_a_plain_one_is_refused_unshown(
+    tmp_path, monkeypatch, cli_shares_the_policy_pack
+):
     monkeypatch.setenv("COLUMNS", "300")
     _gateway_stack(tmp_path, "prod", {"bluegreen:previewToken": {"secure": "v1:AAABAHk3cmV0LWNpcGhlcnRleHQ="}})
     result = CliRunner().invoke(app, ["check", "-s", "prod", "--project-dir", str(tmp_path)])

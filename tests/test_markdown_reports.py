@@ -21,7 +21,9 @@ def rendered(text: str) -> str:
     return markdown_it.MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(text)
 
 
-def test_a_stack_value_with_links_mentions_html_and_emphasis_renders_inert(tmp_path, monkeypatch):
+def test_a_stack_value_with_links_mentions_html_and_emphasis_renders_inert(
+    tmp_path, monkeypatch, cli_shares_the_policy_pack
+):
     monkeypatch.setenv("COLUMNS", "300")
     project_copy(tmp_path, "Pulumi.dev.yaml")
     stack_file = tmp_path / "Pulumi.dev.yaml"
@@ -40,7 +42,7 @@ def test_a_stack_value_with_links_mentions_html_and_emphasis_renders_inert(tmp_p
     assert "[x](http://evil) @\u200bteam &lt;img src=x&gt; **all checks passed** | ~~gone~~" in html
 
 
-def test_the_hook_table_keeps_its_columns_whatever_the_command_holds(tmp_path, monkeypatch):
+def test_the_hook_table_keeps_its_columns_whatever_the_command_holds(tmp_path, monkeypatch, cli_shares_the_policy_pack):
     monkeypatch.setenv("COLUMNS", "300")
     project_copy(tmp_path, "Pulumi.dev.yaml")
     stack_file = tmp_path / "Pulumi.dev.yaml"

@@ -192,7 +192,7 @@ def project_copy(into: Path, *stack_files: str) -> Path:
     return into
 
 
-def test_the_cli_shows_config_errors_and_exits_1_without_a_traceback(tmp_path, monkeypatch):
+def test_the_cli_shows_config_errors_and_exits_1_without_a_traceback(tmp_path, monkeypatch, cli_shares_the_policy_pack):
     monkeypatch.setenv("COLUMNS", "300")
     project_copy(tmp_path)
     (tmp_path / "Pulumi.local.yaml").write_text(
@@ -208,7 +208,7 @@ def test_the_cli_shows_config_errors_and_exits_1_without_a_traceback(tmp_path, m
     assert "Traceback" not in result.output
 
 
-def test_project_dir_moves_the_stack_files_and_the_pack_config_too(tmp_path, monkeypatch):
+def test_project_dir_moves_the_stack_files_and_the_pack_config_too(tmp_path, monkeypatch, cli_shares_the_policy_pack):
     monkeypatch.setenv("COLUMNS", "300")
     project_copy(tmp_path, "Pulumi.local.yaml")
     (tmp_path / "policies" / "config" / "local.json").unlink()
@@ -264,7 +264,7 @@ def test_without_the_check_extra_it_says_what_to_install(monkeypatch):
     assert "needs pulumi-policy\n  install it with: pip install 'bluegreen[check]'" in result.output
 
 
-def test_json_dash_writes_only_json_to_stdout(monkeypatch):
+def test_json_dash_writes_only_json_to_stdout(monkeypatch, cli_shares_the_policy_pack):
     monkeypatch.setenv("COLUMNS", "300")
 
     result = CliRunner().invoke(app, ["check", "--stack", "local", "--json", "-"])

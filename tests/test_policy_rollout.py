@@ -160,7 +160,9 @@ def test_dev_may_release_all_at_once(policy_pack):
     assert judged(policy_pack, with_rollout("dev", {"preset": "AllAtOnce"}), stack="dev") == []
 
 
-def test_a_pull_request_that_weakens_prod_fails_bluegreen_check_naming_the_key(tmp_path, monkeypatch):
+def test_a_pull_request_that_weakens_prod_fails_bluegreen_check_naming_the_key(
+    tmp_path, monkeypatch, cli_shares_the_policy_pack
+):
     monkeypatch.setenv("COLUMNS", "300")
     project_copy(tmp_path, "Pulumi.prod.yaml")
     stack_file = tmp_path / "Pulumi.prod.yaml"
@@ -210,7 +212,9 @@ def test_dev_may_name_a_credential_with_an_advisory_warning(policy_pack):
     assert (name, level) == ("rollout-hook-least-privilege", "advisory")
 
 
-def test_bluegreen_check_lists_every_hook_and_fails_prod_with_a_credential_hook(tmp_path, monkeypatch):
+def test_bluegreen_check_lists_every_hook_and_fails_prod_with_a_credential_hook(
+    tmp_path, monkeypatch, cli_shares_the_policy_pack
+):
     monkeypatch.setenv("COLUMNS", "300")
     project_copy(tmp_path, "Pulumi.prod.yaml")
     stack_file = tmp_path / "Pulumi.prod.yaml"

@@ -100,7 +100,7 @@ def test_each_step_carries_the_policy_verdict_of_its_resources():
     assert [s.policy.passed for s in result.steps if s.policy] == [True, True, False] + [True] * (len(result.steps) - 3)
 
 
-def test_plan_on_the_command_line_prints_json_only_on_stdout_with_the_pack_verdict():
+def test_plan_on_the_command_line_prints_json_only_on_stdout_with_the_pack_verdict(cli_shares_the_policy_pack):
     result = runner.invoke(app, ["plan", "--stack", "prod", "--image", IMAGE, "--json", "-"], obj=CliEnv())
 
     assert result.exit_code == 0, result.output

@@ -129,7 +129,9 @@ def check_with(tmp_path, monkeypatch, change) -> tuple[int, str, dict]:
 
 
 @pytest.mark.policy
-def test_a_secure_hook_url_and_prometheus_address_pass_the_check_unread(tmp_path, monkeypatch):
+def test_a_secure_hook_url_and_prometheus_address_pass_the_check_unread(
+    tmp_path, monkeypatch, cli_shares_the_policy_pack
+):
     def change(config: dict) -> None:
         config["bluegreen:rollout"]["hooks"] = {"preTraffic": {"url": SECURE}}
         config["bluegreen:rollout"]["prometheus"] = {"address": SECURE}
@@ -154,7 +156,7 @@ def test_a_secure_hook_url_and_prometheus_address_pass_the_check_unread(tmp_path
     ],
 )
 def test_a_secure_value_where_no_secret_belongs_is_a_config_problem_naming_the_key(
-    tmp_path, monkeypatch, change, expected
+    tmp_path, monkeypatch, change, expected, cli_shares_the_policy_pack
 ):
     code, output, report = check_with(tmp_path, monkeypatch, change)
 

@@ -59,7 +59,9 @@ def test_state_under_mocks_holds_the_secret_only_encrypted():
 
 
 @pytest.mark.policy
-def test_the_check_its_json_and_markdown_never_show_a_secure_value_or_url_credentials(tmp_path, monkeypatch):
+def test_the_check_its_json_and_markdown_never_show_a_secure_value_or_url_credentials(
+    tmp_path, monkeypatch, cli_shares_the_policy_pack
+):
     monkeypatch.setenv("COLUMNS", "300")
     project_copy(tmp_path, "Pulumi.prod.yaml")
     stack_file = tmp_path / "Pulumi.prod.yaml"

@@ -170,7 +170,9 @@ def _project(tmp_path, stack: str, **overrides):
 
 
 @pytest.mark.policy
-def test_the_check_refuses_a_wildcard_host_and_prod_refuses_catch_all(tmp_path, monkeypatch):
+def test_the_check_refuses_a_wildcard_host_and_prod_refuses_catch_all(
+    tmp_path, monkeypatch, cli_shares_the_policy_pack
+):
     monkeypatch.setenv("COLUMNS", "300")
     wild, declared, dev = tmp_path / "wild", tmp_path / "declared", tmp_path / "dev"
     for directory in (wild, declared, dev):
@@ -192,7 +194,7 @@ def test_the_check_refuses_a_wildcard_host_and_prod_refuses_catch_all(tmp_path, 
 
 
 @pytest.mark.policy
-def test_the_check_refuses_a_foreign_host(tmp_path, monkeypatch):
+def test_the_check_refuses_a_foreign_host(tmp_path, monkeypatch, cli_shares_the_policy_pack):
     monkeypatch.setenv("COLUMNS", "300")
     _project(tmp_path, "prod", **{HOSTS: ["shop.example.com"]})
     result = CliRunner().invoke(app, ["check", "-s", "prod", "--project-dir", str(tmp_path)])

@@ -65,10 +65,9 @@ def plan(
     job_timeout = (timeout_minutes, "--timeout-minutes") if timeout_minutes else workflow_timeout(project)
     pack = None
     if policy and importlib.util.find_spec("pulumi_policy") is not None:
-        from ..policy_client import PolicyPackProcess, pack_dir
+        from ..policy_client import launch_pack
 
-        pack = PolicyPackProcess(pack_dir(project))
-        pack.launch()
+        pack = launch_pack(project)
     from ..policy_client import PolicyPackError
 
     try:
