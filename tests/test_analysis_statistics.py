@@ -318,6 +318,58 @@ def test_the_tail_equals_its_definition(n_candidate, n_live, data, psi):
     assert upper_tail(observed, n_candidate, n_live, failures, psi) == pytest.approx(expected, abs=1e-9)
 
 
+def support_size(n_candidate: int, n_live: int, failures: int) -> int:
+    return min(n_candidate, failures) - max(0, failures - n_live) + 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(n_candidate=st.integers(1, 60), n_live=st.integers(1, 60), data=st.data(), psi=st.sampled_from([1.0, 3.0, 0.5]))
+def test_the_tail_is_exact_to_the_last_digits_but_the_terms_it_leaves_out(n_candidate, n_live, data, psi):
+    # The terms follow each other by their ratios, from the mode: rounding costs a few ulps. What is left
+    # out is only terms below e^-50 of the mode's, each less than e^-50 of the total.
+    failures = data.draw(st.integers(0, n_candidate + n_live))
+    observed = data.draw(st.integers(0, n_candidate))
+    expected = brute_tail(observed, n_candidate, n_live, failures, psi)
+    left_out = support_size(n_candidate, n_live, failures) * math.exp(-50)
+    assert abs(upper_tail(observed, n_candidate, n_live, failures, psi) - expected) <= 1e-13 * expected + left_out
+
+
+def lgamma_tail(observed: int, n_candidate: int, n_live: int, failures: int) -> float:
+    """The tail term by term, each from three lgammas, over every term within e^-60 of the largest."""
+
+    def log_term(k: int) -> float:
+        return (
+            math.lgamma(n_candidate + 1) - math.lgamma(k + 1) - math.lgamma(n_candidate - k + 1)
+            + math.lgamma(n_live + 1) - math.lgamma(failures - k + 1) - math.lgamma(n_live - failures + k + 1)
+        )
+
+    low, high = max(0, failures - n_live), min(n_candidate, failures)
+    centre = round(failures * n_candidate / (n_candidate + n_live))
+    spread = 12 * math.isqrt(failures + 1) + 50  # far wider than e^-60 of the peak on either side
+    ks = range(max(low, centre - spread), min(high, centre + spread) + 1)
+    logs = {k: log_term(k) for k in ks}
+    peak = max(logs.values())
+    weights = {k: math.exp(v - peak) for k, v in logs.items()}
+    return math.fsum(w for k, w in weights.items() if k >= observed) / math.fsum(weights.values())
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    n_candidate=st.integers(10_000, 5_000_000),
+    n_live=st.integers(10_000, 5_000_000),
+    rate=st.floats(0.0001, 0.05),
+    shift=st.floats(-4, 4),
+)
+def test_the_tail_over_millions_of_requests_agrees_with_a_sum_of_lgamma_terms(n_candidate, n_live, rate, shift):
+    # lgamma of a few million is off by about 1e-8 (an ulp of 7e7), so the lgamma sum is the looser of the two.
+    # The terms left out (each below e^-50 of the largest, shrinking geometrically) add up to less than 1e-19.
+    failures = round(rate * (n_candidate + n_live))
+    mean = failures * n_candidate / (n_candidate + n_live)
+    observed = min(max(round(mean + shift * math.sqrt(mean + 1)), 0), min(n_candidate, failures))
+    expected = lgamma_tail(observed, n_candidate, n_live, failures)
+    assert upper_tail(observed, n_candidate, n_live, failures) == pytest.approx(expected, rel=1e-7, abs=1e-19)
+
+
 def test_millions_of_requests_cost_a_few_thousand_terms():
     comparison = compare_error_rates(500_000, 1_000_000, 300_000, 1_000_000)
     assert comparison.worse and comparison.p_value == 0.0
