@@ -16,10 +16,11 @@ from typing import Any
 import pulumi
 from pulumi.runtime import mocks, rpc, settings
 from pulumi.runtime.stack import run_in_stack
-from pulumi.runtime.sync_await import _sync_await
+from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from components.registration_gc import cyclic_gc_restored
 
+from .mock_monitor_calls import monitor_calls_inline
 from .mock_stack_traces import stack_traces_skipped
 from .stack_files import PROJECT_DIR, engine_config
 
@@ -195,7 +196,9 @@ def run_program(
         runpy.run_path(main, run_name="__main__")
 
     # The program pauses the cyclic GC for its registration; this process goes on afterwards.
-    with cyclic_gc_restored():
+    # The mock monitor's calls run on the loop's thread: same order every run, less CPU (mock_monitor_calls.py).
+    loop = _ensure_event_loop()  # the loop `_sync_await` runs the program on
+    with cyclic_gc_restored(), monitor_calls_inline(loop):
         _sync_await(run_in_stack(program))
     return run
 
