@@ -33,6 +33,23 @@ from components.spec import BlueGreenSpec, Color
 UP_SECONDS = "BLUEGREEN_FILE_STACK_UP_SECONDS"
 """Environment variable: how long each update takes before it completes (default 0)."""
 
+LATER_IMPORTS = (
+    "bluegreen.cli",
+    "bluegreen.commands.recovery",
+    "bluegreen.commands.release",
+    "bluegreen.commands.running",
+    "bluegreen.commands.status",
+    "bluegreen.interrupts",
+    "bluegreen.program_run",
+    "bluegreen.release_session",
+    "components.docker.service",
+    "components.platforms",
+    "components.rollout_strategy",
+    "components.spec.engine_config",
+)
+"""What a command imports after start-up (the CLI, the engine, the program's docker component): a fork server
+(testkit/fork_server.py) imports them once, before it forks each command's process."""
+
 
 class FileStackDriver:
     def __init__(self, directory: Path, name: str = "local"):

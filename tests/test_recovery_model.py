@@ -23,9 +23,8 @@ import random
 import re
 import shlex
 import signal
-import subprocess
-import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,7 +32,8 @@ from rollout_support import docker_config
 
 from bluegreen.exit_codes import ExitCode
 from bluegreen.stack_lock import LOCK_TAG, LockInfo, holder_state
-from testkit.file_stack import UP_SECONDS, FileStackDriver
+from testkit.file_stack import LATER_IMPORTS, UP_SECONDS, FileStackDriver
+from testkit.fork_server import ForkedProcess, ForkServer
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = int(os.environ.get("BLUEGREEN_MODEL_RUNS", "0"))
@@ -44,8 +44,19 @@ DURING = ["nothing", "sigint", "sigterm", "sigint_twice", "sigkill", "lost_runne
 UNVERIFIED = "repo/web:6.6.6"
 
 
+@pytest.fixture(scope="module")
+def cli() -> Iterator[ForkServer]:
+    """`python -m testkit.file_stack` processes forked from one that imported the CLI once (testkit/fork_server.py):
+    each engine and recovery command is a real process of its own, spared the ~0.45 CPU-s of imports."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("GITHUB_ACTIONS", None)
+    with ForkServer("testkit.file_stack", ROOT, env, LATER_IMPORTS) as server:
+        yield server
+
+
 class Stack:
-    def __init__(self, directory: Path, rng: random.Random):
+    def __init__(self, cli: ForkServer, directory: Path, rng: random.Random):
+        self.cli = cli
         self.dir = directory
         self.driver = FileStackDriver(directory)
         config = {**docker_config(), "bluegreen:release": {"live": "blue", "liveImage": "repo/web:1.4.2"}}
@@ -58,12 +69,9 @@ class Stack:
         self.env = {**os.environ, UP_SECONDS: rng.choice(["0", "0.4"]), "PYTHONPATH": str(ROOT)}
         self.env.pop("GITHUB_ACTIONS", None)
 
-    def start(self, *args: str) -> subprocess.Popen:
-        return subprocess.Popen(
-            [sys.executable, "-m", "testkit.file_stack", str(self.dir), *args],
-            cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            start_new_session=True,  # signals go to the engine alone, as a test sends them
-        )
+    def start(self, *args: str) -> ForkedProcess:
+        # In a session of its own: signals go to the engine alone, as a test sends them.
+        return self.cli.popen([str(self.dir), *args], cwd=ROOT, env=self.env, start_new_session=True)
 
     def run(self, *args: str) -> tuple[int, str]:
         process = self.start(*args)
@@ -83,7 +91,7 @@ def release_args(image: str, rng: random.Random) -> list[str]:
             "--wait-timeout", "1s", "--on-interrupt", mode]
 
 
-def wait_for(condition, process: subprocess.Popen, seconds: float = 60) -> None:
+def wait_for(condition, process: ForkedProcess, seconds: float = 60) -> None:
     end = time.monotonic() + seconds
     while time.monotonic() < end and process.poll() is None and not condition():
         time.sleep(0.02)
@@ -127,9 +135,9 @@ def recover(stack: Stack, command: list[str]) -> tuple[int, str]:
     return code, output
 
 
-def scenario(seed: int, directory: Path, during: str | None = None) -> None:
+def scenario(cli: ForkServer, seed: int, directory: Path, during: str | None = None) -> None:
     rng = random.Random(seed)
-    stack = Stack(directory, rng)
+    stack = Stack(cli, directory, rng)
     during, at = during or rng.choice(DURING), rng.randint(0, 4)
     engine = stack.start(*release_args("repo/web:1.5.0", rng))
     wait_for(lambda: stack.updates() >= at, engine)
@@ -169,14 +177,14 @@ def scenario(seed: int, directory: Path, during: str | None = None) -> None:
 
 
 @pytest.mark.parametrize("during", ["lost_runner", "colleague_image", "sigint_twice"])
-def test_the_riskiest_actors_never_put_production_on_an_unverified_image(during, tmp_path):
-    scenario(DURING.index(during), tmp_path, during)
+def test_the_riskiest_actors_never_put_production_on_an_unverified_image(cli, during, tmp_path):
+    scenario(cli, DURING.index(during), tmp_path, during)
 
 
 if RUNS:  # the extended run: BLUEGREEN_MODEL_RUNS=200 .venv/bin/pytest tests/test_recovery_model.py
 
     @pytest.mark.parametrize("seed", range(100, 100 + RUNS))
     def test_no_sequence_of_actors_signals_and_recovery_commands_puts_production_on_an_unverified_image(
-        seed, tmp_path
+        cli, seed, tmp_path
     ):
-        scenario(seed, tmp_path)
+        scenario(cli, seed, tmp_path)
