@@ -2,6 +2,7 @@
 
 import bytecode_cache  # noqa: F401, I001  (first: the imports below and the workers' are compiled once)
 import gc
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -82,6 +83,20 @@ def pytest_configure(config: pytest.Config) -> None:
     # of CPU were cyclic-GC passes over those long-lived objects. No GC while collecting, and what collection
     # made is frozen out of later passes (the same reasoning as components/registration_gc.py).
     gc.disable()
+    # The session's process that is not an xdist worker (the controller, or the only process) makes the
+    # directory its workers share program runs through; they inherit the variable when they start.
+    shared = os.environ.get(program_run_cache.SHARED_DIR)
+    if not hasattr(config, "workerinput") and not shared:
+        shared = tempfile.mkdtemp(prefix="bluegreen-program-runs-")
+        os.environ[program_run_cache.SHARED_DIR] = shared
+        config.add_cleanup(lambda: _forget_shared_runs(shared))
+    if shared:
+        PROGRAM_RUNS.shared = Path(shared)
+
+
+def _forget_shared_runs(shared: str) -> None:
+    shutil.rmtree(shared, ignore_errors=True)
+    os.environ.pop(program_run_cache.SHARED_DIR, None)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -136,3 +136,36 @@ def test_any_difference_in_what_the_program_is_given_is_a_new_run(cache, patcher
         with cache.serving(f"variant {index}", patcher):
             cache(**arguments)
     assert (cache.runs, cache.reused) == (1 + len(variants), 0)
+
+
+def test_a_run_made_on_another_worker_is_reused_through_the_shared_directory(patcher, tmp_path):
+    one, other = ProgramRunCache(REAL_RUN, shared=tmp_path), ProgramRunCache(REAL_RUN, shared=tmp_path)
+    with one.serving("tests/test_a.py::first", patcher):
+        made = one(local(), stack="local")
+    with other.serving("tests/test_b.py::second", patcher):
+        reused = other(local(), stack="local")
+    assert (one.runs, other.runs, other.reused) == (1, 0, 1)
+    assert reused is not made and comparable(reused) == comparable(made)
+    assert [p.suffix for p in tmp_path.iterdir()] == [".pickle"]  # no partial file left behind
+
+
+def test_the_shared_directory_never_gives_a_test_back_its_own_run(patcher, tmp_path):
+    one, other = ProgramRunCache(REAL_RUN, shared=tmp_path), ProgramRunCache(REAL_RUN, shared=tmp_path)
+    with one.serving("tests/test_a.py::only", patcher):
+        one(local(), stack="local")
+    with other.serving("tests/test_a.py::only", patcher):
+        other(local(), stack="local")
+    assert (other.runs, other.reused) == (1, 0)
+
+
+def test_an_unreadable_shared_run_is_run_for_real(patcher, tmp_path):
+    one = ProgramRunCache(REAL_RUN, shared=tmp_path)
+    with one.serving("tests/test_a.py::first", patcher):
+        one(local(), stack="local")
+    [stored] = tmp_path.iterdir()
+    stored.write_bytes(stored.read_bytes()[:100])  # cut short, as a crashed writer would leave it
+    other = ProgramRunCache(REAL_RUN, shared=tmp_path)
+    with other.serving("tests/test_b.py::second", patcher):
+        run = other(local(), stack="local")
+    assert (other.runs, other.reused) == (1, 0)
+    assert comparable(run) == comparable(REAL_RUN(local(), stack="local"))
