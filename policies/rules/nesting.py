@@ -26,15 +26,24 @@ class _TooDeep:
 TOO_DEEP: Any = _TooDeep()
 
 
-def cut_path(props: Any, path: tuple[str, ...] = ()) -> tuple[str, ...] | None:
+def cut_path(props: Any) -> tuple[str, ...] | None:
     """Where the parse cut the inputs off (`spec.a.a...`), or None; bounded by MAX_DEPTH, so no deep recursion."""
+    found = _cut_keys(props)
+    return None if found is None else tuple(reversed(found))
+
+
+def _cut_keys(props: Any) -> list[str] | None:
+    """The keys down to TOO_DEEP, innermost first. Runs on every resource of every stack request, so it steps
+    only into objects and lists, and builds the path only once something is found."""
     if props is TOO_DEEP:
-        return path
+        return []
     children = props.items() if isinstance(props, Mapping) else enumerate(props) if isinstance(props, list) else ()
     for key, value in children:
-        found = cut_path(value, (*path, str(key)))
-        if found is not None:
-            return found
+        if value is TOO_DEEP or isinstance(value, Mapping | list):
+            found = _cut_keys(value)
+            if found is not None:
+                found.append(str(key))
+                return found
     return None
 
 
