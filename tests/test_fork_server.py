@@ -34,10 +34,12 @@ def cold(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Popen:
     )
 
 
-def started(directory: Path) -> None:
+def started(directory: Path, process: subprocess.Popen | ForkedProcess) -> None:
     """Wait until the probe runs (it writes `started`), so a signal finds it past its start-up."""
     end = time.monotonic() + 30
-    while not (directory / "started").exists() and time.monotonic() < end:
+    while not (directory / "started").exists():
+        assert process.poll() is None, f"the probe ended before it ran: {process.communicate()}"
+        assert time.monotonic() < end, "the probe never said it runs"
         time.sleep(0.02)
     (directory / "started").unlink()
 
@@ -64,9 +66,10 @@ def test_a_forked_child_exits_prints_and_sees_what_a_cold_start_does(server, tmp
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
 def test_a_signal_ends_a_forked_child_as_it_ends_a_cold_one(server, tmp_path, signum):
     results = []
-    for process in (server.popen(["wait"], cwd=tmp_path, env=dict(os.environ)), cold(["wait"], tmp_path, {})):
-        started(tmp_path)
-        assert process.poll() is None
+    starts = (lambda: server.popen(["wait"], cwd=tmp_path, env=dict(os.environ)), lambda: cold(["wait"], tmp_path, {}))
+    for start in starts:  # one after the other: each says it runs by the same file
+        process = start()
+        started(tmp_path, process)
         process.send_signal(signum)
         code, _, rest = ended(process)
         results.append((code, rest[-1]))
