@@ -14,26 +14,43 @@ percent more peak memory (about 10% at 100 services). The engine's language host
 the program in a process of its own that ends with the registration, so nothing turns
 the collector back on; an in-process run under mocks (`bluegreen.program_run`) puts
 it back with `cyclic_gc_restored`.
+
+Inside `cyclic_gc_restored` the pause only disables the collector and freezes nothing:
+with the collector off, freezing spares the run nothing, and `gc.unfreeze()` afterwards
+would also thaw what the process had frozen before the run (a test runner freezes its
+imported modules once), so every later full collection of that process walked them all
+again (in a pytest process running the rollout tests: 0.25 s of CPU per full collection, 0.08 s
+with them left frozen).
 """
 
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+_run_in_process = False
+"""True inside `cyclic_gc_restored`: the process goes on after the program, so the pause freezes nothing."""
+
 
 def pause_cyclic_gc() -> None:
     """Stop cyclic collections for the rest of this program run; what exists now is never scanned again."""
-    gc.freeze()
+    if not _run_in_process:
+        gc.freeze()
     gc.disable()
 
 
 @contextmanager
 def cyclic_gc_restored() -> Iterator[None]:
-    """Run a program in this process, then give the collector back the state it had and what the run froze."""
-    enabled = gc.isenabled()
+    """Run a program in this process, then give the collector back the state it had."""
+    global _run_in_process
+    enabled, frozen, outer = gc.isenabled(), gc.get_freeze_count(), _run_in_process
+    _run_in_process = True
     try:
         yield
     finally:
-        gc.unfreeze()
+        _run_in_process = outer
+        if gc.get_freeze_count() > frozen:
+            # The program froze objects itself (frozen objects that die only lower the count): they must not
+            # stay out of the collector's reach. Unfreezing is all or nothing: what was frozen before goes too.
+            gc.unfreeze()
         if enabled:
             gc.enable()
