@@ -1,5 +1,7 @@
 """Read `Pulumi.<stack>.yaml` into the flat string map the engine hands a program."""
 
+import copy
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,19 @@ def read_stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, 
     if not path.exists():
         known = ", ".join(stack_names(project_dir)) or "none"
         raise FileNotFoundError(f"no stack file {path.name} in {project_dir} for stack {stack!r} (stacks: {known})")
-    document = yaml.safe_load(path.read_text()) or {}
+    # Each caller gets its own copy: callers edit what they are given (`set_path` shares what it does not set).
+    return copy.deepcopy(_config_of(path.read_text()))
+
+
+@functools.lru_cache(maxsize=32)
+def _config_of(text: str) -> dict[str, Any]:
+    """The `config:` map of one stack file's text, parsed once per distinct text.
+
+    PyYAML's parser is pure Python (3 ms for Pulumi.prod.yaml), and a release, a check or a test
+    reads the same unchanged file many times. Keyed on the text, not on the file's timestamp: an
+    edit within the clock's resolution is still read.
+    """
+    document = yaml.safe_load(text) or {}
     return dict(document.get("config") or {})
 
 
