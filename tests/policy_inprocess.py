@@ -7,6 +7,7 @@ its default config, via the same wrappers (`resource_messages`, `stack_messages`
 `finish`) the policies use.
 """
 
+import functools
 import sys
 from typing import Any
 
@@ -21,6 +22,14 @@ from rules.messages import finish
 from rules.policies import resource_messages, stack_messages
 from rules.request_view import properties
 from rules.spec import Rule, StackResource, StackRule, Subject, with_defaults
+
+STACK_RULES = tuple(rule for rule in RULES if isinstance(rule, StackRule))
+
+
+@functools.cache
+def rules_for(type_token: str) -> tuple[Rule, ...]:
+    """The resource rules that judge this type, in the catalog's order, as the pack runs them."""
+    return tuple(rule for rule in RULES if isinstance(rule, Rule) and type_token in rule.types)
 
 
 def parsed(resource: RegisteredResource) -> tuple[dict[str, Any], frozenset[str]]:
@@ -39,16 +48,14 @@ def judge_parsed(
     found = []
     for resource, (props, secrets) in zip(resources, views, strict=True):
         subject = Subject(type=resource.type, name=resource.name, props=props)
-        for rule in RULES:
-            if isinstance(rule, Rule) and resource.type in rule.types:
-                config = with_defaults(rule.knobs, {})
-                found += [(rule.name, finish(m, secrets, rule.url)) for m in resource_messages(rule, subject, config)]
+        for rule in rules_for(resource.type):
+            config = with_defaults(rule.knobs, {})
+            found += [(rule.name, finish(m, secrets, rule.url)) for m in resource_messages(rule, subject, config)]
     stack = [stack_resource(r, props) for r, (props, _) in zip(resources, views, strict=True)]
     secrets = frozenset().union(*(s for _, s in views))
-    for rule in RULES:
-        if isinstance(rule, StackRule):
-            config = with_defaults(rule.knobs, {})
-            found += [(rule.name, finish(m, secrets, rule.url)) for _, m in stack_messages(rule, stack, config)]
+    for rule in STACK_RULES:
+        config = with_defaults(rule.knobs, {})
+        found += [(rule.name, finish(m, secrets, rule.url)) for _, m in stack_messages(rule, stack, config)]
     return found
 
 
