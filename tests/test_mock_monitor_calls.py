@@ -204,5 +204,10 @@ def test_ctrl_c_in_a_mock_stops_the_run_and_puts_everything_back(monkeypatch):
         assert loop._default_executor is None  # pyright: ignore[reportAttributeAccessIssue]
         assert getattr(sdk_mocks, SDK_WAIT) is sdk_wait
     finally:
+        # The interrupted run's tasks end here: destroyed pending later, each logs an error into another test.
+        interrupted = asyncio.all_tasks(loop)
+        for task in interrupted:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*interrupted, return_exceptions=True))
         asyncio.set_event_loop(before)
         loop.close()
