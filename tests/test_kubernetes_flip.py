@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bluegreen.program_run import ProgramRun
 from bluegreen.run_diff import ResourceChange, diff_runs
 from tests.conftest import run_config
 from tests.kubernetes_configs import GATEWAY, GUARDED_GATEWAY, SELECTOR, kubernetes, revealed, traffic, with_
@@ -20,22 +21,27 @@ ROUTER_SERVICES = {"web-stable-service", "web-preview-service"}
 ROUTES = {"web-route", "web-preview-route"}
 
 
+def changed(before: ProgramRun, after: ProgramRun) -> dict[str, ResourceChange]:
+    return {change.name: change for change in diff_runs(before, after)}
+
+
 def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, ResourceChange]:
-    return {change.name: change for change in diff_runs(run_config(before), run_config(after))}
+    return changed(run_config(before), run_config(after))
 
 
-def selector(config: dict[str, Any], name: str) -> dict[str, Any]:
-    return run_config(config).named(name).inputs["spec"]["selector"]
+def selector(run: ProgramRun, name: str) -> dict[str, Any]:
+    return run.named(name).inputs["spec"]["selector"]
 
 
-def weights(config: dict[str, Any]) -> list[tuple[str, float]]:
-    [rule] = run_config(config).named("web-route").inputs["spec"]["rules"]
+def weights(run: ProgramRun) -> list[tuple[str, float]]:
+    """The production route's weights in a run (the same run the diff compared: one run per config and test)."""
+    [rule] = run.named("web-route").inputs["spec"]["rules"]
     return [(ref["name"], ref["weight"]) for ref in rule["backendRefs"]]
 
 
 def test_selector_flip_changes_only_the_stable_and_preview_selectors() -> None:
-    before, after = traffic(SELECTOR, 100, 0), traffic(SELECTOR, 0, 100)
-    found = changes(before, after)
+    before, after = run_config(traffic(SELECTOR, 100, 0)), run_config(traffic(SELECTOR, 0, 100))
+    found = changed(before, after)
     assert set(found) == ROUTER_SERVICES
     assert {change.kind for change in found.values()} == {"update"}
     assert selector(before, "web-stable-service") == {"app": "web", "color": "blue"}
@@ -51,8 +57,8 @@ def test_selector_flip_back_is_symmetric() -> None:
 
 
 def test_gateway_canary_step_changes_exactly_the_production_route() -> None:
-    before, after = traffic(GATEWAY, 100, 0), traffic(GATEWAY, 90, 10)
-    found = changes(before, after)
+    before, after = run_config(traffic(GATEWAY, 100, 0)), run_config(traffic(GATEWAY, 90, 10))
+    found = changed(before, after)
     assert list(found) == ["web-route"]
     assert found["web-route"].kind == "update"
     assert weights(before) == [("web-blue", 100), ("web-green", 0)]
@@ -65,18 +71,19 @@ def test_gateway_canary_step_changes_exactly_the_production_route() -> None:
 def test_every_canary_step_with_the_same_candidate_changes_one_resource(
     start: tuple[int, int], end: tuple[int, int]
 ) -> None:
-    found = changes(traffic(GATEWAY, *start), traffic(GATEWAY, *end))
+    after = run_config(traffic(GATEWAY, *end))
+    found = changed(run_config(traffic(GATEWAY, *start)), after)
     assert list(found) == ["web-route"]
     assert found["web-route"].kind == "update"
-    assert weights(traffic(GATEWAY, *end)) == [("web-blue", end[0]), ("web-green", end[1])]
+    assert weights(after) == [("web-blue", end[0]), ("web-green", end[1])]
 
 
 def test_gateway_full_flip_changes_only_the_http_routes() -> None:
-    before, after = traffic(GUARDED_GATEWAY, 100, 0), traffic(GUARDED_GATEWAY, 0, 100)
-    found = changes(before, after)
+    before, after = run_config(traffic(GUARDED_GATEWAY, 100, 0)), run_config(traffic(GUARDED_GATEWAY, 0, 100))
+    found = changed(before, after)
     assert set(found) == ROUTES
     assert {change.kind for change in found.values()} == {"update"}
-    preview = revealed(run_config(after).named("web-preview-route").inputs)["spec"]["rules"][0]["backendRefs"]
+    preview = revealed(after.named("web-preview-route").inputs)["spec"]["rules"][0]["backendRefs"]
     assert [ref["name"] for ref in preview] == ["web-blue"]
     assert weights(after) == [("web-blue", 0), ("web-green", 100)]
 
