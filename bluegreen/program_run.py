@@ -5,6 +5,7 @@ exactly as the language host would run it, but every RegisterResource call goes 
 a mock monitor that echoes inputs back as outputs and keeps a copy.
 """
 
+import asyncio
 import hashlib
 import runpy
 import sys
@@ -205,9 +206,31 @@ def run_program(
     # The program pauses the cyclic GC for its registration; this process goes on afterwards.
     # The mock monitor's calls run on the loop's thread: same order every run, less CPU (mock_monitor_calls.py).
     loop = _ensure_event_loop()  # the loop `_sync_await` runs the program on
-    with cyclic_gc_restored(), monitor_calls_inline(loop):
-        _sync_await(run_in_stack(program))
+    before = asyncio.all_tasks(loop)
+    try:
+        with cyclic_gc_restored(), monitor_calls_inline(loop):
+            _sync_await(run_in_stack(program))
+    finally:
+        _end_tasks_left_on(loop, before)
     return run
+
+
+def _end_tasks_left_on(loop: asyncio.AbstractEventLoop, before: set[asyncio.Task[Any]]) -> None:
+    """Cancel and finish what a run that raised left pending on the loop.
+
+    A program that raises stops waiting for its other registrations, but their tasks stay on the
+    loop (54 after a prod run whose mock refused one target group), and the next run on it (the next
+    stack of a `bluegreen check`, the next test) would resume them among its own, with that run's
+    mocks and its GC pause in whatever state they happen to be.
+    """
+    if loop.is_running():
+        return  # the caller's loop, in the middle of its own work: not this run's to stop
+    left = [task for task in asyncio.all_tasks(loop) if task not in before]
+    if not left:
+        return
+    for task in left:
+        task.cancel()
+    loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
 
 
 def run_config(
