@@ -121,7 +121,7 @@ class _EchoMocks(pulumi.runtime.Mocks):
         return f"{args.name}-id", fake_outputs(args.typ, args.name, args.inputs)
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list | None]:
-        return {}, None
+        return {}, []
 
 
 class _RecordingMonitor(mocks.MockMonitor):
