@@ -34,6 +34,9 @@ from typing import IO, Any
 
 READY = "ready"
 START_TIMEOUT_SECONDS = 60.0
+STARTUP_VARIABLES = ("PYTHON", "LC_ALL", "LC_CTYPE", "LANG")
+"""Prefixes of what the interpreter reads once, as it starts (stdout buffering, stdio encodings, `sys.path`,
+hash seed, warnings): a forked child has the server's, whatever its request's environment says."""
 
 
 def _reported(control: socket.socket, what: str) -> int:
@@ -150,7 +153,22 @@ class ForkServer:
     def popen(
         self, args: Sequence[str], cwd: Path, env: Mapping[str, str], start_new_session: bool = False
     ) -> ForkedProcess:
-        """`python -m module *args` as a fresh child: stdout and stderr to one text pipe (`stderr=STDOUT`)."""
+        """`python -m module *args` as a fresh child: stdout and stderr to one text pipe (`stderr=STDOUT`).
+
+        Raises ValueError for an `env` whose interpreter start-up variables differ from the server's: with
+        `PYTHONUNBUFFERED` unset, say, a cold start prints stderr's lines before stdout's, a child of a
+        server started with it set prints them in order; the test would check an order no cold start has.
+        """
+        differing = sorted(
+            name for name in {*env, *self.env}
+            if name.startswith(STARTUP_VARIABLES) and env.get(name) != self.env.get(name)
+        )
+        if differing:
+            shown = ", ".join(f"{name}={env.get(name)!r} (server: {self.env.get(name)!r})" for name in differing)
+            raise ValueError(
+                f"the fork server for {self.module} cannot give a child {shown}: the interpreter reads these as it"
+                " starts; start a ForkServer with them"
+            )
         control = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         control.connect(str(self._socket))
         read, write = os.pipe()

@@ -7,6 +7,7 @@ session the child was started with.
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -19,11 +20,13 @@ import pytest
 from testkit.fork_server import ForkedProcess, ForkServer
 
 ROOT = Path(__file__).resolve().parent.parent
+ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+"""The server's environment and every request's: a child has the interpreter start-up variables of its server."""
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[ForkServer]:
-    with ForkServer("tests.fork_probe", ROOT, os.environ) as running:
+    with ForkServer("tests.fork_probe", ROOT, ENV) as running:
         yield running
 
 
@@ -54,7 +57,7 @@ def ended(process: subprocess.Popen | ForkedProcess) -> tuple[int, dict, list[st
 def test_a_forked_child_exits_prints_and_sees_what_a_cold_start_does(server, tmp_path, args, code):
     env = {**os.environ, "PROBE": "set for this child"}
 
-    forked = ended(server.popen(args, cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)}, start_new_session=True))
+    forked = ended(server.popen(args, cwd=tmp_path, env={**ENV, **env}, start_new_session=True))
     fresh = ended(cold(args, tmp_path, env))
 
     assert forked[0] == fresh[0] == code
@@ -66,7 +69,7 @@ def test_a_forked_child_exits_prints_and_sees_what_a_cold_start_does(server, tmp
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
 def test_a_signal_ends_a_forked_child_as_it_ends_a_cold_one(server, tmp_path, signum):
     results = []
-    starts = (lambda: server.popen(["wait"], cwd=tmp_path, env=dict(os.environ)), lambda: cold(["wait"], tmp_path, {}))
+    starts = (lambda: server.popen(["wait"], cwd=tmp_path, env=ENV), lambda: cold(["wait"], tmp_path, {}))
     for start in starts:  # one after the other: each says it runs by the same file
         process = start()
         started(tmp_path, process)
@@ -81,8 +84,8 @@ def test_a_signal_ends_a_forked_child_as_it_ends_a_cold_one(server, tmp_path, si
 
 
 def test_wait_times_out_on_a_running_child_and_children_end_independently(server, tmp_path):
-    waiting = server.popen(["wait"], cwd=tmp_path, env=dict(os.environ))
-    quick = server.popen(["exit", "5"], cwd=tmp_path, env=dict(os.environ))
+    waiting = server.popen(["wait"], cwd=tmp_path, env=ENV)
+    quick = server.popen(["exit", "5"], cwd=tmp_path, env=ENV)
 
     with pytest.raises(subprocess.TimeoutExpired):
         waiting.wait(timeout=0.2)
@@ -90,3 +93,17 @@ def test_wait_times_out_on_a_running_child_and_children_end_independently(server
     assert waiting.poll() is None
     waiting.kill()
     assert waiting.wait(timeout=30) == -signal.SIGKILL
+
+
+def test_a_request_with_other_interpreter_start_up_variables_is_refused_naming_them(server, tmp_path):
+    # A cold start with PYTHONUNBUFFERED set prints in order; a child of a server without it, stderr first.
+    flipped = "" if ENV.get("PYTHONUNBUFFERED") else "1"
+
+    shown = f"PYTHONUNBUFFERED={flipped!r} (server: {ENV.get('PYTHONUNBUFFERED')!r})"
+    with pytest.raises(ValueError, match=re.escape(shown) + ".*reads these as it starts") as refused:
+        server.popen(["exit", "0"], cwd=tmp_path, env={**ENV, "PYTHONUNBUFFERED": flipped})
+    with pytest.raises(ValueError, match=r"PYTHONPATH='/elsewhere'"):
+        server.popen(["exit", "0"], cwd=tmp_path, env={**ENV, "PYTHONPATH": "/elsewhere"})
+    assert "PROBE" not in str(refused.value)
+    other = {**ENV, "PROBE": "any other variable is the child's"}
+    assert server.popen(["exit", "4"], cwd=tmp_path, env=other).wait(30) == 4

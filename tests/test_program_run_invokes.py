@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bluegreen.program_run import ProgramRun, run_program
 
-PROGRAM = '''
+PROGRAM = """
 import pulumi
 
 class Thing(pulumi.CustomResource):
@@ -19,7 +19,7 @@ class Thing(pulumi.CustomResource):
 found = pulumi.runtime.invoke("test:index:lookup", {"key": "region"})
 thing = Thing("after-invoke", {"found": found.value})
 pulumi.export("found", found.value)
-'''
+"""
 
 
 def test_a_program_that_invokes_a_function_runs_under_mocks_and_gets_an_empty_result(tmp_path: Path) -> None:
