@@ -151,8 +151,12 @@ class ProgramRunCache:
         try:
             with open(shared, "rb") as file:
                 made_by, result = pickle.load(file)
-        except (OSError, EOFError, pickle.UnpicklingError):
-            return None  # not there (yet): run it
+            # Unpickled once here, so that what is handed out later surely unpickles into a run.
+            readable = isinstance(made_by, str | None) and isinstance(pickle.loads(result), program_run.ProgramRun)
+        except Exception:  # not there (yet), cut short, or not what a cache wrote (pickle raises ~10 kinds)
+            return None  # run it
+        if not readable:
+            return None
         entry = _Entry(result, made_by)
         self._remember(key, entry)
         return entry

@@ -1,5 +1,6 @@
 """The suite's reuse of program runs (tests/program_run_cache.py) hands out only what a real run gives."""
 
+import pickle
 from collections.abc import Iterator
 from typing import Any
 
@@ -158,12 +159,23 @@ def test_the_shared_directory_never_gives_a_test_back_its_own_run(patcher, tmp_p
     assert (other.runs, other.reused) == (1, 0)
 
 
-def test_an_unreadable_shared_run_is_run_for_real(patcher, tmp_path):
+UNREADABLE = {
+    "cut short": lambda stored: stored[:100],  # as a crashed writer would leave it
+    "another pickle protocol": lambda stored: b"\x80\x77" + stored[2:],  # pickle raises ValueError
+    "not a pair": lambda stored: pickle.dumps("not a (test, run) pair"),
+    "a run that is not bytes": lambda stored: pickle.dumps(("tests/test_a.py::first", "text")),
+    "a run that does not unpickle": lambda stored: pickle.dumps(("tests/test_a.py::first", b"\x80\x77")),
+    "bytes of something else": lambda stored: pickle.dumps(("tests/test_a.py::first", pickle.dumps({"a": 1}))),
+}
+
+
+@pytest.mark.parametrize("spoil", UNREADABLE.values(), ids=UNREADABLE.keys())
+def test_an_unreadable_shared_run_is_run_for_real(patcher, tmp_path, spoil):
     one = ProgramRunCache(REAL_RUN, shared=tmp_path)
     with one.serving("tests/test_a.py::first", patcher):
         one(local(), stack="local")
     [stored] = tmp_path.iterdir()
-    stored.write_bytes(stored.read_bytes()[:100])  # cut short, as a crashed writer would leave it
+    stored.write_bytes(spoil(stored.read_bytes()))
     other = ProgramRunCache(REAL_RUN, shared=tmp_path)
     with other.serving("tests/test_b.py::second", patcher):
         run = other(local(), stack="local")
