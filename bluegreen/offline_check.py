@@ -22,7 +22,7 @@ from . import policy_client
 from .ci_budget import job_timeout_minutes, strategy_problem
 from .policy_client import PolicyPackError, PolicyPackProcess, Violation, config_file, load_stack_config
 from .program_run import RegisteredResource, run_config
-from .stack_files import PROJECT_DIR, read_stack_config, spec_of
+from .stack_files import PROJECT_DIR, StackFileError, read_stack_config, spec_of
 
 SCOPE_NOTE = (
     "This check runs the program under Pulumi mocks and judges declared resource inputs only, "
@@ -87,7 +87,7 @@ def run_stack(stack: str, pack: PolicyPackProcess, project_dir: Path = PROJECT_D
     result = StackCheck(stack=stack)
     try:
         config = read_stack_config(stack, project_dir)
-    except FileNotFoundError as error:
+    except (FileNotFoundError, StackFileError) as error:
         result.error = str(error)
         return result
     try:

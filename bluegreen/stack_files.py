@@ -25,8 +25,15 @@ def read_stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, 
     if not path.exists():
         known = ", ".join(stack_names(project_dir)) or "none"
         raise FileNotFoundError(f"no stack file {path.name} in {project_dir} for stack {stack!r} (stacks: {known})")
-    # Each caller gets its own copy: callers edit what they are given (`set_path` shares what it does not set).
-    return copy.deepcopy(_config_of(path.read_text()))
+    try:
+        # Each caller gets its own copy: callers edit what they are given (`set_path` shares what it does not set).
+        return copy.deepcopy(_config_of(path.read_text()))
+    except StackFileError as error:
+        raise StackFileError(f"{path.name} in {project_dir}: {error}") from None
+
+
+class StackFileError(ValueError):
+    """A stack file that is not YAML, or whose document or `config:` is not a mapping; names the file."""
 
 
 @functools.lru_cache(maxsize=32)
@@ -37,8 +44,24 @@ def _config_of(text: str) -> dict[str, Any]:
     reads the same unchanged file many times. Keyed on the text, not on the file's timestamp: an
     edit within the clock's resolution is still read.
     """
-    document = yaml.safe_load(text) or {}
-    return dict(document.get("config") or {})
+    try:
+        document = yaml.safe_load(text) or {}
+    except yaml.YAMLError as error:
+        raise StackFileError(f"not valid YAML{_where(error)}") from None
+    if not isinstance(document, dict):
+        raise StackFileError(f"must be a mapping with a `config:` key, not a {type(document).__name__}")
+    config = document.get("config") or {}
+    if not isinstance(config, dict):
+        raise StackFileError(f"`config:` must be a mapping of keys to values, not a {type(config).__name__}")
+    return dict(config)
+
+
+def _where(error: yaml.YAMLError) -> str:
+    """Where and what PyYAML found (its own message names "<unicode string>", not the file)."""
+    mark = getattr(error, "problem_mark", None)
+    at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    problem = getattr(error, "problem", None)
+    return f"{at}: {problem}" if problem else at
 
 
 def engine_config(config: dict[str, Any]) -> tuple[dict[str, str], list[str]]:

@@ -3,9 +3,8 @@
 from pathlib import Path
 
 import pytest
-import yaml
 
-from bluegreen.stack_files import read_stack_config
+from bluegreen.stack_files import StackFileError, read_stack_config
 
 STACK = """config:
   bluegreen:traffic:
@@ -43,5 +42,5 @@ def test_an_edit_of_the_same_size_right_after_a_read_is_read(project: Path) -> N
 def test_a_file_yaml_cannot_parse_raises_on_every_read(project: Path) -> None:
     (project / "Pulumi.dev.yaml").write_text("config:\n  bluegreen:traffic: {blue: 90\n")
     for _ in range(2):
-        with pytest.raises(yaml.YAMLError):
+        with pytest.raises(StackFileError, match=r"Pulumi\.dev\.yaml in .*: not valid YAML at line 3"):
             read_stack_config("dev", project)

@@ -91,6 +91,10 @@ def refusal_of(error: Exception, stack: str) -> str | None:
         return re.sub(r"`bluegreen (\w+)`", rf"`bluegreen \1 --stack {stack}`", str(error))
     if isinstance(error, FileNotFoundError):
         return str(error)
+    from ..stack_files import StackFileError
+
+    if isinstance(error, StackFileError):
+        return str(error)
     from components.spec import ConfigError
 
     from ..stack_driver import StackError
