@@ -32,9 +32,12 @@ if "pytest" in sys.argv:
 """
     )
     uv.chmod(0o755)
+    # Without the make that runs this suite: `make test TEST_WORKERS=5` passes its variables down through
+    # MAKEFLAGS, and they would override this make's defaults.
+    env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}}
     result = subprocess.run(
         ["make", "--no-print-directory", "test", f"UV={uv}", *make_args],
-        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
     )
     return result, calls.read_text()
 
