@@ -9,6 +9,7 @@ import asyncio
 import hashlib
 import runpy
 import sys
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,11 +110,15 @@ def stand_in_platform_outputs(stack: str) -> dict[str, str]:
 class _EchoMocks(pulumi.runtime.Mocks):
     def __init__(self, stack_outputs: StackOutputs | None = None):
         self.stack_outputs = stack_outputs or {}
-        self.inputs_seen: dict[tuple[str, str], dict[str, Any]] = {}
-        """The inputs the SDK's monitor deserialised for each resource, by type and name, until recorded."""
+        self.last_inputs = threading.local()
+        """`.value`: the inputs the SDK's monitor deserialised for the registration this thread is making.
+
+        Per thread: the SDK calls `new_resource` inside `RegisterResource` on the same thread, so the slot
+        holds that registration's inputs whatever other threads register (two resources may share a
+        type and a name under different parents)."""
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
-        self.inputs_seen[(args.typ, args.name)] = args.inputs
+        self.last_inputs.value = args.inputs
         if args.typ == STACK_REFERENCE_TYPE:
             stack = args.inputs["name"]
             outputs = self.stack_outputs.get(stack) or stand_in_platform_outputs(stack)
@@ -131,11 +136,12 @@ class _RecordingMonitor(mocks.MockMonitor):
         self.run = run
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        self.echo.last_inputs.value = None
         response = super().RegisterResource(request)
         if request.type != STACK_TYPE:
             # The SDK's monitor deserialised these inputs for the mocks already (2% of a run to do it again);
             # a mock that did not record them (patched by a test) leaves them to be deserialised here.
-            inputs = self.echo.inputs_seen.pop((request.type, request.name), None)
+            inputs = self.echo.last_inputs.value
             self.run.resources[response.urn] = RegisteredResource(
                 urn=response.urn,
                 type=request.type,

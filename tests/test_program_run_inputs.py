@@ -1,6 +1,7 @@
 """A run under mocks records each resource's inputs as the SDK's mock monitor deserialised them, once."""
 
 import sys
+import threading
 from dataclasses import replace
 from typing import Any
 
@@ -63,3 +64,23 @@ def test_a_mock_that_keeps_no_inputs_still_leaves_every_input_recorded(monkeypat
 
     assert registered(run) == registered(expected)
     assert calls.count("RegisterResource") == len(run.resources)  # deserialised here instead
+
+
+def test_two_threads_registering_one_type_and_name_each_record_their_own_inputs() -> None:
+    # The SDK's thread pool (kept where the inline calls cannot be used) registers in parallel, and two
+    # resources may share a type and a name under different parents: each keeps the inputs of its own call.
+    echo = program_run._EchoMocks()
+    both_registered = threading.Barrier(2)
+    seen: dict[int, Any] = {}
+
+    def register(value: int) -> None:
+        echo.new_resource(pulumi.runtime.MockResourceArgs("aws:lb/targetGroup:TargetGroup", "web-tg", {"port": value}))
+        both_registered.wait(timeout=10)
+        seen[value] = echo.last_inputs.value
+
+    threads = [threading.Thread(target=register, args=(port,)) for port in (8080, 9090)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert seen == {8080: {"port": 8080}, 9090: {"port": 9090}}
