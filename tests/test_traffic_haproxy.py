@@ -5,9 +5,9 @@ through its own `install_and_reload` (SIGUSR2 to the master-worker process, as
 `docker kill -s USR2` does to the router container). Only the server addresses
 (127.0.0.1 ports instead of container names) and the check timings differ.
 
-Tolerance: each step measures REQUESTS_PER_STEP answers taken after the reload took
-effect; HAProxy's weighted round robin is deterministic, so the observed share of
-each color must lie within SHARE_TOLERANCE (5 percentage points) of its weight.
+Tolerance: each step takes REQUESTS_PER_STEP answers from each client after the reload
+took effect; HAProxy's weighted round robin is deterministic, so each color's share of
+both clients' answers must lie within SHARE_TOLERANCE (5 percentage points) of its weight.
 """
 
 import time
@@ -29,8 +29,7 @@ SHARE_TOLERANCE = 0.05
 RATE = 800
 KEEP_ALIVE_RATE = 600
 """Requests/s of each client: a step's 400 answers in well under a second, without flooding the machine meanwhile.
-The rates differ on purpose: two clients paced in lockstep take alternate turns of HAProxy's deterministic
-round robin, so at 50/50 one saw blue 0.66 and the other 0.34 (both right together, each one wrong)."""
+The rates differ so the clients rarely fall into lockstep; the split is still judged over both together (below)."""
 
 
 @pytest.fixture
@@ -72,17 +71,20 @@ def test_stepping_weights_loses_no_request_and_splits_as_configured(router: Loop
             applied = time.monotonic()
             step = client.wait_for(applied, REQUESTS_PER_STEP, timeout=60)
             kept_step = kept.wait_for(applied, REQUESTS_PER_STEP, timeout=60)
-            observed, kept_observed = shares(step), shares(kept_step)
+            # HAProxy's round robin is deterministic over the requests it balances, not per client: two clients
+            # that fall into lockstep (a loaded machine slows both to the same pace) take alternate turns, and at
+            # 50/50 one saw blue 0.552 and the other 0.435 while together they were 0.49. The weights promise
+            # the split of all traffic, so that is what is judged, over both clients' requests.
+            observed, kept_observed = shares(step + kept_step), shares(kept_step)
             overlapping = [o for o in client.outcomes + kept.outcomes if o.started < applied and o.ended > before]
             candidate_answers = {get_once(router.test_port).color for _ in range(20)}
             print(
-                f"step {blue}/{green}: observed blue {observed['blue']:.3f} green {observed['green']:.3f} "
+                f"step {blue}/{green}: both clients blue {observed['blue']:.3f} green {observed['green']:.3f} "
                 f"(keep-alive: blue {kept_observed['blue']:.3f}) over {len(step)} + {len(kept_step)} requests; "
                 f"{len(overlapping)} requests in flight across the reload"
             )
-            for seen in (observed, kept_observed):
-                assert abs(seen["blue"] - blue / 100) <= SHARE_TOLERANCE
-                assert abs(seen["green"] - green / 100) <= SHARE_TOLERANCE
+            assert abs(observed["blue"] - blue / 100) <= SHARE_TOLERANCE
+            assert abs(observed["green"] - green / 100) <= SHARE_TOLERANCE
             # The reload happened under load, so "zero failed" below is about real in-flight requests.
             assert overlapping
             # The test frontend sends everything to the candidate (green at 50/50, by the tie rule).
