@@ -28,31 +28,33 @@ RunStack = Callable[..., ProgramRun]
 LONGEST_FIRST = (
     "test_docs_commands.py",
     "test_analysis_verdicts_end_to_end.py",
-    "test_analysis_end_to_end.py",
     "test_interrupt_exit.py",
-    "test_recovery_model.py",
     "test_analysis_haproxy_evidence.py",
-    "test_policy_robustness.py",
     "test_wheel_install.py",
+    "test_recovery_model.py",
     "test_runtime_weights.py",
     "test_pr_release_plans.py",
     "test_traffic_reloads.py",
-    "test_release_failures.py",
     "test_policy_rollout.py",
     "test_notifications.py",
-    "test_analysis_statistics.py",
-    "test_traffic_haproxy.py",
     "test_cli_import_guard.py",
+    "test_analysis_statistics.py",
+    "test_analysis_end_to_end.py",
     "test_release_plan_preview.py",
     "test_docker_reload.py",
+    "test_release_failures.py",
+    "test_policy_robustness.py",
     "test_docs_reference.py",
+    "test_analysis_healthy_app_queries.py",
+    "test_traffic_haproxy.py",
 )
 """The modules that take longest (5-45 s each with 4 workers on 2 cores), in the order the workers start them.
 `make test` gives each module to one worker whole (`--dist loadfile`, so a module's fixtures start once) in
 this collection order (`--no-loadscope-reorder`): started late, one of these would run alone while the other
-workers sat idle. The ones that mostly wait (on Prometheus, HAProxy, a release's pauses) start first, beside
-pyright and the CPU-bound docs checkout; the later waiters sit between CPU-bound modules. In the old
-longest-first order three or four waiters often ran at once 35-50 s in, with the cores half idle."""
+workers sat idle. Of the modules that mostly wait (on Prometheus, HAProxy, a release's pauses), the two
+longest start first, beside pyright and the CPU-bound docs checkout, and the others sit between CPU-bound
+modules, so about two workers wait at any time. In the old longest-first order three or four waiters often
+ran at once 35-50 s in, with the cores half idle."""
 
 
 PRIVATE_TMP = ".tmp"
