@@ -25,7 +25,7 @@ __all__ = ["RunStack", "config_error", "run_config", "stack_config"]
 
 RunStack = Callable[..., ProgramRun]
 
-LONGEST_FIRST = (
+START_ORDER = (
     "test_docs_commands.py",
     "test_analysis_verdicts_end_to_end.py",
     "test_interrupt_exit.py",
@@ -111,7 +111,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # A stable sort: these modules first, in this order, and everything else in its usual order.
-    rank = {name: index for index, name in enumerate(LONGEST_FIRST)}
+    rank = {name: index for index, name in enumerate(START_ORDER)}
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
 
 

@@ -63,9 +63,9 @@ def _path_without_the_suites_venv() -> str:
     """PATH as a user's shell has it: `uv run` puts the suite's own venv first, and its `python3` has no pip,
     so the checkout's `make setup` took the Makefile's slower fallback (ensurepip, ~3 s of CPU more) that a
     user with the machine's python3 never takes."""
-    venv_bin = str(Path(sys.prefix) / "bin")
     if sys.prefix == sys.base_prefix:
         return os.environ["PATH"]
+    venv_bin = str(Path(sys.prefix) / "bin")
     return os.pathsep.join(entry for entry in os.environ["PATH"].split(os.pathsep) if entry != venv_bin)
 
 

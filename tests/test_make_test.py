@@ -70,10 +70,10 @@ def test_a_type_error_or_a_failing_test_fails_the_target(
 
 
 def test_the_longest_modules_named_for_scheduling_exist() -> None:
-    # conftest.LONGEST_FIRST decides which modules the workers start with; a renamed module would silently
+    # conftest.START_ORDER decides which modules the workers start with; a renamed module would silently
     # drop back to alphabetical order and may start last, alone.
-    from conftest import LONGEST_FIRST
+    from conftest import START_ORDER
 
-    missing = [name for name in LONGEST_FIRST if not (ROOT / "tests" / name).is_file()]
+    missing = [name for name in START_ORDER if not (ROOT / "tests" / name).is_file()]
     assert missing == []
-    assert len(set(LONGEST_FIRST)) == len(LONGEST_FIRST)
+    assert len(set(START_ORDER)) == len(START_ORDER)
