@@ -88,10 +88,9 @@ class CollectionClock:
             self.seconds += time.process_time() - self._started
 
 
-def timed(run: Any, collections: list[float] | None = None) -> tuple[ProgramRun, float]:
-    """The run's result and its fastest CPU time of REPEATS: the least disturbed by other load on the machine.
-
-    `collections` gets the collector's share of that fastest run."""
+def timed(run: Any) -> tuple[ProgramRun, float, float]:
+    """The run's result, its fastest CPU time of REPEATS (the least disturbed by other load on the machine),
+    and the collector's share of that fastest run."""
     best, result, collected = float("inf"), None, 0.0
     for _ in range(REPEATS):
         clock = CollectionClock()
@@ -101,12 +100,11 @@ def timed(run: Any, collections: list[float] | None = None) -> tuple[ProgramRun,
             result = run()
         finally:
             gc.callbacks.remove(clock)
-        if time.process_time() - start < best:
-            best, collected = time.process_time() - start, clock.seconds
+        elapsed = time.process_time() - start
+        if elapsed < best:
+            best, collected = elapsed, clock.seconds
     assert result is not None
-    if collections is not None:
-        collections.append(collected)
-    return result, best
+    return result, best, collected
 
 
 def count(run: ProgramRun, type_token: str) -> int:
@@ -147,7 +145,7 @@ def main() -> None:
 
     # Warm up imports and the SDK, so the first measured row does not pay them.
     fleet(1)
-    baseline, baseline_seconds = timed(lambda: run_config(stack_config("prod"), stack="prod"))
+    baseline, baseline_seconds, _ = timed(lambda: run_config(stack_config("prod"), stack="prod"))
     base_albs, base_listeners = count(baseline, ALB), count(baseline, LISTENER)
     canary = stack_config("prod", {"bluegreen:traffic": {"blue": 90, "green": 10}})
     base_step = len(diff_runs(baseline, run_config(canary, stack="prod")))
@@ -164,9 +162,8 @@ def main() -> None:
     growth: dict[int, float] = {}
     collected: dict[int, float] = {}
     for size in SIZES:
-        collections: list[float] = []
-        run, seconds = timed(lambda size=size: fleet(size), collections)
-        collected[size] = collections[0] / size
+        run, seconds, collecting = timed(lambda size=size: fleet(size))
+        collected[size] = collecting / size
         step = diff_runs(run, fleet(size, canary=size // 2))
         per_service = seconds / size
         albs = count(platform, ALB) + count(run, ALB)
