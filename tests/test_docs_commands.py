@@ -50,23 +50,24 @@ _RESULTS: dict[str, subprocess.CompletedProcess[str]] = {}
 def _run(checkout: Path, script: str) -> subprocess.CompletedProcess[str]:
     """Run a block (once per distinct text) in the checkout, as a user would paste it into bash."""
     if script not in _RESULTS:
-        env = {**os.environ, "COLUMNS": "120", "NO_COLOR": "1", "PATH": _path_without_the_suites_venv()}
-        env.pop("VIRTUAL_ENV", None)
         _RESULTS[script] = subprocess.run(
             ["bash", "-euo", "pipefail", "-c", script],
-            cwd=checkout, env=env, capture_output=True, text=True, timeout=300,
+            cwd=checkout, env=_a_users_shell(), capture_output=True, text=True, timeout=300,
         )
     return _RESULTS[script]
 
 
-def _path_without_the_suites_venv() -> str:
-    """PATH as a user's shell has it: `uv run` puts the suite's own venv first, and its `python3` has no pip,
-    so the checkout's `make setup` took the Makefile's slower fallback (ensurepip, ~3 s of CPU more) that a
-    user with the machine's python3 never takes."""
-    if sys.prefix == sys.base_prefix:
-        return os.environ["PATH"]
-    venv_bin = str(Path(sys.prefix) / "bin")
-    return os.pathsep.join(entry for entry in os.environ["PATH"].split(os.pathsep) if entry != venv_bin)
+def _a_users_shell() -> dict[str, str]:
+    """The environment without the suite's venv, which `uv run` activates: VIRTUAL_ENV, and its bin first on PATH.
+
+    Its `python3` has no pip, so with it first the checkout's `make setup` took the Makefile's slower fallback
+    (ensurepip, ~3 s of CPU more) that a user with the machine's python3 never takes."""
+    env = {**os.environ, "COLUMNS": "120", "NO_COLOR": "1"}
+    env.pop("VIRTUAL_ENV", None)
+    if sys.prefix != sys.base_prefix:
+        venv_bin = str(Path(sys.prefix) / "bin")
+        env["PATH"] = os.pathsep.join(entry for entry in env["PATH"].split(os.pathsep) if entry != venv_bin)
+    return env
 
 
 def test_every_shell_block_either_runs_here_or_says_why_not():
