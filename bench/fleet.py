@@ -13,9 +13,10 @@ the same process. Prints per N:
 - ALBs and listeners, and the monthly load-balancer-hour cost, shared vs one ALB per service.
 
 Then how time per service grows with N (the ratio N=100 / N=10; 1.0 is linear) for the
-program as shipped (cyclic GC paused during registration, components/registration_gc.py)
-against two variants measured in the same run: the collector left on, and only
-`gc.freeze()` after the imports.
+program as shipped (cyclic GC paused during registration, components/registration_gc.py, and
+the SDK's check for unknowns without its per-call cycle, components/acyclic_unknowns.py)
+against variants measured in the same run, each with the SDK's own check: the pause alone,
+the collector left on, and only `gc.freeze()` after the imports.
 
 The cost counts load-balancer hours only: LCU charges depend on traffic, and on a shared
 ALB each request is also evaluated against more rules (the first 10 per request are free).
@@ -32,9 +33,11 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
+from pulumi.runtime import rpc
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import components.acyclic_unknowns as acyclic_unknowns
 import components.registration_gc as registration_gc
 from bluegreen.program_run import ProgramRun, run_config
 from bluegreen.run_diff import diff_runs
@@ -75,23 +78,25 @@ REPEATS = 3
 
 
 class CollectionClock:
-    """CPU seconds Python's cyclic collector spent while it is installed (through `gc.callbacks`)."""
+    """CPU seconds Python's cyclic collector spent, and objects it freed, while it is installed (`gc.callbacks`)."""
 
     def __init__(self) -> None:
         self.seconds = 0.0
+        self.objects = 0
         self._started = 0.0
 
-    def __call__(self, phase: str, _info: dict[str, int]) -> None:
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
         if phase == "start":
             self._started = time.process_time()
         else:
             self.seconds += time.process_time() - self._started
+            self.objects += info["collected"]
 
 
-def timed(run: Any) -> tuple[ProgramRun, float, float]:
+def timed(run: Any) -> tuple[ProgramRun, float, CollectionClock]:
     """The run's result, its fastest CPU time of REPEATS (the least disturbed by other load on the machine),
-    and the collector's share of that fastest run."""
-    best, result, collected = float("inf"), None, 0.0
+    and what the collector did in that fastest run."""
+    best, result, collected = float("inf"), None, CollectionClock()
     for _ in range(REPEATS):
         clock = CollectionClock()
         gc.callbacks.append(clock)
@@ -102,7 +107,7 @@ def timed(run: Any) -> tuple[ProgramRun, float, float]:
             gc.callbacks.remove(clock)
         elapsed = time.process_time() - start
         if elapsed < best:
-            best, collected = elapsed, clock.seconds
+            best, collected = elapsed, clock
     assert result is not None
     return result, best, collected
 
@@ -120,19 +125,23 @@ def _freeze_only() -> None:
 
 
 @contextmanager
-def program_gc(pause: Callable[[], None]) -> Iterator[None]:
-    """Run the programs with `pause` in place of what they call once their imports are done."""
-    shipped = registration_gc.pause_cyclic_gc
-    registration_gc.pause_cyclic_gc = pause
+def with_the_sdk_check(pause: Callable[[], None]) -> Iterator[None]:
+    """Run the programs with `pause` in place of what they call once their imports are done, and the SDK's own
+    `contains_unknowns` (the one that leaves a cycle per call) in place of components/acyclic_unknowns.py's."""
+    shipped, install, ours = registration_gc.pause_cyclic_gc, acyclic_unknowns.install, rpc.contains_unknowns
+    assert acyclic_unknowns.replaced is not None, "the shipped runs install ours first"
+    registration_gc.pause_cyclic_gc, rpc.contains_unknowns = pause, acyclic_unknowns.replaced
+    acyclic_unknowns.install = lambda: False
     try:
         yield
     finally:
-        registration_gc.pause_cyclic_gc = shipped
+        registration_gc.pause_cyclic_gc, acyclic_unknowns.install, rpc.contains_unknowns = shipped, install, ours
 
 
-GC_VARIANTS: dict[str, Callable[[], None]] = {
-    "cyclic GC on": lambda: None,
-    "gc.freeze() after imports only": _freeze_only,
+VARIANTS: dict[str, Callable[[], None]] = {
+    "cyclic GC paused, the SDK's own check": registration_gc.pause_cyclic_gc,
+    "cyclic GC on, the SDK's own check": lambda: None,
+    "gc.freeze() after imports only, the SDK's own check": _freeze_only,
 }
 
 
@@ -161,9 +170,10 @@ def main() -> None:
     print(" | ".join(header))
     growth: dict[int, float] = {}
     collected: dict[int, float] = {}
+    freed: dict[int, float] = {}
     for size in SIZES:
         run, seconds, collecting = timed(lambda size=size: fleet(size))
-        collected[size] = collecting / size
+        collected[size], freed[size] = collecting.seconds / size, collecting.objects / size
         step = diff_runs(run, fleet(size, canary=size // 2))
         per_service = seconds / size
         albs = count(platform, ALB) + count(run, ALB)
@@ -180,16 +190,18 @@ def main() -> None:
 
     small, large = GROWTH
     print(f"\ntime per service, N={large} / N={small} (1.00 = linear):")
-    print(f"  shipped (cyclic GC paused during registration): {growth[small] * 1000:.0f} -> "
+    print(f"  shipped (cyclic GC paused during registration, acyclic unknowns check): {growth[small] * 1000:.0f} -> "
           f"{growth[large] * 1000:.0f} ms, ratio {growth[large] / growth[small]:.2f}")
     # The pause holds the run's dead cycles until it ends; one collection then frees them (in-process runs at
-    # the end of the run, the engine's program process when it exits), and it grows faster than N.
+    # the end of the run, the engine's program process when it exits). Once they no longer fit the CPU's cache
+    # each costs more, so that collection grows faster than N: the fewer cycles a run leaves, the better.
     registering = {size: growth[size] - collected[size] for size in GROWTH}
     print(f"    of which the collection of the run's dead objects once it ends: {collected[small] * 1000:.1f} -> "
-          f"{collected[large] * 1000:.1f} ms; without it {registering[small] * 1000:.0f} -> "
+          f"{collected[large] * 1000:.1f} ms ({freed[small]:,.0f} -> {freed[large]:,.0f} objects per service); "
+          f"without it {registering[small] * 1000:.0f} -> "
           f"{registering[large] * 1000:.0f} ms, ratio {registering[large] / registering[small]:.2f}")
-    for label, pause in GC_VARIANTS.items():
-        with program_gc(pause):
+    for label, pause in VARIANTS.items():
+        with with_the_sdk_check(pause):
             at = {size: timed(lambda size=size: fleet(size))[1] / size for size in GROWTH}
         print(f"  {label}: {at[small] * 1000:.0f} -> {at[large] * 1000:.0f} ms, ratio {at[large] / at[small]:.2f}")
     print(f"fleet: ms per service N={small} {growth[small] * 1000:.0f}, N={large} {growth[large] * 1000:.0f}, "
