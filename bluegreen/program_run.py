@@ -24,6 +24,7 @@ from components.registration_gc import cyclic_gc_restored
 
 from .mock_monitor_calls import monitor_calls_inline
 from .mock_stack_traces import stack_traces_skipped
+from .mock_unretrieved_errors import unretrieved_errors_quiet
 from .stack_files import PROJECT_DIR, engine_config
 
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -212,6 +213,7 @@ def run_program(
     # The program pauses the cyclic GC for its registration; this process goes on afterwards.
     # The mock monitor's calls run on the loop's thread: same order every run, less CPU (mock_monitor_calls.py).
     loop = _ensure_event_loop()  # the loop `_sync_await` runs the program on
+    unretrieved_errors_quiet(loop)  # a failed run raises its error once (mock_unretrieved_errors.py)
     before = asyncio.all_tasks(loop)
     try:
         with cyclic_gc_restored(), monitor_calls_inline(loop):

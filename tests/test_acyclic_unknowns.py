@@ -7,7 +7,7 @@ run through the SDK leaves none of the SDK's cycles behind.
 """
 
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
