@@ -9,13 +9,14 @@ time per service stays flat (bench/fleet.py measures both, and `gc.freeze()` aft
 the imports alone, which does not help: the objects it would spare are made later).
 
 So a program calls `pause_cyclic_gc()` once its imports are done. Reference counting
-still frees everything that is not in a cycle; the cycles left behind cost a few
-percent more peak memory. The pause also swaps in the SDK's check for unknown values
-without the cycle the SDK's own leaves at every call (components/acyclic_unknowns.py),
-which was 7 of every 10 objects left for the collector once the run ends. The engine's language host runs
-the program in a process of its own that ends with the registration, so nothing turns
-the collector back on; an in-process run under mocks (`bluegreen.program_run`) puts
-it back with `cyclic_gc_restored`.
+still frees everything that is not in a cycle. The pause also swaps in the SDK's check
+for unknown values without the cycle the SDK's own leaves at every call
+(components/acyclic_unknowns.py), which was 7 of every 10 objects left for the collector
+once the run ends; with it, the cycles the pause leaves cost about 1% more peak memory
+at 100 services (bench/program_process.py). The engine's language host runs the program
+in a process of its own that ends with the registration, so nothing turns the collector
+back on; an in-process run under mocks (`bluegreen.program_run`) puts it back with
+`cyclic_gc_restored`.
 
 Inside `cyclic_gc_restored` the pause only disables the collector and freezes nothing:
 with the collector off, freezing spares the run nothing, and `gc.unfreeze()` afterwards
