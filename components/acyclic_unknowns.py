@@ -45,14 +45,6 @@ def _walk(value: Any, seen: set[int]) -> bool:
     return False
 
 
-def closes_over_itself(function: Callable[..., Any]) -> bool:
-    """Whether `function` defines a nested function that refers to itself: a cycle made at each call."""
-    code = getattr(function, "__code__", None)
-    if code is None:
-        return False
-    return any(isinstance(const, types.CodeType) and const.co_name in const.co_freevars for const in code.co_consts)
-
-
 SDK_SOURCE = """
 from typing import Any
 
