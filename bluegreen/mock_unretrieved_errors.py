@@ -9,7 +9,8 @@ the end of every `make test`. The engine's language host turns asyncio's logger 
 whole process for this reason.
 
 `unretrieved_errors_quiet(loop)` does less: on the loop programs run on, it drops only that report;
-any other error the loop reports goes to the handler it had before.
+any other error the loop reports goes to the handler it had before. `bluegreen.program_run` installs it
+only on a loop of its own (not running when a run starts): a caller's running loop keeps its reports.
 """
 
 import asyncio

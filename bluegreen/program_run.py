@@ -213,7 +213,8 @@ def run_program(
     # The program pauses the cyclic GC for its registration; this process goes on afterwards.
     # The mock monitor's calls run on the loop's thread: same order every run, less CPU (mock_monitor_calls.py).
     loop = _ensure_event_loop()  # the loop `_sync_await` runs the program on
-    unretrieved_errors_quiet(loop)  # a failed run raises its error once (mock_unretrieved_errors.py)
+    if not loop.is_running():  # a caller's running loop, and what it reports, stay the caller's
+        unretrieved_errors_quiet(loop)  # a failed run raises its error once (mock_unretrieved_errors.py)
     before = asyncio.all_tasks(loop)
     try:
         with cyclic_gc_restored(), monitor_calls_inline(loop):

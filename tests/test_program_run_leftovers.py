@@ -138,6 +138,17 @@ def test_after_a_program_run_only_the_programs_loop_is_quiet() -> None:
         other.close()
 
 
+def test_a_run_from_inside_a_callers_running_loop_leaves_that_loops_reports_alone() -> None:
+    async def caller() -> tuple[int, object]:
+        run = ProgramRun()
+        run_config(stack_config("local"), stack="local", into=run)
+        return len(run.resources), asyncio.get_running_loop().get_exception_handler()
+
+    resources, handler = asyncio.run(caller())
+    assert resources > 5  # the program did run, on the caller's loop
+    assert handler is None  # as asyncio.run left it: its futures' errors are still reported
+
+
 def test_a_handler_set_before_a_program_run_is_kept_and_still_called() -> None:
     loop = _ensure_event_loop()
     before = loop.get_exception_handler()
