@@ -14,6 +14,7 @@ import pytest
 
 from bluegreen.program_run import ProgramRun, run_config
 from bluegreen.stack_files import stack_config
+from components import acyclic_unknowns
 from tests import cli_command_cache, program_run_cache
 
 PROGRAM_RUNS = program_run_cache.install()
@@ -227,3 +228,11 @@ def program_runs_reused(
     """Which test runs, what it patches and whether it reads output, for PROGRAM_RUNS (after the patch above)."""
     with PROGRAM_RUNS.serving(request.node.nodeid, monkeypatch, request.fixturenames):
         yield
+
+
+@pytest.fixture(scope="session")
+def sdk_check() -> Callable[[Any], bool]:
+    """The SDK's own `contains_unknowns` (components/acyclic_unknowns.py replaces it), installed or not yet."""
+    assert acyclic_unknowns.install(), "the SDK's contains_unknowns changed: see components/acyclic_unknowns.py"
+    assert acyclic_unknowns.replaced is not None
+    return acyclic_unknowns.replaced

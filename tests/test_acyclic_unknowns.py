@@ -22,14 +22,6 @@ from components import acyclic_unknowns
 from components.acyclic_unknowns import contains_unknowns
 
 
-@pytest.fixture(scope="module")
-def sdk_check() -> Callable[[Any], bool]:
-    """The SDK's own `contains_unknowns`, whether or not a program in this process installed ours yet."""
-    assert acyclic_unknowns.install(), "the SDK's contains_unknowns changed shape: see components/acyclic_unknowns.py"
-    assert acyclic_unknowns.replaced is not None
-    return acyclic_unknowns.replaced
-
-
 def cyclic_garbage_after(check: Callable[[Any], bool], value: Any, calls: int) -> int:
     """Objects only the cyclic collector could free after `calls` checks of `value`.
 

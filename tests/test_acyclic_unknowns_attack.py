@@ -35,14 +35,6 @@ from components.acyclic_unknowns import contains_unknowns
 Check = Callable[[Any], bool]
 
 
-@pytest.fixture(scope="module")
-def sdk_check() -> Check:
-    """The SDK's own `contains_unknowns`, whether or not a program in this process installed ours yet."""
-    assert acyclic_unknowns.install()
-    assert acyclic_unknowns.replaced is not None
-    return acyclic_unknowns.replaced
-
-
 def outcome(check: Check, value: Any) -> tuple[Any, ...]:
     """The answer, or the exception's type and message: what a caller of the check sees."""
     try:
