@@ -13,10 +13,11 @@ the same process. Prints per N:
 - ALBs and listeners, and the monthly load-balancer-hour cost, shared vs one ALB per service.
 
 Then how time per service grows with N (the ratio N=100 / N=10; 1.0 is linear) for the
-program as shipped (cyclic GC paused during registration, components/registration_gc.py, and
-the SDK's check for unknowns without its per-call cycle, components/acyclic_unknowns.py)
-against variants measured in the same run, each with the SDK's own check: the pause alone,
-the collector left on, and only `gc.freeze()` after the imports.
+program as shipped (cyclic GC paused during registration, components/registration_gc.py; the
+SDK's check for unknowns without its per-call cycle, components/acyclic_unknowns.py; the run's
+resources emptied when it ends, components/resource_release.py) against variants measured in
+the same run: the resources not emptied; that and the SDK's own check (the pause alone); the
+collector left on; and only `gc.freeze()` after the imports.
 
 The cost counts load-balancer hours only: LCU charges depend on traffic, and on a shared
 ALB each request is also evaluated against more rules (the first 10 per request are free).
@@ -28,7 +29,7 @@ import gc
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -125,23 +126,31 @@ def _freeze_only() -> None:
 
 
 @contextmanager
-def with_the_sdk_check(pause: Callable[[], None]) -> Iterator[None]:
-    """Run the programs with `pause` in place of what they call once their imports are done, and the SDK's own
-    `contains_unknowns` (the one that leaves a cycle per call) in place of components/acyclic_unknowns.py's."""
+def as_variant(pause: Callable[[], None], sdk_check: bool = True, release: bool = False) -> Iterator[None]:
+    """Run the programs with `pause` in place of what they call once their imports are done; with the SDK's own
+    `contains_unknowns` (the one that leaves a cycle per call) in place of components/acyclic_unknowns.py's
+    unless `sdk_check` is false; and with their resources left as they are when the run ends unless `release`."""
     shipped, install, ours = registration_gc.pause_cyclic_gc, acyclic_unknowns.install, rpc.contains_unknowns
+    record = registration_gc.record_resources
     assert acyclic_unknowns.replaced is not None, "the shipped runs install ours first"
-    registration_gc.pause_cyclic_gc, rpc.contains_unknowns = pause, acyclic_unknowns.replaced
-    acyclic_unknowns.install = lambda: False
+    registration_gc.pause_cyclic_gc = pause
+    if sdk_check:
+        rpc.contains_unknowns = acyclic_unknowns.replaced
+        acyclic_unknowns.install = lambda: False
+    if not release:
+        registration_gc.record_resources = lambda: []
     try:
         yield
     finally:
         registration_gc.pause_cyclic_gc, acyclic_unknowns.install, rpc.contains_unknowns = shipped, install, ours
+        registration_gc.record_resources = record
 
 
-VARIANTS: dict[str, Callable[[], None]] = {
-    "cyclic GC paused, the SDK's own check": registration_gc.pause_cyclic_gc,
-    "cyclic GC on, the SDK's own check": lambda: None,
-    "gc.freeze() after imports only, the SDK's own check": _freeze_only,
+VARIANTS: dict[str, Callable[[], AbstractContextManager[None]]] = {
+    "resources not emptied when the run ends": lambda: as_variant(registration_gc.pause_cyclic_gc, sdk_check=False),
+    "that and the SDK's own check (the pause alone)": lambda: as_variant(registration_gc.pause_cyclic_gc),
+    "cyclic GC on, the SDK's own check": lambda: as_variant(lambda: None),
+    "gc.freeze() after imports only, the SDK's own check": lambda: as_variant(_freeze_only),
 }
 
 
@@ -190,18 +199,19 @@ def main() -> None:
 
     small, large = GROWTH
     print(f"\ntime per service, N={large} / N={small} (1.00 = linear):")
-    print(f"  shipped (cyclic GC paused during registration, acyclic unknowns check): {growth[small] * 1000:.0f} -> "
-          f"{growth[large] * 1000:.0f} ms, ratio {growth[large] / growth[small]:.2f}")
-    # The pause holds the run's dead cycles until it ends; one collection then frees them (in-process runs at
-    # the end of the run, the engine's program process when it exits). Once they no longer fit the CPU's cache
-    # each costs more, so that collection grows faster than N: the fewer cycles a run leaves, the better.
+    print(f"  shipped (cyclic GC paused, acyclic unknowns check, resources emptied at the end): "
+          f"{growth[small] * 1000:.0f} -> {growth[large] * 1000:.0f} ms, ratio {growth[large] / growth[small]:.2f}")
+    # The pause holds the run's dead cycles until it ends. Emptying its resources then lets reference counting
+    # free most of them; one collection frees the rest (in-process runs at the end of the run, the engine's
+    # program process when it exits). Once they no longer fit the CPU's cache each costs it more, so that
+    # collection grows faster than N: the fewer cycles a run leaves, the better (the first variant below).
     registering = {size: growth[size] - collected[size] for size in GROWTH}
     print(f"    of which the collection of the run's dead objects once it ends: {collected[small] * 1000:.1f} -> "
           f"{collected[large] * 1000:.1f} ms ({freed[small]:,.0f} -> {freed[large]:,.0f} objects per service); "
           f"without it {registering[small] * 1000:.0f} -> "
           f"{registering[large] * 1000:.0f} ms, ratio {registering[large] / registering[small]:.2f}")
-    for label, pause in VARIANTS.items():
-        with with_the_sdk_check(pause):
+    for label, variant in VARIANTS.items():
+        with variant():
             at = {size: timed(lambda size=size: fleet(size))[1] / size for size in GROWTH}
         print(f"  {label}: {at[small] * 1000:.0f} -> {at[large] * 1000:.0f} ms, ratio {at[large] / at[small]:.2f}")
     print(f"fleet: ms per service N={small} {growth[small] * 1000:.0f}, N={large} {growth[large] * 1000:.0f}, "

@@ -216,11 +216,13 @@ def run_program(
     if not loop.is_running():  # a caller's running loop, and what it reports, stay the caller's
         unretrieved_errors_quiet(loop)  # a failed run raises its error once (mock_unretrieved_errors.py)
     before = asyncio.all_tasks(loop)
-    try:
-        with cyclic_gc_restored(), monitor_calls_inline(loop):
-            _sync_await(run_in_stack(program))
-    finally:
-        _end_tasks_left_on(loop, before)
+    # The run's resources are emptied as `cyclic_gc_restored` ends, so what a failed run left on the loop ends first.
+    with cyclic_gc_restored():
+        try:
+            with monitor_calls_inline(loop):
+                _sync_await(run_in_stack(program))
+        finally:
+            _end_tasks_left_on(loop, before)
     return run
 
 

@@ -18,6 +18,11 @@ in a process of its own that ends with the registration, so nothing turns the co
 back on; an in-process run under mocks (`bluegreen.program_run`) puts it back with
 `cyclic_gc_restored`.
 
+What the run built is one web of cycles through its resources, which only a collection could free
+once the run is over, at a cost per object that grows with the heap. So the pause also records the
+run's resources, and empties them when the run ends (components/resource_release.py): at the end of
+`cyclic_gc_restored`, or at exit in the engine's process. Reference counting then frees the rest.
+
 Inside `cyclic_gc_restored` the pause only disables the collector and freezes nothing:
 with the collector off, freezing spares the run nothing, and `gc.unfreeze()` afterwards
 would also thaw what the process had frozen before the run (a test runner freezes its
@@ -26,20 +31,29 @@ again (in a pytest process running the rollout tests: 0.25 s of CPU per full col
 with them left frozen).
 """
 
+import atexit
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from components import acyclic_unknowns
+from components.resource_release import record_resources, release
 
 _run_in_process = False
 """True inside `cyclic_gc_restored`: the process goes on after the program, so the pause freezes nothing."""
+_ending_with_the_run: list[list[Any]] = []
+"""The resources of the programs paused inside the current `cyclic_gc_restored`, released at its end."""
 
 
 def pause_cyclic_gc() -> None:
     """Stop cyclic collections for the rest of this program run; what exists now is never scanned again."""
     acyclic_unknowns.install()
-    if not _run_in_process:
+    resources = record_resources()
+    if _run_in_process:
+        _ending_with_the_run.append(resources)
+    else:
+        atexit.register(release, resources)  # before Python's exit collection, which would walk them all
         gc.freeze()
     gc.disable()
 
@@ -49,6 +63,7 @@ def cyclic_gc_restored() -> Iterator[None]:
     """Run a program in this process, then give the collector back the state it had."""
     global _run_in_process
     enabled, outer, freeze = gc.isenabled(), _run_in_process, gc.freeze
+    ending = len(_ending_with_the_run)
     froze: list[bool] = []
 
     def recorded_freeze() -> None:
@@ -63,6 +78,8 @@ def cyclic_gc_restored() -> Iterator[None]:
     finally:
         _run_in_process = outer
         gc.freeze = freeze
+        while len(_ending_with_the_run) > ending:
+            release(_ending_with_the_run.pop())
         if froze:
             # The program froze objects itself: they must not stay out of the collector's reach. Unfreezing
             # is all or nothing: what was frozen before the run is thawed with them.

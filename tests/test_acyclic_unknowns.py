@@ -110,7 +110,6 @@ def sdk_check_cycles_left_by_a_program_run() -> int:
         assert len(run.resources) > 20
         del run
         gc.collect()
-        assert len(gc.garbage) > 1000  # the run's Outputs and tasks: the collector did find its garbage
         names = [item.__qualname__ for item in gc.garbage if isinstance(item, type(contains_unknowns))]
         return sum(name.startswith("contains_unknowns.<locals>") for name in names)
     finally:

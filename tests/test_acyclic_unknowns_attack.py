@@ -453,6 +453,7 @@ def test_the_bench_runs_its_variants_with_the_sdks_check_and_puts_everything_bac
     bench = load_bench_fleet()
     assert acyclic_unknowns.install()
     shipped_pause, shipped_install = registration_gc.pause_cyclic_gc, acyclic_unknowns.install
+    shipped_record = registration_gc.record_resources
     during: list[Any] = []
 
     def pause_then_fail() -> None:
@@ -460,8 +461,9 @@ def test_the_bench_runs_its_variants_with_the_sdks_check_and_puts_everything_bac
         during.append(rpc.contains_unknowns)
         raise RuntimeError("the program failed")
 
-    with pytest.raises(RuntimeError, match="the program failed"), bench.with_the_sdk_check(pause_then_fail):
+    with pytest.raises(RuntimeError, match="the program failed"), bench.as_variant(pause_then_fail):
         run_config(read_stack_config("local"), stack="local", into=ProgramRun())
     assert during == [sdk_check]
     assert rpc.contains_unknowns is contains_unknowns
     assert registration_gc.pause_cyclic_gc is shipped_pause and acyclic_unknowns.install is shipped_install
+    assert registration_gc.record_resources is shipped_record
