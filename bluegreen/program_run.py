@@ -44,7 +44,8 @@ class RegisteredResource:
     aliases: tuple[dict[str, str], ...] = ()
     """Former identities: `{"urn": ...}` or a spec `{"name", "type", "parentUrn" | "noParent"}` (empty: unchanged)."""
     dependencies: tuple[str, ...] = ()
-    """URNs this resource waits for (`depends_on`, expanded to custom resources, plus input dependencies)."""
+    """URNs this resource waits for (`depends_on`, expanded to custom resources, plus input dependencies), sorted:
+    the SDK gathers them in a set of resources, so their order differs from run to run and means nothing."""
 
     @property
     def is_component(self) -> bool:
@@ -151,7 +152,7 @@ class _RecordingMonitor(mocks.MockMonitor):
                 parent=request.parent,
                 custom=request.custom,
                 aliases=tuple(_alias(alias) for alias in request.aliases),
-                dependencies=tuple(request.dependencies),
+                dependencies=tuple(sorted(request.dependencies)),
             )
         return response
 

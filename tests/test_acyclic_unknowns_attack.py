@@ -291,7 +291,7 @@ def every_stack(preview: bool) -> dict[tuple[str, str], Any]:
                 if project.name == "platform":
                     platform = run.outputs
                 resources = sorted(
-                    (urn, r.type, r.parent, r.custom, repr(shown(r.inputs)), sorted(r.dependencies), r.aliases)
+                    (urn, r.type, r.parent, r.custom, repr(shown(r.inputs)), r.dependencies, r.aliases)
                     for urn, r in run.resources.items()
                 )
                 found[project.name, stack] = resources, repr(shown(run.outputs))
