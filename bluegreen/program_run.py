@@ -20,7 +20,7 @@ from pulumi.runtime import mocks, rpc, settings
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
-from components.registration_gc import cyclic_gc_restored
+from components.registration_gc import cyclic_gc_restored, leave_resources_to_the_collector
 
 from .mock_monitor_calls import monitor_calls_inline
 from .mock_stack_traces import stack_traces_skipped
@@ -223,26 +223,28 @@ def run_program(
             with monitor_calls_inline(loop):
                 _sync_await(run_in_stack(program))
         finally:
-            _end_tasks_left_on(loop, before)
+            if not _end_tasks_left_on(loop, before):
+                leave_resources_to_the_collector()  # its tasks go on on the caller's loop and still read them
     return run
 
 
-def _end_tasks_left_on(loop: asyncio.AbstractEventLoop, before: set[asyncio.Task[Any]]) -> None:
-    """Cancel and finish what a run that raised left pending on the loop.
+def _end_tasks_left_on(loop: asyncio.AbstractEventLoop, before: set[asyncio.Task[Any]]) -> bool:
+    """Cancel and finish what a run that raised left pending on the loop; false if the loop keeps some running.
 
     A program that raises stops waiting for its other registrations, but their tasks stay on the
     loop (54 after a prod run whose mock refused one target group), and the next run on it (the next
     stack of a `bluegreen check`, the next test) would resume them among its own, with that run's
     mocks and its GC pause in whatever state they happen to be.
     """
-    if loop.is_running():
-        return  # the caller's loop, in the middle of its own work: not this run's to stop
     left = [task for task in asyncio.all_tasks(loop) if task not in before]
     if not left:
-        return
+        return True
+    if loop.is_running():
+        return False  # the caller's loop, in the middle of its own work: not this run's to stop
     for task in left:
         task.cancel()
     loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
+    return True
 
 
 def run_config(

@@ -21,7 +21,8 @@ back on; an in-process run under mocks (`bluegreen.program_run`) puts it back wi
 What the run built is one web of cycles through its resources, which only a collection could free
 once the run is over, at a cost per object that grows with the heap. So the pause also records the
 run's resources, and empties them when the run ends (components/resource_release.py): at the end of
-`cyclic_gc_restored`, or at exit in the engine's process. Reference counting then frees the rest.
+`cyclic_gc_restored`, or at exit in the engine's process. Reference counting then frees the rest. A
+failed run whose tasks go on on its caller's running loop keeps them: those tasks still read them.
 
 Inside `cyclic_gc_restored` the pause only disables the collector and freezes nothing:
 with the collector off, freezing spares the run nothing, and `gc.unfreeze()` afterwards
@@ -43,7 +44,7 @@ from components.resource_release import record_resources, release
 _run_in_process = False
 """True inside `cyclic_gc_restored`: the process goes on after the program, so the pause freezes nothing."""
 _ending_with_the_run: list[list[Any]] = []
-"""The resources of the programs paused inside the current `cyclic_gc_restored`, released at its end."""
+"""The resources of the programs paused inside the innermost `cyclic_gc_restored`, released at its end."""
 
 
 def pause_cyclic_gc() -> None:
@@ -58,12 +59,17 @@ def pause_cyclic_gc() -> None:
     gc.disable()
 
 
+def leave_resources_to_the_collector() -> None:
+    """Keep the innermost `cyclic_gc_restored` from emptying its programs' resources: for a run whose tasks go on
+    after it (on its caller's running loop) and still read them. The collector frees them once those tasks end."""
+    _ending_with_the_run.clear()
+
+
 @contextmanager
 def cyclic_gc_restored() -> Iterator[None]:
     """Run a program in this process, then give the collector back the state it had."""
-    global _run_in_process
-    enabled, outer, freeze = gc.isenabled(), _run_in_process, gc.freeze
-    ending = len(_ending_with_the_run)
+    global _run_in_process, _ending_with_the_run
+    enabled, outer, outer_ending, freeze = gc.isenabled(), _run_in_process, _ending_with_the_run, gc.freeze
     froze: list[bool] = []
 
     def recorded_freeze() -> None:
@@ -72,14 +78,15 @@ def cyclic_gc_restored() -> Iterator[None]:
 
     # Told apart by the call, not by gc.get_freeze_count(): that walks every frozen object (9 ms in a test worker).
     gc.freeze = recorded_freeze
-    _run_in_process = True
+    _run_in_process, _ending_with_the_run = True, []
     try:
         yield
     finally:
-        _run_in_process = outer
+        ending = _ending_with_the_run
+        _run_in_process, _ending_with_the_run = outer, outer_ending
         gc.freeze = freeze
-        while len(_ending_with_the_run) > ending:
-            release(_ending_with_the_run.pop())
+        for resources in ending:
+            release(resources)
         if froze:
             # The program froze objects itself: they must not stay out of the collector's reach. Unfreezing
             # is all or nothing: what was frozen before the run is thawed with them.
