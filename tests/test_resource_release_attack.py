@@ -128,11 +128,16 @@ def test_in_the_engines_own_process_the_release_at_exit_empties_every_resource_a
     run: str, outcome: str
 ) -> None:
     # No mock of atexit: Python's own exit runs the release, then what was registered before the program's pause,
-    # then its exit collection. A failed run leaves its tasks pending on the closed loop, destroyed at exit. Stricter
-    # than the language host, which silences asyncio's logger: nothing at all may reach stderr.
+    # then its exit collection. A failed run leaves its tasks pending on the closed loop, destroyed at exit; asyncio
+    # may report one as destroyed while pending (for 3 of 8 hash seeds with the release, and 3 of 8 without: which
+    # task the loop had reached when the run stopped varies with the seed). Nothing else may reach stderr: an error
+    # from a task reading an emptied resource would.
     result = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(ENGINE_PROCESS), run],
         capture_output=True, text=True, timeout=120, cwd=PROJECT_DIR,
     )
-    assert (result.returncode, result.stderr) == (0, "")
+    left_tasks_destroyed = ("Task was destroyed but it is pending!", "task: <Task pending ")
+    reported = [line for line in result.stderr.splitlines() if not line.startswith(left_tasks_destroyed)]
+    assert (result.returncode, reported) == (0, [])
+    assert run == "refused" or result.stderr == ""
     assert result.stdout == f"{outcome}\nat exit, after the release: 0 resources not emptied\n"
