@@ -33,8 +33,9 @@ if "pytest" in sys.argv:
     )
     uv.chmod(0o755)
     # Without the make that runs this suite: `make test TEST_WORKERS=5` passes its variables down through
-    # MAKEFLAGS, and they would override this make's defaults.
-    env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}}
+    # MAKEFLAGS and exports them to its recipes' environment, and either would override this make's defaults.
+    outer = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "TEST_WORKERS", "COLLECT"}
+    env = {k: v for k, v in os.environ.items() if k not in outer}
     result = subprocess.run(
         ["make", "--no-print-directory", "test", f"UV={uv}", *make_args],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
