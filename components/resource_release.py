@@ -21,14 +21,16 @@ import pulumi
 def record_resources() -> list[pulumi.Resource]:
     """Every resource this program makes from now on, and its root stack; empty outside a program."""
     root = pulumi.runtime.get_root_resource()
-    if root is None:
+    # The SDK calls these transformations "legacy": one that drops them leaves the run as it was, not broken.
+    register = getattr(pulumi.runtime, "register_stack_transformation", None)
+    if root is None or register is None:
         return []
     made: list[pulumi.Resource] = [root]
 
     def record(args: pulumi.ResourceTransformationArgs) -> None:
         made.append(args.resource)
 
-    pulumi.runtime.register_stack_transformation(record)
+    register(record)
     return made
 
 

@@ -114,6 +114,17 @@ def test_outside_a_program_nothing_is_recorded() -> None:
     assert record_resources() == []
 
 
+def test_an_sdk_without_stack_transformations_runs_the_program_with_nothing_to_release(
+    monkeypatch: pytest.MonkeyPatch, sdk_state_clean: None
+) -> None:
+    monkeypatch.delattr(pulumi.runtime, "register_stack_transformation")
+    released: list[int] = []
+    monkeypatch.setattr(registration_gc, "release", lambda resources: released.append(len(resources)))
+    run = prod_run()
+    assert len(run.resources) > 20 and run.outputs["liveColor"] == "blue"
+    assert released == [0]
+
+
 def test_release_empties_each_resource_and_forgets_them() -> None:
     class Resource:
         def __init__(self) -> None:
