@@ -1,6 +1,7 @@
 """Shared fixtures: run the real program under mocks with a stack file's config plus overrides."""
 
 import bytecode_cache  # noqa: F401, I001  (first: the imports below and the workers' are compiled once)
+import interrupt_default  # noqa: F401  (before the workers start: they and their children inherit it)
 import gc
 import os
 import shutil
