@@ -23,6 +23,7 @@ from bluegreen import program_run
 from bluegreen.program_run import ProgramRun, run_config
 from bluegreen.stack_files import stack_config
 from components.resource_release import record_resources, release
+from tests.test_program_run_leftovers import refuse
 
 
 def left_for_the_collector(run: Callable[[], ProgramRun]) -> tuple[ProgramRun, int]:
@@ -72,15 +73,8 @@ def test_the_release_comes_after_what_a_failed_run_left_on_the_loop_has_ended(mo
         pending_at_release.append(sum(not task.done() for task in asyncio.all_tasks(loop)))
         release(resources)
 
-    new_resource = program_run._EchoMocks.new_resource
-
-    def refusing(self: Any, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
-        if args.name == "web-blue-tg":
-            raise ValueError("mock refused web-blue-tg")
-        return new_resource(self, args)
-
     monkeypatch.setattr(registration_gc, "release", counting_release)
-    monkeypatch.setattr(program_run._EchoMocks, "new_resource", refusing)
+    refuse(monkeypatch, "web-blue-tg")
     with pytest.raises(ValueError, match="web-blue-tg"):
         prod_run()
     assert pending_at_release == [0]  # tasks that outlived the failure were ended before their resources emptied
