@@ -1,0 +1,162 @@
+"""`make` builds .venv on a faster build of the same Python when python3 is an unoptimised pyenv build.
+
+The interpreters here are stand-ins: shell scripts that answer tools/venv_python.py's probe the way a
+real build would describe itself (its executable, version, configure arguments and prefix).
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "tools" / "venv_python.py"
+
+Answer = tuple[str, list[int], str, str]
+"""What a build says of itself: executable, [major, minor], configure arguments, prefix."""
+
+
+def build(prefix: str, version: str, configure_args: str = "'--enable-shared'") -> Answer:
+    major, minor = (int(part) for part in version.split("."))
+    return (f"{prefix}/bin/python{major}.{minor}", [major, minor], configure_args, prefix)
+
+
+PYENV_311 = build("/home/dev/.pyenv/versions/3.11.7", "3.11")
+PYENV_311_OPTIMISED = build("/home/dev/.pyenv/versions/3.11.9", "3.11", "'--enable-optimizations' '--with-lto'")
+ASDF_311 = build("/home/dev/.asdf/installs/python/3.11.7", "3.11")
+DEBIAN_311 = build("/usr", "3.11")
+DEBIAN_312 = build("/usr", "3.12")
+
+
+def interpreter(directory: Path, name: str, answer: Answer | str) -> Path:
+    """A stand-in `name` in `directory` that prints `answer` (JSON for a build) whatever it is asked."""
+    directory.mkdir(parents=True, exist_ok=True)
+    text = answer if isinstance(answer, str) else json.dumps(list(answer))
+    path = directory / name
+    path.write_text(f"#!/bin/sh\nexec /bin/cat <<'EOF'\n{text}\nEOF\n")  # PATH may hold no cat
+    path.chmod(0o755)
+    return path
+
+
+def chosen(tmp_path: Path, default: Path, path: list[Path], **env: str) -> str:
+    project = tmp_path / "project"
+    project.mkdir(exist_ok=True)
+    environment = {k: v for k, v in os.environ.items() if k not in ("UV_PYTHON", "PYENV_ROOT")}
+    environment.update(PATH=os.pathsep.join(map(str, path)), **env)
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), str(default)],
+        cwd=project,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    return result.stdout.strip()
+
+
+def test_pyenvs_unoptimised_build_gives_way_to_debians_build_of_the_same_version(tmp_path: Path) -> None:
+    shims, usr_bin = tmp_path / "shims", tmp_path / "usr" / "bin"
+    default = interpreter(shims, "python3", PYENV_311)
+    interpreter(shims, "python3.11", PYENV_311)
+    interpreter(usr_bin, "python3.12", DEBIAN_312)
+    interpreter(usr_bin, "python3.11", DEBIAN_311)
+
+    assert chosen(tmp_path, default, [shims, usr_bin]) == "/usr/bin/python3.11"
+
+
+def test_asdfs_unoptimised_build_gives_way_too(tmp_path: Path) -> None:
+    shims, usr_bin = tmp_path / "shims", tmp_path / "usr" / "bin"
+    default = interpreter(shims, "python3", ASDF_311)
+    interpreter(usr_bin, "python3", DEBIAN_311)
+
+    assert chosen(tmp_path, default, [shims, usr_bin]) == "/usr/bin/python3.11"
+
+
+def test_a_build_under_a_pyenv_root_elsewhere_counts_as_pyenvs(tmp_path: Path) -> None:
+    shims, usr_bin = tmp_path / "shims", tmp_path / "usr" / "bin"
+    default = interpreter(shims, "python3", build("/opt/pyenv/versions/3.11.7", "3.11"))
+    interpreter(usr_bin, "python3.11", DEBIAN_311)
+
+    assert chosen(tmp_path, default, [shims, usr_bin], PYENV_ROOT="/opt/pyenv/") == "/usr/bin/python3.11"
+    assert chosen(tmp_path, default, [shims, usr_bin]) == ""
+
+
+@pytest.mark.parametrize("default_build", [PYENV_311_OPTIMISED, DEBIAN_311], ids=["pyenv-optimised", "debian"])
+def test_an_optimised_default_is_left_to_uv(tmp_path: Path, default_build: Answer) -> None:
+    shims, usr_bin = tmp_path / "shims", tmp_path / "usr" / "bin"
+    default = interpreter(shims, "python3", default_build)
+    interpreter(usr_bin, "python3.11", DEBIAN_311)
+
+    assert chosen(tmp_path, default, [shims, usr_bin]) == ""
+
+
+def test_the_version_never_changes_only_the_build(tmp_path: Path) -> None:
+    shims, usr_bin = tmp_path / "shims", tmp_path / "usr" / "bin"
+    default = interpreter(shims, "python3", PYENV_311)
+    interpreter(usr_bin, "python3", DEBIAN_312)
+    interpreter(usr_bin, "python3.12", DEBIAN_312)
+
+    assert chosen(tmp_path, default, [shims, usr_bin]) == ""
+
+
+def test_interpreters_that_fail_or_answer_nonsense_are_passed_over(tmp_path: Path) -> None:
+    shims, broken, usr_bin = tmp_path / "shims", tmp_path / "broken", tmp_path / "usr" / "bin"
+    default = interpreter(shims, "python3", PYENV_311)
+    interpreter(broken, "python3.11", "pyenv: python3.11: command not found")
+    failing = interpreter(broken, "python3", "")
+    failing.write_text("#!/bin/sh\nexit 127\n")
+    interpreter(usr_bin, "python3.11", DEBIAN_311)
+
+    assert chosen(tmp_path, default, [shims, broken, usr_bin]) == "/usr/bin/python3.11"
+
+
+def test_a_default_that_is_no_python_is_left_to_uv_to_report(tmp_path: Path) -> None:
+    usr_bin = tmp_path / "usr" / "bin"
+    interpreter(usr_bin, "python3.11", DEBIAN_311)
+
+    assert chosen(tmp_path, tmp_path / "missing" / "python3", [usr_bin]) == ""
+    assert chosen(tmp_path, interpreter(tmp_path / "odd", "python3", "[1, 2]"), [usr_bin]) == ""
+
+
+def test_the_users_own_choice_is_kept(tmp_path: Path) -> None:
+    shims, usr_bin = tmp_path / "shims", tmp_path / "usr" / "bin"
+    default = interpreter(shims, "python3", PYENV_311)
+    interpreter(usr_bin, "python3.11", DEBIAN_311)
+
+    assert chosen(tmp_path, default, [shims, usr_bin], UV_PYTHON="3.11.7") == ""
+    (tmp_path / ".python-version").write_text("3.11.7\n")  # pyenv local, in the project's parent
+    assert chosen(tmp_path, default, [shims, usr_bin]) == ""
+
+
+UV = "/bin/true"  # any file: `setup` depends on it, and `make -n` only prints how it would be called
+
+
+def make_dry_run(*args: str) -> str:
+    outer = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "VENV_PYTHON"}
+    env = {k: v for k, v in os.environ.items() if k not in outer}
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-n", "setup", f"UV={UV}", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    return result.stdout.splitlines()[0]
+
+
+def test_make_passes_the_choice_to_uv_sync_and_venv_python_overrides_it() -> None:
+    chosen_here = make_dry_run("VENV_PYTHON=/opt/python/bin/python3.11")
+    assert chosen_here == f"{UV} sync --locked --python /opt/python/bin/python3.11"
+    assert make_dry_run("VENV_PYTHON=").rstrip() == f"{UV} sync --locked"
+    # Without it, whatever the script says for this machine's python3 (perhaps nothing).
+    said = subprocess.run(
+        ["python3", str(SCRIPT), "python3"], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True
+    ).stdout.strip()
+    assert make_dry_run().rstrip() == (f"{UV} sync --locked" + (f" --python {said}" if said else ""))
