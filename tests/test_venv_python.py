@@ -160,3 +160,34 @@ def test_make_passes_the_choice_to_uv_sync_and_venv_python_overrides_it() -> Non
         ["python3", str(SCRIPT), "python3"], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True
     ).stdout.strip()
     assert make_dry_run().rstrip() == (f"{UV} sync --locked" + (f" --python {said}" if said else ""))
+
+
+def test_an_interpreter_waiting_on_stdin_gets_none_and_still_answers(tmp_path: Path) -> None:
+    # make's stdin is the terminal: a wrapper reading it would stall `make setup` for the probe's timeout.
+    shims, usr_bin = tmp_path / "shims", tmp_path / "usr" / "bin"
+    default = interpreter(shims, "python3", PYENV_311)
+    reader = interpreter(usr_bin, "python3.11", DEBIAN_311)
+    reader.write_text("#!/bin/sh\nread line\n" + reader.read_text().split("\n", 1)[1])
+    project = tmp_path / "project"
+    project.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("UV_PYTHON", "PYENV_ROOT")}
+    env["PATH"] = os.pathsep.join(map(str, [shims, usr_bin]))
+    with subprocess.Popen(
+        [sys.executable, str(SCRIPT), str(default)], cwd=project, env=env,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    ) as running:  # stdin stays open, as a terminal's would
+        assert running.stdout is not None
+        said = running.stdout.read()
+        running.wait(timeout=60)
+    assert said.strip() == "/usr/bin/python3.11"
+
+
+def test_a_build_whose_path_has_a_space_is_passed_over(tmp_path: Path) -> None:
+    # make splits VENV_PYTHON on whitespace, so `uv sync --python` would get half a path.
+    shims, spaced, usr_bin = tmp_path / "shims", tmp_path / "spaced", tmp_path / "usr" / "bin"
+    default = interpreter(shims, "python3", PYENV_311)
+    interpreter(spaced, "python3.11", build("/opt/my python", "3.11"))
+    interpreter(usr_bin, "python3.11", DEBIAN_311)
+
+    assert chosen(tmp_path, default, [shims, spaced, usr_bin]) == "/usr/bin/python3.11"
+    assert chosen(tmp_path, default, [shims, spaced]) == ""

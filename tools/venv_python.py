@@ -57,12 +57,17 @@ def probe(command: str) -> Build | None:
     """What `command` is, or None when it does not answer like a Python 3 interpreter."""
     try:
         answer = subprocess.run(
-            [command, "-I", "-c", PROBE], capture_output=True, text=True, timeout=PROBE_TIMEOUT, check=False
+            [command, "-I", "-c", PROBE],
+            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=PROBE_TIMEOUT, check=False,
         )
         executable, (major, minor), configure_args, base_prefix = json.loads(answer.stdout)
-        return Build(str(executable), (int(major), int(minor)), str(configure_args), str(base_prefix))
+        build = Build(str(executable), (int(major), int(minor)), str(configure_args), str(base_prefix))
     except (OSError, subprocess.SubprocessError, ValueError, TypeError):
         return None
+    # make splits its variables on whitespace: a path with a space could not reach `uv sync --python`.
+    if not build.executable or any(character.isspace() for character in build.executable):
+        return None
+    return build
 
 
 def on_path(version: tuple[int, int]) -> Iterator[str]:
