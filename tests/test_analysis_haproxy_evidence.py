@@ -7,6 +7,7 @@ from the same query `build_analysis` sends; the verdicts from `build_analysis` i
 
 import contextlib
 import time
+from math import comb
 
 import pytest
 
@@ -45,6 +46,16 @@ def measure(lab):
     return {m.metric: m for m in analysis.measure("green", "blue")}
 
 
+def plausible_draw(failures: int, requests: int, probability: float) -> bool:
+    """Could `failures` in `requests` come from drawing each with `probability`? Wrong 1 run in 5,000 at most."""
+    def chance(count: int) -> float:
+        return comb(requests, count) * probability**count * (1 - probability) ** (requests - count)
+
+    at_most = sum(chance(count) for count in range(failures + 1))
+    at_least = sum(chance(count) for count in range(failures, requests + 1))
+    return min(at_most, at_least) > 1e-4
+
+
 def bad_gateways(lab, since: float) -> list:
     """What users got from HAProxy as 502 Bad Gateway since `since`."""
     return [o for o in lab.load.since(since) if o.error and o.error.startswith("HTTP 502")]
@@ -73,7 +84,9 @@ def test_a_candidate_sending_malformed_responses_fails_on_the_502s_haproxy_answe
     assert server_5xx.value == 0.0
     assert seen_by_users, "HAProxy answered no 502: the candidate's malformed answers did not reach users"
     assert reading.failures is not None and reading.failures > 0
-    assert reading.value is not None and 0.03 < reading.value < 0.25  # 10% drawn per request
+    # 1 in 10 drawn per request. A fixed range flaked: 1 failure in 61 requests (1.6%), which a 10% draw gives
+    # 1.3% of the time. The count is judged against the draw instead; the denominator is green's alone (below).
+    assert reading.requests is not None and plausible_draw(round(reading.failures), round(reading.requests), 0.1)
     assert (measured.verdict, measured.value) == ("fail", pytest.approx(reading.value, abs=0.08))
     assert blue.failures == 0.0 and blue.value == 0.0 and (blue.requests or 0) > reading.requests  # type: ignore[operator]
 
@@ -115,3 +128,11 @@ def test_a_color_without_traffic_is_no_data_never_a_provider_error(lab_prometheu
     assert "no requests in the window" in errors.detail
     assert (latency.value, latency.provider_error) == (None, False)
     assert f"fewer than {MIN_RESPONSES} requests since HAProxy's worker started" in latency.detail
+
+
+def test_the_draw_check_takes_the_flaky_count_and_refuses_counts_a_10_percent_draw_never_gives():
+    assert plausible_draw(1, 61, 0.1)  # the count a fixed 3% floor refused
+    assert plausible_draw(6, 61, 0.1)
+    assert not plausible_draw(20, 61, 0.1)  # 33%
+    assert not plausible_draw(0, 200, 0.1)  # a template blind to HAProxy's own 502s
+    assert not plausible_draw(5, 200, 0.1)  # 2.5%: green's failures over every color's requests
