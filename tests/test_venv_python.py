@@ -32,10 +32,11 @@ DEBIAN_312 = build("/usr", "3.12")
 
 
 def interpreter(directory: Path, name: str, answer: Answer | str) -> Path:
-    """A stand-in `name` in `directory` that prints `answer` (JSON for a build) whatever it is asked."""
+    """A stand-in `name` in `directory` that answers as `answer` (a build, or any text) whatever it is asked."""
     directory.mkdir(parents=True, exist_ok=True)
-    text = answer if isinstance(answer, str) else json.dumps(list(answer))
     path = directory / name
+    # A real interpreter names an executable that exists: this stand-in names itself.
+    text = answer if isinstance(answer, str) else json.dumps([str(path), *answer[1:]])
     path.write_text(f"#!/bin/sh\nexec /bin/cat <<'EOF'\n{text}\nEOF\n")  # PATH may hold no cat
     path.chmod(0o755)
     return path
@@ -64,25 +65,25 @@ def test_pyenvs_unoptimised_build_gives_way_to_debians_build_of_the_same_version
     default = interpreter(shims, "python3", PYENV_311)
     interpreter(shims, "python3.11", PYENV_311)
     interpreter(usr_bin, "python3.12", DEBIAN_312)
-    interpreter(usr_bin, "python3.11", DEBIAN_311)
+    debian = interpreter(usr_bin, "python3.11", DEBIAN_311)
 
-    assert chosen(tmp_path, default, [shims, usr_bin]) == "/usr/bin/python3.11"
+    assert chosen(tmp_path, default, [shims, usr_bin]) == str(debian)
 
 
 def test_asdfs_unoptimised_build_gives_way_too(tmp_path: Path) -> None:
     shims, usr_bin = tmp_path / "shims", tmp_path / "usr" / "bin"
     default = interpreter(shims, "python3", ASDF_311)
-    interpreter(usr_bin, "python3", DEBIAN_311)
+    debian = interpreter(usr_bin, "python3", DEBIAN_311)
 
-    assert chosen(tmp_path, default, [shims, usr_bin]) == "/usr/bin/python3.11"
+    assert chosen(tmp_path, default, [shims, usr_bin]) == str(debian)
 
 
 def test_a_build_under_a_pyenv_root_elsewhere_counts_as_pyenvs(tmp_path: Path) -> None:
     shims, usr_bin = tmp_path / "shims", tmp_path / "usr" / "bin"
     default = interpreter(shims, "python3", build("/opt/pyenv/versions/3.11.7", "3.11"))
-    interpreter(usr_bin, "python3.11", DEBIAN_311)
+    debian = interpreter(usr_bin, "python3.11", DEBIAN_311)
 
-    assert chosen(tmp_path, default, [shims, usr_bin], PYENV_ROOT="/opt/pyenv/") == "/usr/bin/python3.11"
+    assert chosen(tmp_path, default, [shims, usr_bin], PYENV_ROOT="/opt/pyenv/") == str(debian)
     assert chosen(tmp_path, default, [shims, usr_bin]) == ""
 
 
@@ -110,9 +111,11 @@ def test_interpreters_that_fail_or_answer_nonsense_are_passed_over(tmp_path: Pat
     interpreter(broken, "python3.11", "pyenv: python3.11: command not found")
     failing = interpreter(broken, "python3", "")
     failing.write_text("#!/bin/sh\nexit 127\n")
-    interpreter(usr_bin, "python3.11", DEBIAN_311)
+    extra = usr_bin / "python3"  # a build of 3.11 that answers one field too many
+    interpreter(usr_bin, "python3", json.dumps([str(extra), [3, 11], "", "/usr", "more"]))
+    debian = interpreter(usr_bin, "python3.11", DEBIAN_311)
 
-    assert chosen(tmp_path, default, [shims, broken, usr_bin]) == "/usr/bin/python3.11"
+    assert chosen(tmp_path, default, [shims, broken, usr_bin]) == str(debian)
 
 
 def test_a_default_that_is_no_python_is_left_to_uv_to_report(tmp_path: Path) -> None:
@@ -179,15 +182,25 @@ def test_an_interpreter_waiting_on_stdin_gets_none_and_still_answers(tmp_path: P
         assert running.stdout is not None
         said = running.stdout.read()
         running.wait(timeout=60)
-    assert said.strip() == "/usr/bin/python3.11"
+    assert said.strip() == str(reader)
 
 
 def test_a_build_whose_path_has_a_space_is_passed_over(tmp_path: Path) -> None:
     # make splits VENV_PYTHON on whitespace, so `uv sync --python` would get half a path.
-    shims, spaced, usr_bin = tmp_path / "shims", tmp_path / "spaced", tmp_path / "usr" / "bin"
+    shims, spaced, usr_bin = tmp_path / "shims", tmp_path / "my python" / "bin", tmp_path / "usr" / "bin"
     default = interpreter(shims, "python3", PYENV_311)
     interpreter(spaced, "python3.11", build("/opt/my python", "3.11"))
-    interpreter(usr_bin, "python3.11", DEBIAN_311)
+    debian = interpreter(usr_bin, "python3.11", DEBIAN_311)
 
-    assert chosen(tmp_path, default, [shims, spaced, usr_bin]) == "/usr/bin/python3.11"
+    assert chosen(tmp_path, default, [shims, spaced, usr_bin]) == str(debian)
     assert chosen(tmp_path, default, [shims, spaced]) == ""
+
+
+def test_an_interpreter_naming_an_executable_that_is_not_there_is_passed_over(tmp_path: Path) -> None:
+    shims, liar, usr_bin = tmp_path / "shims", tmp_path / "liar", tmp_path / "usr" / "bin"
+    default = interpreter(shims, "python3", PYENV_311)
+    lying = interpreter(liar, "python3.11", DEBIAN_311)
+    lying.write_text(lying.read_text().replace(str(lying), str(tmp_path / "gone" / "python3.11")))
+    debian = interpreter(usr_bin, "python3.11", DEBIAN_311)
+
+    assert chosen(tmp_path, default, [shims, liar, usr_bin]) == str(debian)

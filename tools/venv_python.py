@@ -65,7 +65,7 @@ def probe(command: str) -> Build | None:
     except (OSError, subprocess.SubprocessError, ValueError, TypeError):
         return None
     # make splits its variables on whitespace: a path with a space could not reach `uv sync --python`.
-    if not build.executable or any(character.isspace() for character in build.executable):
+    if any(character.isspace() for character in build.executable) or not os.access(build.executable, os.X_OK):
         return None
     return build
 
