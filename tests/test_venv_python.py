@@ -204,3 +204,14 @@ def test_an_interpreter_naming_an_executable_that_is_not_there_is_passed_over(tm
     debian = interpreter(usr_bin, "python3.11", DEBIAN_311)
 
     assert chosen(tmp_path, default, [shims, liar, usr_bin]) == str(debian)
+
+
+def test_a_path_entry_that_cannot_be_searched_is_passed_over(tmp_path: Path) -> None:
+    # Path.is_file raised for such an entry (EACCES for a directory the user may not search, or a name too
+    # long, which root meets as well): a traceback, and the build after it never reached.
+    shims, usr_bin = tmp_path / "shims", tmp_path / "usr" / "bin"
+    default = interpreter(shims, "python3", PYENV_311)
+    debian = interpreter(usr_bin, "python3.11", DEBIAN_311)
+    too_long = tmp_path / ("x" * 300)
+
+    assert chosen(tmp_path, default, [shims, too_long, usr_bin]) == str(debian)

@@ -75,9 +75,11 @@ def on_path(version: tuple[int, int]) -> Iterator[str]:
     major, minor = version
     for directory in os.environ.get("PATH", "").split(os.pathsep):
         for name in (f"python{major}.{minor}", f"python{major}"):
-            path = Path(directory or ".") / name
-            if path.is_file() and os.access(path, os.X_OK):
-                yield str(path)
+            path = os.path.join(directory or ".", name)
+            # os.path.isfile, not Path.is_file: that raises for a PATH entry the user may not search
+            # (EACCES) or whose name is too long, and the script would stop before the builds after it.
+            if os.path.isfile(path) and os.access(path, os.X_OK):
+                yield path
 
 
 def faster_build(default: Build, others: Iterable[Build]) -> Build | None:
@@ -94,7 +96,7 @@ def pinned_elsewhere(project: Path) -> bool:
     """The user chose already: UV_PYTHON, or a `.python-version` uv would read (here or in a parent)."""
     if os.environ.get("UV_PYTHON"):
         return True
-    return any((directory / ".python-version").is_file() for directory in (project, *project.parents))
+    return any(os.path.isfile(directory / ".python-version") for directory in (project, *project.parents))
 
 
 def main(argv: list[str]) -> int:
