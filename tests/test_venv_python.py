@@ -6,6 +6,7 @@ real build would describe itself (its executable, version, configure arguments a
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -215,3 +216,30 @@ def test_a_path_entry_that_cannot_be_searched_is_passed_over(tmp_path: Path) -> 
     too_long = tmp_path / ("x" * 300)
 
     assert chosen(tmp_path, default, [shims, too_long, usr_bin]) == str(debian)
+
+
+def older_pythons() -> list[str]:
+    """Interpreters older than 3.10 on this machine (a pyenv's builds included), to run the script on."""
+    found = {shutil.which(f"python3.{minor}") for minor in (7, 8, 9)}
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    found.update(str(path) for path in pyenv_root.glob("versions/3.[789].*/bin/python3"))
+    return sorted(path for path in found if path and subprocess.run(
+        [path, "-c", "import sys; assert (3, 7) <= sys.version_info < (3, 10)"],
+        capture_output=True, timeout=60, check=False,
+    ).returncode == 0)
+
+
+def test_the_script_runs_on_a_python3_older_than_the_projects(tmp_path: Path) -> None:
+    # Debian 11's python3 is 3.9: the script's annotations raised TypeError there, a traceback on each `make setup`.
+    olders = older_pythons()
+    if not olders:
+        pytest.skip("no Python 3.7-3.9 here")
+    shims, usr_bin = tmp_path / "shims", tmp_path / "usr" / "bin"
+    default = interpreter(shims, "python3", PYENV_311)
+    debian = interpreter(usr_bin, "python3.11", DEBIAN_311)
+    for older in olders:
+        result = subprocess.run(
+            [older, str(SCRIPT), str(default)], cwd=tmp_path,
+            env={**os.environ, "PATH": str(usr_bin)}, capture_output=True, text=True, timeout=60, check=False,
+        )
+        assert (result.returncode, result.stderr, result.stdout.strip()) == (0, "", str(debian)), older

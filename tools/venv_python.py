@@ -15,6 +15,10 @@ version. `make VENV_PYTHON=...` chooses outright (the Makefile does not call thi
 Standard library only: it runs before the venv exists, on the machine's python3.
 """
 
+# The machine's python3 may be older than the project's (3.8 on Ubuntu 20.04, 3.9 on Debian 11, when uv
+# fetches 3.11): annotations such as `Build | None` and `tuple[int, int]` are not evaluated there.
+from __future__ import annotations
+
 import json
 import os
 import subprocess
