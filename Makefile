@@ -17,7 +17,9 @@ $(CURDIR)/.tools/bin/uv:
 # .venv's interpreter: uv's own choice, except that a pyenv or asdf build of python3 compiled without
 # optimisation gives way to another build of the same version on PATH (tools/venv_python.py: 10-12 % off
 # `make test`). VENV_PYTHON=/path/to/python chooses outright; empty, uv chooses.
-VENV_PYTHON ?= $(shell $(PYTHON) $(CURDIR)/tools/venv_python.py $(PYTHON))
+# The script judges the interpreter uv itself would use (`uv python find`: the existing .venv's, or a
+# uv-managed one before python3), not python3: a managed 3.12 would otherwise give way to PATH's 3.11.
+VENV_PYTHON ?= $(shell $(PYTHON) $(CURDIR)/tools/venv_python.py "$$($(UV) python find 2>/dev/null)")
 UV_SYNC = $(UV) sync --locked $(addprefix --python ,$(VENV_PYTHON))
 
 # With the .pyc files written up front: uv, unlike pip, compiles none at install, and where

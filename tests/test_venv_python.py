@@ -159,11 +159,34 @@ def test_make_passes_the_choice_to_uv_sync_and_venv_python_overrides_it() -> Non
     chosen_here = make_dry_run("VENV_PYTHON=/opt/python/bin/python3.11")
     assert chosen_here == f"{UV} sync --locked --python /opt/python/bin/python3.11"
     assert make_dry_run("VENV_PYTHON=").rstrip() == f"{UV} sync --locked"
-    # Without it, whatever the script says for this machine's python3 (perhaps nothing).
-    said = subprocess.run(
-        ["python3", str(SCRIPT), "python3"], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True
-    ).stdout.strip()
-    assert make_dry_run().rstrip() == (f"{UV} sync --locked" + (f" --python {said}" if said else ""))
+    # Without it, the script judges what `uv python find` names: this stand-in uv names none.
+    assert make_dry_run().rstrip() == f"{UV} sync --locked"
+
+
+@pytest.mark.parametrize("uv_choice", ["pyenv", "managed"])
+def test_make_judges_the_interpreter_uv_would_choose_not_python3(tmp_path: Path, uv_choice: str) -> None:
+    # python3 is pyenv's slow 3.11, but uv prefers its own managed builds (here a 3.12): judging python3 gave
+    # `--python` PATH's 3.11, and .venv went from 3.12 to 3.11. The same for an existing .venv on 3.12.
+    shims, usr_bin = tmp_path / "shims", tmp_path / "usr" / "bin"
+    python3 = interpreter(shims, "python3", PYENV_311)
+    # It answers the probe as pyenv's build, and runs the script as the real thing.
+    runs_the_script = f'#!/bin/sh\n[ "$2" = -c ] || exec {sys.executable} "$@"\n'
+    python3.write_text(python3.read_text().replace("#!/bin/sh\n", runs_the_script))
+    debian = interpreter(usr_bin, "python3.11", DEBIAN_311)
+    managed_build = build("/opt/uv/cpython-3.12.1", "3.12", "'--enable-optimizations'")
+    managed = interpreter(tmp_path / "uv-python" / "bin", "python3.12", managed_build)
+    uv = tmp_path / "uv"
+    uv.write_text(f'#!/bin/sh\n[ "$1 $2" = "python find" ] && echo {python3 if uv_choice == "pyenv" else managed}\n')
+    uv.chmod(0o755)
+    outer = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "VENV_PYTHON", "UV_PYTHON", "PYENV_ROOT"}
+    env = {k: v for k, v in os.environ.items() if k not in outer}
+    env["PATH"] = os.pathsep.join([str(shims), str(usr_bin), "/usr/bin", "/bin"])
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-n", "setup", f"UV={uv}", f"PYTHON={python3}"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
+    )
+    expected = f" --python {debian}" if uv_choice == "pyenv" else ""
+    assert result.stdout.splitlines()[0].rstrip() == f"{uv} sync --locked{expected}", result.stderr
 
 
 def test_an_interpreter_waiting_on_stdin_gets_none_and_still_answers(tmp_path: Path) -> None:

@@ -6,8 +6,9 @@ optimisation unless PYTHON_CONFIGURE_OPTS asks for `--enable-optimizations`. On 
 Debian's build of 3.11 (fresh clones in alternation, the same 1,936 tests, 12-15 % less CPU). The
 program under the Pulumi CLI, the policy pack and the operator CLI run on the venv's interpreter too.
 
-So when the machine's `python3` is such a build and PATH holds another build of the same major.minor
-version that is not, this prints that one, for `uv sync --python`. In every other case it prints nothing
+So when the interpreter uv would choose (the Makefile passes `uv python find`'s answer: the existing
+.venv's, or a uv-managed build, or PATH's python3) is such a build and PATH holds another build of the same
+major.minor version that is not, this prints that one, for `uv sync --python`. In every other case it prints nothing
 and uv chooses as it always does: a UV_PYTHON or a `.python-version` file is the user's choice, and an
 optimised build, or a version with no other build on PATH, stays. Only the build changes, never the
 version. `make VENV_PYTHON=...` chooses outright (the Makefile does not call this then).
@@ -105,6 +106,8 @@ def pinned_elsewhere(project: Path) -> bool:
 
 def main(argv: list[str]) -> int:
     default_command = argv[1] if len(argv) > 1 else "python3"
+    if not default_command:
+        return 0  # uv found none it would use: it fetches one, an optimised build
     if pinned_elsewhere(Path.cwd()):
         return 0
     default = probe(default_command)
