@@ -43,15 +43,20 @@ def interpreter(directory: Path, name: str, answer: Answer | str) -> Path:
     return path
 
 
+def without_choices(path: list[Path], **env: str) -> dict[str, str]:
+    """This environment with `path` as PATH and no choice of interpreter made by the user or pyenv."""
+    environment = {k: v for k, v in os.environ.items() if k not in ("UV_PYTHON", "PYENV_ROOT")}
+    environment.update(PATH=os.pathsep.join(map(str, path)), **env)
+    return environment
+
+
 def chosen(tmp_path: Path, default: Path, path: list[Path], **env: str) -> str:
     project = tmp_path / "project"
     project.mkdir(exist_ok=True)
-    environment = {k: v for k, v in os.environ.items() if k not in ("UV_PYTHON", "PYENV_ROOT")}
-    environment.update(PATH=os.pathsep.join(map(str, path)), **env)
     result = subprocess.run(
         [sys.executable, str(SCRIPT), str(default)],
         cwd=project,
-        env=environment,
+        env=without_choices(path, **env),
         capture_output=True,
         text=True,
         timeout=60,
@@ -140,11 +145,14 @@ def test_the_users_own_choice_is_kept(tmp_path: Path) -> None:
 UV = "/bin/true"  # any file: `setup` depends on it, and `make -n` only prints how it would be called
 
 
-def make_dry_run(*args: str) -> str:
-    outer = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "VENV_PYTHON"}
+def make_dry_run(*args: str, uv: Path | str = UV, path: list[Path] | None = None) -> str:
+    """The `uv sync` line `make setup` would run (the outer make's variables left out)."""
+    outer = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "VENV_PYTHON", "UV_PYTHON", "PYENV_ROOT"}
     env = {k: v for k, v in os.environ.items() if k not in outer}
+    if path is not None:
+        env["PATH"] = os.pathsep.join(map(str, path))
     result = subprocess.run(
-        ["make", "--no-print-directory", "-n", "setup", f"UV={UV}", *args],
+        ["make", "--no-print-directory", "-n", "setup", f"UV={uv}", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -152,15 +160,16 @@ def make_dry_run(*args: str) -> str:
         timeout=60,
         check=False,
     )
-    return result.stdout.splitlines()[0]
+    assert result.stdout, result.stderr
+    return result.stdout.splitlines()[0].rstrip()
 
 
 def test_make_passes_the_choice_to_uv_sync_and_venv_python_overrides_it() -> None:
     chosen_here = make_dry_run("VENV_PYTHON=/opt/python/bin/python3.11")
     assert chosen_here == f"{UV} sync --locked --python /opt/python/bin/python3.11"
-    assert make_dry_run("VENV_PYTHON=").rstrip() == f"{UV} sync --locked"
+    assert make_dry_run("VENV_PYTHON=") == f"{UV} sync --locked"
     # Without it, the script judges what `uv python find` names: this stand-in uv names none.
-    assert make_dry_run().rstrip() == f"{UV} sync --locked"
+    assert make_dry_run() == f"{UV} sync --locked"
 
 
 @pytest.mark.parametrize("uv_choice", ["pyenv", "managed"])
@@ -178,15 +187,9 @@ def test_make_judges_the_interpreter_uv_would_choose_not_python3(tmp_path: Path,
     uv = tmp_path / "uv"
     uv.write_text(f'#!/bin/sh\n[ "$1 $2" = "python find" ] && echo {python3 if uv_choice == "pyenv" else managed}\n')
     uv.chmod(0o755)
-    outer = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "VENV_PYTHON", "UV_PYTHON", "PYENV_ROOT"}
-    env = {k: v for k, v in os.environ.items() if k not in outer}
-    env["PATH"] = os.pathsep.join([str(shims), str(usr_bin), "/usr/bin", "/bin"])
-    result = subprocess.run(
-        ["make", "--no-print-directory", "-n", "setup", f"UV={uv}", f"PYTHON={python3}"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
-    )
+    line = make_dry_run(f"PYTHON={python3}", uv=uv, path=[shims, usr_bin, Path("/usr/bin"), Path("/bin")])
     expected = f" --python {debian}" if uv_choice == "pyenv" else ""
-    assert result.stdout.splitlines()[0].rstrip() == f"{uv} sync --locked{expected}", result.stderr
+    assert line == f"{uv} sync --locked{expected}"
 
 
 def test_an_interpreter_waiting_on_stdin_gets_none_and_still_answers(tmp_path: Path) -> None:
@@ -197,10 +200,8 @@ def test_an_interpreter_waiting_on_stdin_gets_none_and_still_answers(tmp_path: P
     reader.write_text("#!/bin/sh\nread line\n" + reader.read_text().split("\n", 1)[1])
     project = tmp_path / "project"
     project.mkdir()
-    env = {k: v for k, v in os.environ.items() if k not in ("UV_PYTHON", "PYENV_ROOT")}
-    env["PATH"] = os.pathsep.join(map(str, [shims, usr_bin]))
     with subprocess.Popen(
-        [sys.executable, str(SCRIPT), str(default)], cwd=project, env=env,
+        [sys.executable, str(SCRIPT), str(default)], cwd=project, env=without_choices([shims, usr_bin]),
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     ) as running:  # stdin stays open, as a terminal's would
         assert running.stdout is not None
