@@ -14,11 +14,11 @@ $(CURDIR)/.tools/bin/uv:
 	$(PYTHON) -m pip --python .tools/bin/python install --quiet uv 2>/dev/null || \
 	  { .tools/bin/python -m ensurepip --default-pip >/dev/null && .tools/bin/python -m pip install --quiet uv; }
 
-# .venv's interpreter: uv's own choice, except that a pyenv or asdf build compiled without optimisation
-# gives way to another build of the same version on PATH (tools/venv_python.py: 10-12 % off `make test`).
-# VENV_PYTHON=/path/to/python chooses outright; empty, uv chooses.
-# The script judges the interpreter uv itself would use (`uv python find`: the existing .venv's, or a
-# uv-managed one before python3), not python3: a managed 3.12 would otherwise give way to PATH's 3.11.
+# .venv's interpreter: uv's own choice (`uv python find`: the existing .venv's, else a uv-managed one, else
+# python3), except that a pyenv or asdf build compiled without optimisation gives way to another build of the
+# same version on PATH (tools/venv_python.py: 10-12 % off `make test`). The script judges uv's choice, not
+# python3, so a managed 3.12 never gives way to PATH's 3.11. VENV_PYTHON=/path/to/python chooses outright;
+# empty, uv chooses.
 VENV_PYTHON ?= $(shell $(PYTHON) $(CURDIR)/tools/venv_python.py "$$($(UV) python find 2>/dev/null)")
 UV_SYNC = $(UV) sync --locked $(addprefix --python ,$(VENV_PYTHON))
 
