@@ -267,3 +267,15 @@ def test_the_script_runs_on_a_python3_older_than_the_projects(tmp_path: Path) ->
             env={**os.environ, "PATH": str(usr_bin)}, capture_output=True, text=True, timeout=60, check=False,
         )
         assert (result.returncode, result.stderr, result.stdout.strip()) == (0, "", str(debian)), older
+
+
+@pytest.mark.parametrize("name", ["py;id", "py$(id)", "py`id`", "py'quoted", "py\\x"])
+def test_a_build_whose_path_the_shell_would_read_is_passed_over(tmp_path: Path, name: str) -> None:
+    # make pastes the path unquoted into the recipe bash runs: `;`, `$(...)` or a quote would be bash's.
+    shims, odd, usr_bin = tmp_path / "shims", tmp_path / name / "bin", tmp_path / "usr" / "bin"
+    default = interpreter(shims, "python3", PYENV_311)
+    interpreter(odd, "python3.11", DEBIAN_311)
+    debian = interpreter(usr_bin, "python3.11", DEBIAN_311)
+
+    assert chosen(tmp_path, default, [shims, odd, usr_bin]) == str(debian)
+    assert chosen(tmp_path, default, [shims, odd]) == ""

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterable, Iterator
@@ -35,6 +36,9 @@ PROBE = (
 )
 PROBE_TIMEOUT = 10.0
 """Seconds for one interpreter to answer (a pyenv shim is a shell script); one that does not is passed over."""
+
+PLAIN_PATH = re.compile(r"[A-Za-z0-9_./+@:~-]+")
+"""What an interpreter's path may hold to be passed on (see probe)."""
 
 PYTHON_BUILD_HOMES = ("/.pyenv/versions/", "/.asdf/installs/python/")
 """Where pyenv and asdf install what python-build compiled (PYENV_ROOT, if set, is checked as well)."""
@@ -69,8 +73,9 @@ def probe(command: str) -> Build | None:
         build = Build(str(executable), (int(major), int(minor)), str(configure_args), str(base_prefix))
     except (OSError, subprocess.SubprocessError, ValueError, TypeError):
         return None
-    # make splits its variables on whitespace: a path with a space could not reach `uv sync --python`.
-    if any(character.isspace() for character in build.executable) or not os.access(build.executable, os.X_OK):
+    # The path lands unquoted in a recipe that bash runs: make splits it on whitespace, and `;`, `$` or a quote
+    # would be the shell's. Only a plain path reaches `uv sync --python`.
+    if not PLAIN_PATH.fullmatch(build.executable) or not os.access(build.executable, os.X_OK):
         return None
     return build
 
